@@ -1,0 +1,118 @@
+// What refork needs from Heroku, as one interface: the real client (got) implements it against
+// api.heroku.com and api.data.heroku.com, or against the local simulator. Resource shapes come
+// from Heroku's published schema (@heroku-cli/schema); request bodies use the schema-valid
+// forms of shared/heroku-api.md §0.5.
+import type * as Heroku from '@heroku-cli/schema';
+
+/** The schema's enum omits `deprovisioning`, which the live API reports while a destroy runs. */
+export type AddonState = Heroku.AddOn['state'] | 'deprovisioning';
+export type Addon = Omit<Heroku.AddOn, 'state'> & { state: AddonState };
+export type Attachment = Heroku.AddOnAttachment;
+export type Formation = Heroku.Formation;
+export type Release = Heroku.Release;
+
+/** `GET /client/v11/databases/{id}/wait_status` on the data API. */
+export interface WaitStatus {
+  'waiting?': boolean;
+  'error?'?: boolean;
+  message: string;
+  step?: string;
+}
+
+/** `GET /client/v11/databases/{id}` on the data API (the fields refork reads). */
+export interface DatabaseInfo {
+  addon_id: string;
+  name: string;
+  plan?: string;
+  'waiting?'?: boolean;
+  following?: string | null;
+  forked_from?: string | null;
+  num_bytes?: number;
+  info?: Array<{ name: string; values: string[] }>;
+}
+
+export interface CreateAddonRequest {
+  /** Plan identity as a string, e.g. `heroku-postgresql:standard-0`. */
+  plan: string;
+  /** Globally unique add-on name chosen by refork (the crash-resume look-up key). */
+  name: string;
+  /** Attachment name on the app; never `DATABASE` (a fork must not go live before anonymization). */
+  attachmentName: string;
+  /** Add-on config; values are strings (`fork`, `fast: "true"`). Nested under `config` in the body. */
+  config: Record<string, string>;
+  /** App name, sent only when Heroku asked for confirmation (423). */
+  confirm?: string;
+}
+
+export interface CreateAttachmentRequest {
+  /** Add-on id or name. */
+  addon: string;
+  /** App id or name. */
+  app: string;
+  /** Attachment name; omitted lets Heroku choose `HEROKU_POSTGRESQL_<COLOR>`. */
+  name?: string;
+  namespace?: string | null;
+  /** App name: authorises replacing an existing attachment of the same name. */
+  confirm?: string;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+export interface HerokuApi {
+  /** `GET /apps/{app}/addons/{nameOrId}`; `null` on 404. */
+  getAddon(app: string, nameOrId: string, options?: RequestOptions): Promise<Addon | null>;
+  /** `GET /addons/{nameOrId}` (add-on on any app the token can see); `null` on 404. */
+  findAddon(nameOrId: string, options?: RequestOptions): Promise<Addon | null>;
+  /** `GET /apps/{app}/addons`, every page (Range / Next-Range). */
+  listAddons(app: string, options?: RequestOptions): Promise<Addon[]>;
+  /** `POST /apps/{app}/addons`. */
+  createAddon(app: string, request: CreateAddonRequest, options?: RequestOptions): Promise<Addon>;
+  /** `DELETE /apps/{app}/addons/{id}`; `null` when the add-on is already gone (404). */
+  destroyAddon(app: string, addonId: string, options?: RequestOptions): Promise<Addon | null>;
+
+  /** `GET /apps/{app}/addon-attachments`. */
+  listAttachments(app: string, options?: RequestOptions): Promise<Attachment[]>;
+  /** `GET /apps/{app}/addon-attachments/{name}`; `null` on 404. */
+  getAttachment(app: string, name: string, options?: RequestOptions): Promise<Attachment | null>;
+  /** `POST /addon-attachments`. */
+  createAttachment(request: CreateAttachmentRequest, options?: RequestOptions): Promise<Attachment>;
+  /** `DELETE /addon-attachments/{id}`; `null` when already gone. */
+  deleteAttachment(attachmentId: string, options?: RequestOptions): Promise<Attachment | null>;
+
+  /** `GET /apps/{app}/config-vars`: every secret of the app; never log the result. */
+  getConfigVars(app: string, options?: RequestOptions): Promise<Record<string, string | null>>;
+
+  /** `GET /apps/{app}/formation`. */
+  listFormation(app: string, options?: RequestOptions): Promise<Formation[]>;
+  /** `GET /apps/{app}/releases`, newest first, at most `max`. */
+  listReleases(app: string, max: number, options?: RequestOptions): Promise<Release[]>;
+  /** `GET /apps/{app}/releases/{idOrVersion}`. */
+  getRelease(app: string, idOrVersion: string, options?: RequestOptions): Promise<Release>;
+
+  /** Data API `GET /client/v11/databases/{addonId}/wait_status`; `null` on 404 (not known yet). */
+  waitStatus(addonId: string, options?: RequestOptions): Promise<WaitStatus | null>;
+  /** Data API `GET /client/v11/databases/{addonId}`; `null` on 404. */
+  databaseInfo(addonId: string, options?: RequestOptions): Promise<DatabaseInfo | null>;
+}
+
+/** An error answer from Heroku: status, Heroku's error `id`, its message; never the token. */
+export class HerokuApiError extends Error {
+  override readonly name = 'HerokuApiError';
+  constructor(
+    readonly status: number,
+    readonly id: string,
+    message: string,
+    readonly method: string,
+    readonly path: string,
+    readonly resource?: string,
+  ) {
+    super(`Heroku ${method} ${path} answered ${status} ${id}: ${message}`);
+  }
+
+  /** 5xx, 429 and timeouts may succeed when tried again; the rest will not. */
+  get retryable(): boolean {
+    return this.status >= 500 || this.status === 429;
+  }
+}

@@ -1,0 +1,32 @@
+// One JSON line per event on stderr (Heroku log drains parse it), secrets redacted in every field.
+import winston from 'winston';
+import { redact, redactValue } from './redact.js';
+
+export type Logger = winston.Logger;
+
+const scrub = winston.format((info) => {
+  const out = redactValue({ ...info });
+  if (typeof info.message === 'string') out.message = redact(info.message);
+  // winston keeps level/message under symbols too; carry them over untouched.
+  for (const symbol of Object.getOwnPropertySymbols(info)) {
+    (out as Record<symbol, unknown>)[symbol] = (info as Record<symbol, unknown>)[symbol];
+  }
+  return out;
+});
+
+export function createLogger(options: { level?: string; silent?: boolean; stream?: NodeJS.WritableStream } = {}): Logger {
+  const transport = options.stream
+    ? new winston.transports.Stream({ stream: options.stream })
+    : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug', 'verbose', 'silly'] });
+  return winston.createLogger({
+    level: options.level ?? process.env.REFORK_LOG_LEVEL ?? 'info',
+    silent: options.silent ?? false,
+    format: winston.format.combine(scrub(), winston.format.timestamp(), winston.format.json()),
+    transports: [transport],
+  });
+}
+
+/** A logger that writes nowhere, for tests and library use. */
+export function silentLogger(): Logger {
+  return createLogger({ silent: true });
+}

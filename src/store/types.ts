@@ -1,0 +1,95 @@
+// The control store in the runner's words: runs, leases, fenced transitions, events.
+// Backed by the `refork_runs` and `refork_run_events` tables (migrations/).
+
+export type RunStatus = 'active' | 'succeeded' | 'failed' | 'aborted';
+
+/** A persisted xstate snapshot (from `machine.getPersistedSnapshot`), JSON as stored in jsonb. */
+export type PersistedSnapshot = Record<string, unknown>;
+
+export interface RunRecord {
+  id: string;
+  pipeline: string;
+  status: RunStatus;
+  /** The machine's state value as a string, e.g. `waiting`. */
+  state: string;
+  snapshot: PersistedSnapshot;
+  machineVersion: number;
+  leaseOwner: string | null;
+  leaseToken: number;
+  leaseExpiresAt: Date | null;
+  abortRequestedAt: Date | null;
+  /** Last error, already redacted, with the step it happened in. */
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** Proof of ownership of a run: every write carries the token and fails once it is stale. */
+export interface Lease {
+  runId: string;
+  owner: string;
+  token: number;
+  /** Database-clock expiry at the time of the last acquire or renewal. */
+  expiresAt: Date;
+}
+
+export interface RunEvent {
+  runId: string;
+  seq: number;
+  from: string | null;
+  to: string | null;
+  /** Event type (`xstate.done.actor.fork`, `ABORT`, `lease.acquired`, `effect.started`, …). */
+  type: string;
+  detail: Record<string, unknown>;
+  at: Date;
+}
+
+export interface NewRun {
+  id: string;
+  pipeline: string;
+  state: string;
+  snapshot: PersistedSnapshot;
+  machineVersion: number;
+  owner: string;
+  leaseTtlMs: number;
+}
+
+export interface Transition {
+  state: string;
+  status: RunStatus;
+  snapshot: PersistedSnapshot;
+  error?: string | null;
+  event: { type: string; from: string | null; to: string | null; detail?: Record<string, unknown> };
+}
+
+export type StartRunResult =
+  | { started: true; run: RunRecord; lease: Lease }
+  /** Another run of this pipeline is already active (partial unique index). */
+  | { started: false; active: RunRecord };
+
+export interface ControlStore {
+  /** Inserts a new active run and takes its lease, atomically; refuses when one is active. */
+  startRun(run: NewRun): Promise<StartRunResult>;
+  /** Takes the lease of an active run whose lease is free or expired (DB clock); token grows by one. */
+  claimRun(runId: string, owner: string, leaseTtlMs: number): Promise<Lease | null>;
+  /** Extends the lease; `null` when it was lost (token moved on, run finished). */
+  renewLease(lease: Lease, leaseTtlMs: number): Promise<Lease | null>;
+  /** Writes snapshot + state + status and appends one event row, in one transaction, fenced by the token. */
+  saveTransition(lease: Lease, transition: Transition): Promise<boolean>;
+  /** Appends an event row (effect started/finished, wait message, …), fenced by the token. */
+  appendEvent(lease: Lease, event: Omit<RunEvent, 'runId' | 'seq' | 'at'>): Promise<boolean>;
+  /** Gives the lease up (expiry = now) so the next tick can resume at once. */
+  releaseLease(lease: Lease): Promise<void>;
+
+  activeRun(pipeline: string): Promise<RunRecord | null>;
+  getRun(runId: string): Promise<RunRecord | null>;
+  /** Newest first. */
+  listRuns(filter?: { pipeline?: string; status?: RunStatus; limit?: number }): Promise<RunRecord[]>;
+  runEvents(runId: string): Promise<RunEvent[]>;
+  /** Marks the active run of a pipeline for abort; the lease holder acts on it. Returns the run or null. */
+  requestAbort(pipeline: string): Promise<RunRecord | null>;
+  /** Database clock, so lease decisions never depend on this host's clock. */
+  now(): Promise<Date>;
+  close(): Promise<void>;
+}
