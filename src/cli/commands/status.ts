@@ -1,0 +1,19 @@
+import { openApp } from '../../app/open.js';
+import { formatStatus } from '../../status/format.js';
+import { summarizePipeline } from '../../status/summary.js';
+import { migrateToLatest } from '../../store/index.js';
+
+/** `refork status [pipeline] [--json]`: from the control tables only; no secret is ever shown. */
+export async function statusCommand(name: string | undefined, options: { json?: boolean }): Promise<number> {
+  const app = await openApp();
+  try {
+    await migrateToLatest(app.knex);
+    const names = name ? [app.pipeline(name).name] : Object.keys(app.config.pipelines);
+    const summaries = [];
+    for (const pipeline of names) summaries.push(await summarizePipeline(app.store, pipeline));
+    console.log(options.json ? JSON.stringify(summaries, null, 2) : formatStatus(summaries));
+    return 0;
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,72 @@
+// refork's command line: parse, call one function, print. Every failure is one line on
+// stderr (redacted), with exit code 2 for bad configuration and 1 for anything else.
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../config/errors.js';
+import { redact } from '../log/redact.js';
+import { migrateCommand } from './commands/migrate.js';
+import { runCommand } from './commands/run.js';
+import { simCommand } from './commands/sim.js';
+import { statusCommand } from './commands/status.js';
+import { tickCommand } from './commands/tick.js';
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function isConfigMistake(error: unknown): boolean {
+  return error instanceof ConfigError || (error instanceof Error && error.name === 'RulesError');
+}
+
+const program = new Command()
+  .name('refork')
+  .description('Keeps a Heroku staging database a fresh, anonymized fork of production.')
+  .showHelpAfterError(false);
+
+let exitCode = 0;
+const set = (code: number) => {
+  exitCode = code;
+};
+
+program
+  .command('run <pipeline>')
+  .description('start a refresh now, or resume the interrupted one')
+  .option('--budget-minutes <n>', 'stop starting new steps after this long (the run continues at the next start)', positiveNumber)
+  .action(async (pipeline: string, options: { budgetMinutes?: number }) => set(await runCommand(pipeline, options)));
+
+program
+  .command('tick')
+  .description('for a scheduler: resume an interrupted run, else start one that is due, else exit quietly')
+  .option('--budget-minutes <n>', 'time this invocation may spend', positiveNumber, 8)
+  .action(async (options: { budgetMinutes: number }) => set(await tickCommand(options)));
+
+program
+  .command('status [pipeline]')
+  .description("each pipeline's current or last run, its steps and errors")
+  .option('--json', 'machine-readable output')
+  .action(async (pipeline: string | undefined, options: { json?: boolean }) => set(await statusCommand(pipeline, options)));
+
+program
+  .command('migrate')
+  .description('create or update the control tables in REFORK_DATABASE_URL')
+  .action(async () => set(await migrateCommand()));
+
+program
+  .command('sim')
+  .description('serve the local Heroku simulator (Platform + Postgres API subset, real databases)')
+  .requiredOption('--postgres-url <url>', 'superuser URL of the PostgreSQL server that holds the add-on databases')
+  .option('--port <port>', 'port on 127.0.0.1', (v) => Math.floor(positiveNumber(v)), 5555)
+  .option('--token <token>', 'API token the simulator accepts', 'sim-token')
+  .option('--provision-delay <ms>', 'time an add-on spends provisioning', (v) => Number(v), 2000)
+  .option('--fixture <file>', 'JSON or YAML file of apps and databases to create at start')
+  .action(async (options) => set(await simCommand(options)));
+
+try {
+  await program.parseAsync(process.argv);
+  process.exitCode = exitCode;
+} catch (error) {
+  const message = redact(error instanceof Error ? error.message : String(error)).split('\n')[0];
+  console.error(`refork: ${message}`);
+  process.exitCode = isConfigMistake(error) ? 2 : 1;
+}

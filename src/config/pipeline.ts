@@ -1,0 +1,131 @@
+// refork.yml: the pipelines (source app, target app, plan, schedule, anonymization rules).
+// Validated as a whole before anything else runs, so a typo never gets as far as Heroku.
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseRules, type AnonymizeRules } from '../anonymize/index.js';
+import { ConfigError } from './errors.js';
+
+export interface PipelineConfig {
+  name: string;
+  source: { app: string; database: string };
+  target: { app: string };
+  /** Plan of the fork, e.g. `heroku-postgresql:standard-0`. */
+  plan: string;
+  /** Heroku's fast fork: quicker, but up to 30 hours old. */
+  fast: boolean;
+  schedule: { cron: string; timezone: string } | null;
+  /** How long a fork may take to become available before the run gives up and cleans up. */
+  maxWaitMinutes: number;
+  anonymize: AnonymizeRules;
+}
+
+export interface ReforkConfig {
+  pipelines: Record<string, PipelineConfig>;
+  /** Apps refork must never replace the database of (production, for one). */
+  protectedApps: string[];
+}
+
+const APP_NAME = /^[a-z][a-z0-9-]{1,29}$/;
+const appName = (what: string) =>
+  z.string({ error: `required: the ${what} Heroku app name` }).regex(APP_NAME, {
+    error: `must be a Heroku app name (lowercase letters, digits and dashes, starting with a letter)`,
+  });
+
+const sourceSchema = z.union([
+  appName('source').transform((app) => ({ app, database: 'DATABASE' })),
+  z.strictObject({
+    app: appName('source'),
+    database: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, { error: 'must be an attachment name such as DATABASE or an add-on name' })
+      .default('DATABASE'),
+  }),
+]);
+
+const pipelineSchema = z.strictObject({
+  source: sourceSchema,
+  target: z.union([appName('target').transform((app) => ({ app })), z.strictObject({ app: appName('target') })]),
+  plan: z
+    .string()
+    .regex(/^heroku-postgresql:[a-z0-9-]+$/, { error: 'must be a heroku-postgresql plan such as heroku-postgresql:standard-0' })
+    .default('heroku-postgresql:standard-0'),
+  fast: z.boolean({ error: 'must be true or false' }).default(false),
+  schedule: z.string({ error: 'must be a cron expression such as "0 3 * * *"' }).optional(),
+  timezone: z.string().default('UTC'),
+  max_wait_minutes: z.number().int().positive().default(720),
+  anonymize: z.unknown(),
+});
+
+const configSchema = z.strictObject({
+  pipelines: z.record(
+    z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, { error: 'pipeline names are lowercase letters, digits and dashes' }),
+    pipelineSchema,
+    { error: 'required: a map of pipeline name to its settings' },
+  ),
+  protected_apps: z.array(appName('protected')).default([]),
+});
+
+/** Turns the first zod issue into `file: path.to.key: what is wrong`. */
+function firstIssue(file: string, error: z.ZodError): ConfigError {
+  const issue = error.issues[0];
+  const path = issue?.path.map(String).join('.') || '(top level)';
+  let message = issue?.message ?? 'invalid';
+  if (issue?.code === 'unrecognized_keys') message = `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove it or check its spelling`;
+  return new ConfigError(`${file}: ${path}: ${message}`);
+}
+
+export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfig {
+  const parsed = configSchema.safeParse(document);
+  if (!parsed.success) throw firstIssue(file, parsed.error);
+  const pipelines: Record<string, PipelineConfig> = {};
+  for (const [name, raw] of Object.entries(parsed.data.pipelines)) {
+    const where = `${file}: pipelines.${name}`;
+    if (raw.source.app === raw.target.app) {
+      throw new ConfigError(`${where}.target.app: equals the source app; the target must be a separate staging app`);
+    }
+    if (parsed.data.protected_apps.includes(raw.target.app)) {
+      throw new ConfigError(`${where}.target.app: "${raw.target.app}" is in protected_apps; refork never replaces its database`);
+    }
+    if (raw.anonymize === undefined) {
+      throw new ConfigError(`${where}.anonymize: required: the anonymization rules (a fork is never promoted unmasked)`);
+    }
+    pipelines[name] = {
+      name,
+      source: raw.source,
+      target: raw.target,
+      plan: raw.plan,
+      fast: raw.fast,
+      schedule: raw.schedule ? { cron: raw.schedule, timezone: raw.timezone } : null,
+      maxWaitMinutes: raw.max_wait_minutes,
+      anonymize: parseRules(raw.anonymize, `${where}.anonymize`),
+    };
+  }
+  return { pipelines, protectedApps: parsed.data.protected_apps };
+}
+
+export async function loadConfig(path: string): Promise<ReforkConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new ConfigError(`${path}: cannot be read; create it (see refork.example.yml) or set REFORK_CONFIG to its path`);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : 'invalid YAML';
+    throw new ConfigError(`${path}: not valid YAML: ${reason}`);
+  }
+  return parseConfig(document, path);
+}
+
+export function pipelineNamed(config: ReforkConfig, name: string): PipelineConfig {
+  const pipeline = config.pipelines[name];
+  if (!pipeline) {
+    const known = Object.keys(config.pipelines).join(', ') || 'none';
+    throw new ConfigError(`no pipeline named "${name}" in the config (known: ${known})`);
+  }
+  return pipeline;
+}

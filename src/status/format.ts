@@ -1,0 +1,35 @@
+// Plain-text rendering of status summaries; `--json` prints the summaries themselves.
+import type { PipelineSummary, RunSummary } from './summary.js';
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+function formatRun(label: string, run: RunSummary): string[] {
+  const lines = [`  ${label}: run ${run.runId} ${run.status} in ${run.state} (started ${run.startedAt})`];
+  if (run.fork) lines.push(`    fork: ${run.fork}`);
+  if (run.waitMessage && run.status === 'active') lines.push(`    wait: ${run.waitMessage}`);
+  const attempts = Object.entries(run.attempts).filter(([, n]) => n > 0);
+  if (attempts.length) lines.push(`    retries: ${attempts.map(([step, n]) => `${step} ×${n}`).join(', ')}`);
+  if (run.leaseOwner) lines.push(`    held by: ${run.leaseOwner} until ${run.leaseExpiresAt ?? '?'}`);
+  lines.push(`    steps: ${run.steps.map((s) => `${s.step} ${formatDuration(s.elapsedMs)}`).join(' → ')}`);
+  if (run.error) lines.push(`    error: ${run.error}`);
+  return lines;
+}
+
+export function formatStatus(summaries: PipelineSummary[]): string {
+  if (summaries.length === 0) return 'no pipelines configured';
+  const out: string[] = [];
+  for (const summary of summaries) {
+    out.push(`${summary.pipeline}:`);
+    if (summary.current) out.push(...formatRun('current', summary.current));
+    if (summary.last) out.push(...formatRun('last', summary.last));
+    if (!summary.current && !summary.last) out.push('  no runs yet');
+    out.push(`  last successful refresh: ${summary.lastSuccessAt ?? 'never'}`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,51 @@
+// Mask the fork in place (the engine keeps a per-table ledger inside the fork, so a resumed
+// run skips finished tables) and verify it before it may be promoted.
+import pg from 'pg';
+import { anonymizeDatabase, verifyAnonymized } from '../anonymize/index.js';
+import { clientConfig } from '../pg/connect.js';
+import type { StepDeps } from './deps.js';
+import { StepError, type AnonymizeInput, type AnonymizeOutput, type StepSignal, type VerifyInput, type VerifyOutput } from './types.js';
+
+/** The URL is read afresh from the fork's config var on every connect: credentials rotate. */
+function forkConnector(deps: StepDeps, input: AnonymizeInput, signal: AbortSignal) {
+  return async (): Promise<pg.Client> => {
+    const variable = `${input.attachmentName}_URL`;
+    const vars = await deps.heroku.getConfigVars(input.app, { signal });
+    const url = vars[variable];
+    if (!url) throw new StepError(`config var ${variable} is missing on ${input.app}: the fork's attachment is gone`, 'fork_url_missing', true);
+    const client = new pg.Client(clientConfig(url));
+    await client.connect();
+    return client;
+  };
+}
+
+export async function anonymizeFork(deps: StepDeps, input: AnonymizeInput, { signal }: StepSignal): Promise<AnonymizeOutput> {
+  const report = await anonymizeDatabase({
+    connect: forkConnector(deps, input, signal),
+    rules: deps.rules,
+    runId: input.runId,
+    key: deps.anonymizeKey,
+    signal,
+    onProgress: (progress) => deps.logger.info('anonymize', { runId: input.runId, ...progress }),
+  });
+  return {
+    tables: report.tables.length,
+    rows: report.tables.reduce((sum, table) => sum + table.rows, 0),
+    skipped: report.tables.filter((table) => table.skipped).length,
+  };
+}
+
+export async function verifyFork(deps: StepDeps, input: VerifyInput, { signal }: StepSignal): Promise<VerifyOutput> {
+  const report = await verifyAnonymized({
+    connect: forkConnector(deps, input, signal),
+    rules: deps.rules,
+    runId: input.runId,
+    key: deps.anonymizeKey,
+  });
+  if (!report.ok) {
+    const shown = report.problems.slice(0, 5).join('; ');
+    const more = report.problems.length > 5 ? ` (+${report.problems.length - 5} more)` : '';
+    throw new StepError(`verification failed: ${shown}${more}`, 'verification_failed');
+  }
+  return { checks: report.checks ?? report.problems.length };
+}

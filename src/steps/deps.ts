@@ -1,0 +1,31 @@
+// What the steps need from the outside world, injected so each step can be tested alone.
+import type { AnonymizeRules } from '../anonymize/index.js';
+import type { HerokuApi } from '../heroku/types.js';
+import type { Logger } from '../log/logger.js';
+import type { Boundary } from '../runner/boundary.js';
+import type { Clock } from '../runner/clock.js';
+
+export interface StepDeps {
+  heroku: HerokuApi;
+  clock: Clock;
+  logger: Logger;
+  boundary: Boundary;
+  rules: AnonymizeRules;
+  anonymizeKey: string;
+  polling: {
+    /** First interval between wait-status polls (Heroku's CLI uses 5 s). */
+    minMs: number;
+    /** Backoff cap: about one call a minute on long waits keeps the rate-limit budget. */
+    maxMs: number;
+    /** Data-API 404s tolerated right after creation before the fork counts as lost. */
+    notFoundLimit: number;
+  };
+}
+
+/** Runs a Heroku mutation between two named boundaries (crash points for the test suite). */
+export async function mutation<T>(deps: StepDeps, name: string, call: () => Promise<T>): Promise<T> {
+  deps.boundary(`heroku:${name}:before`);
+  const result = await call();
+  deps.boundary(`heroku:${name}:after`);
+  return result;
+}

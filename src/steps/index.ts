@@ -1,0 +1,25 @@
+// The pipeline's effects, bound to their dependencies, keyed as the machine names them.
+import { anonymizeFork, verifyFork } from './anonymize-fork.js';
+import { cleanup } from './cleanup.js';
+import { compensate } from './compensate.js';
+import { createFork } from './create-fork.js';
+import type { StepDeps } from './deps.js';
+import { preflight } from './preflight.js';
+import { promote } from './promote.js';
+import type { Effects } from './types.js';
+import { waitForFork } from './wait-for-fork.js';
+
+export function createEffects(deps: StepDeps): Effects {
+  return {
+    preflight: (input, ctx) => preflight(deps, input, ctx),
+    createFork: (input, ctx) => createFork(deps, input, ctx),
+    waitForFork: (input, ctx) => waitForFork(deps, input, ctx),
+    anonymize: (input, ctx) => anonymizeFork(deps, input, ctx),
+    verify: (input, ctx) => verifyFork(deps, input, ctx),
+    promote: (input, ctx) => promote(deps, input, ctx),
+    cleanup: (input, ctx) => cleanup(deps, input, ctx),
+    compensate: (input, ctx) => compensate(deps, input, ctx),
+  };
+}
+
+export type { StepDeps } from './deps.js';

@@ -1,0 +1,29 @@
+// Resolve the source database and the target's current DATABASE; refuse a refresh that could
+// hurt production. Read-only, so it can run again freely.
+import { addonRefOf, isForkablePlan, primaryDatabase } from './attachments.js';
+import type { StepDeps } from './deps.js';
+import { StepError, type PreflightInput, type PreflightOutput, type StepSignal } from './types.js';
+
+export async function preflight(deps: StepDeps, input: PreflightInput, { signal }: StepSignal): Promise<PreflightOutput> {
+  const { heroku } = deps;
+  const sourceAttachment = await heroku.getAttachment(input.sourceApp, input.sourceDatabase, { signal });
+  const source = addonRefOf(sourceAttachment);
+  if (!source) {
+    throw new StepError(`source app ${input.sourceApp} has no database attached as ${input.sourceDatabase}: check source.database in refork.yml`, 'source_missing');
+  }
+  const sourceAddon = await heroku.findAddon(source.id, { signal });
+  const plan = sourceAddon?.plan.name ?? '';
+  if (!plan.startsWith('heroku-postgresql')) {
+    throw new StepError(`source ${source.name} on ${input.sourceApp} is not a Heroku Postgres database (plan ${plan || 'unknown'})`, 'source_not_postgres');
+  }
+  if (!isForkablePlan(plan)) {
+    throw new StepError(`source ${source.name} is on plan ${plan}, which Heroku cannot fork: upgrade it to standard or higher`, 'plan_not_forkable');
+  }
+
+  const targetAttachments = await heroku.listAttachments(input.targetApp, { signal });
+  const oldDatabase = addonRefOf(primaryDatabase(targetAttachments));
+  if (oldDatabase && oldDatabase.id === source.id) {
+    throw new StepError(`target app ${input.targetApp}'s DATABASE is the source database ${source.name}: refork would replace production's database; give the target its own database first`, 'target_is_source');
+  }
+  return { source, oldDatabase };
+}

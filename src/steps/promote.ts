@@ -1,0 +1,51 @@
+// Attach the verified fork as DATABASE, as `heroku pg:promote` does (shared/heroku-api.md §4.1):
+// keep an alias on the old database first (Heroku refuses to move a last billing attachment),
+// then move DATABASE, then the connection pooler. Reads Heroku first, so a repeat is harmless.
+import type { Attachment } from '../heroku/types.js';
+import { attachesAddon, primaryDatabase } from './attachments.js';
+import { mutation, type StepDeps } from './deps.js';
+import { StepError, type PromoteInput, type PromoteOutput, type StepSignal } from './types.js';
+
+const POOLER = { name: 'DATABASE_CONNECTION_POOL', namespace: 'connection-pooling:default' };
+
+export async function promote(deps: StepDeps, input: PromoteInput, { signal }: StepSignal): Promise<PromoteOutput> {
+  const { heroku } = deps;
+  const { app, fork } = input;
+  let attachments = await heroku.listAttachments(app, { signal });
+  const current = primaryDatabase(attachments);
+  const pooler = attachments.find((a) => a.name === POOLER.name && a.namespace === POOLER.namespace);
+
+  if (!current || !attachesAddon(current, fork.id)) {
+    const status = await heroku.waitStatus(fork.id, { signal });
+    if (!status || status['waiting?'] || status['error?']) {
+      throw new StepError(`fork ${fork.name} is not available (${status?.message ?? 'unknown to the Postgres API'}); not promoting`, 'fork_not_ready', true);
+    }
+    if (current?.addon) await keepAlias(deps, app, current, attachments, signal);
+    await mutation(deps, 'promote', () =>
+      heroku.createAttachment({ addon: fork.id, app, name: 'DATABASE', namespace: null, confirm: app }, { signal }),
+    );
+    deps.logger.info('fork promoted', { app, addon: fork.name });
+    attachments = await heroku.listAttachments(app, { signal });
+  }
+
+  if (pooler && !attachesAddon(pooler, fork.id)) {
+    await mutation(deps, 'repointPooler', () =>
+      heroku.createAttachment({ addon: fork.id, app, name: POOLER.name, namespace: POOLER.namespace, confirm: app }, { signal }),
+    );
+  }
+  const confirmed = primaryDatabase(attachments);
+  if (!confirmed || !attachesAddon(confirmed, fork.id)) {
+    throw new StepError(`after promotion, ${app}'s DATABASE is not ${fork.name}`, 'promotion_unconfirmed', true);
+  }
+  return { promoted: true };
+}
+
+async function keepAlias(deps: StepDeps, app: string, current: Attachment, attachments: Attachment[], signal: AbortSignal) {
+  const addonId = current.addon?.id ?? '';
+  const alias = attachments.find((a) => attachesAddon(a, addonId) && a.name !== 'DATABASE' && (a.namespace ?? null) === (current.namespace ?? null));
+  if (alias) return;
+  // No name: Heroku picks HEROKU_POSTGRESQL_<COLOR>, as the CLI does.
+  await mutation(deps, 'aliasOldDatabase', () =>
+    deps.heroku.createAttachment({ addon: addonId, app, namespace: current.namespace ?? null, confirm: app }, { signal }),
+  );
+}

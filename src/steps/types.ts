@@ -1,0 +1,140 @@
+// Inputs and outputs of the pipeline's side effects. Each is JSON: inputs are persisted in the
+// run's snapshot before the effect starts, outputs feed the next transition.
+
+export interface AddonRef {
+  id: string;
+  name: string;
+  /** The billing (owner) app. Only an add-on owned by the target app may ever be destroyed. */
+  app: string;
+}
+
+export interface PreflightInput {
+  sourceApp: string;
+  sourceDatabase: string;
+  targetApp: string;
+}
+export interface PreflightOutput {
+  source: AddonRef;
+  /** The target's DATABASE before the refresh; null when the target has none. */
+  oldDatabase: AddonRef | null;
+}
+
+export interface CreateForkInput {
+  app: string;
+  name: string;
+  attachmentName: string;
+  plan: string;
+  /** Source add-on name: pins the exact database, unlike APP::DATABASE_URL. */
+  forkFrom: string;
+  fast: boolean;
+}
+export interface CreateForkOutput {
+  id: string;
+  name: string;
+}
+
+export interface WaitForForkInput {
+  app: string;
+  forkId: string;
+  polls: number;
+  notFound: number;
+  /** Epoch ms of the first poll; null before it. */
+  startedAt: number | null;
+  maxWaitMinutes: number;
+}
+export interface WaitForForkOutput {
+  available: boolean;
+  message: string;
+  notFound: number;
+  observedAt: number;
+  /** Epoch ms before which the next poll must not start. */
+  nextPollAt: number;
+}
+
+export interface AnonymizeInput {
+  app: string;
+  forkId: string;
+  attachmentName: string;
+  runId: string;
+}
+export interface AnonymizeOutput {
+  tables: number;
+  rows: number;
+  skipped: number;
+}
+
+export type VerifyInput = AnonymizeInput;
+export interface VerifyOutput {
+  checks: number;
+}
+
+export interface PromoteInput {
+  app: string;
+  fork: CreateForkOutput;
+  oldDatabase: AddonRef | null;
+}
+export interface PromoteOutput {
+  promoted: true;
+}
+
+export interface CleanupInput {
+  app: string;
+  fork: CreateForkOutput;
+  attachmentName: string;
+  oldDatabase: AddonRef | null;
+}
+export interface CleanupOutput {
+  oldDatabase: 'destroyed' | 'detached' | 'none';
+}
+
+export interface CompensateInput {
+  app: string;
+  forkName: string;
+}
+export interface CompensateOutput {
+  /** The fork turned out to be the target's DATABASE: roll forward instead. */
+  promoted: boolean;
+  destroyed: boolean;
+}
+
+/** What an effect failure looks like once it is in the snapshot: plain JSON, redacted. */
+export interface StepFailure {
+  step: string;
+  message: string;
+  /** Heroku error id or refork's own code. */
+  code: string;
+  /** A transient failure: the machine may try the step again. */
+  retryable: boolean;
+  /** Epoch ms when the failure was observed (the machine derives the retry time from it). */
+  at: number;
+}
+
+export interface StepSignal {
+  signal: AbortSignal;
+}
+
+/** The pipeline's effects, keyed by the machine's actor names. */
+export interface Effects {
+  preflight(input: PreflightInput, ctx: StepSignal): Promise<PreflightOutput>;
+  createFork(input: CreateForkInput, ctx: StepSignal): Promise<CreateForkOutput>;
+  waitForFork(input: WaitForForkInput, ctx: StepSignal): Promise<WaitForForkOutput>;
+  anonymize(input: AnonymizeInput, ctx: StepSignal): Promise<AnonymizeOutput>;
+  verify(input: VerifyInput, ctx: StepSignal): Promise<VerifyOutput>;
+  promote(input: PromoteInput, ctx: StepSignal): Promise<PromoteOutput>;
+  cleanup(input: CleanupInput, ctx: StepSignal): Promise<CleanupOutput>;
+  compensate(input: CompensateInput, ctx: StepSignal): Promise<CompensateOutput>;
+}
+
+export type EffectName = keyof Effects;
+
+/** A failure that no retry will fix (bad input, verification failed, fork failed). */
+export class StepError extends Error {
+  override readonly name = 'StepError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
