@@ -67,7 +67,11 @@ export interface HerokuApi {
   findAddon(nameOrId: string, options?: RequestOptions): Promise<Addon | null>;
   /** `GET /apps/{app}/addons`, every page (Range / Next-Range). */
   listAddons(app: string, options?: RequestOptions): Promise<Addon[]>;
-  /** `POST /apps/{app}/addons`. */
+  /**
+   * `POST /apps/{app}/addons`. A `retryable` error means the outcome is unknown (Heroku may have
+   * created it): look the add-on up by `name` before creating again. Throws before sending when
+   * `attachmentName` is `DATABASE`.
+   */
   createAddon(app: string, request: CreateAddonRequest, options?: RequestOptions): Promise<Addon>;
   /** `DELETE /apps/{app}/addons/{id}`; `null` when the add-on is already gone (404). */
   destroyAddon(app: string, addonId: string, options?: RequestOptions): Promise<Addon | null>;
@@ -76,7 +80,7 @@ export interface HerokuApi {
   listAttachments(app: string, options?: RequestOptions): Promise<Attachment[]>;
   /** `GET /apps/{app}/addon-attachments/{name}`; `null` on 404. */
   getAttachment(app: string, name: string, options?: RequestOptions): Promise<Attachment | null>;
-  /** `POST /addon-attachments`. */
+  /** `POST /addon-attachments`. A `retryable` error means the outcome is unknown: re-read the attachments first. */
   createAttachment(request: CreateAttachmentRequest, options?: RequestOptions): Promise<Attachment>;
   /** `DELETE /addon-attachments/{id}`; `null` when already gone. */
   deleteAttachment(attachmentId: string, options?: RequestOptions): Promise<Attachment | null>;
@@ -97,22 +101,5 @@ export interface HerokuApi {
   databaseInfo(addonId: string, options?: RequestOptions): Promise<DatabaseInfo | null>;
 }
 
-/** An error answer from Heroku: status, Heroku's error `id`, its message; never the token. */
-export class HerokuApiError extends Error {
-  override readonly name = 'HerokuApiError';
-  constructor(
-    readonly status: number,
-    readonly id: string,
-    message: string,
-    readonly method: string,
-    readonly path: string,
-    readonly resource?: string,
-  ) {
-    super(`Heroku ${method} ${path} answered ${status} ${id}: ${message}`);
-  }
-
-  /** 5xx, 429 and timeouts may succeed when tried again; the rest will not. */
-  get retryable(): boolean {
-    return this.status >= 500 || this.status === 429;
-  }
-}
+// The error classes live in errors.ts; re-exported here so callers import the whole contract from one place.
+export { HerokuApiError, HerokuNetworkError, type NetworkFailureId } from './errors.js';
