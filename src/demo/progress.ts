@@ -1,0 +1,33 @@
+// Human-readable progress for the demo: turns refork's JSON log lines into one line per step.
+import { Writable } from 'node:stream';
+
+export function progressStream(write: (line: string) => void, startedAt: number): Writable {
+  let buffer = '';
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      buffer += chunk.toString();
+      let newline = buffer.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        render(line);
+        newline = buffer.indexOf('\n');
+      }
+      done();
+    },
+  });
+
+  function render(line: string) {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const at = `${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)}s`;
+    if (entry.message === 'transition' && entry.from !== entry.to) write(`${at}  ${String(entry.from)} → ${String(entry.to)}`);
+    else if (entry.message === 'transition' && entry.to === 'waiting') write(`${at}    still waiting for the fork…`);
+    else if (entry.message === 'anonymize' && entry.state === 'done') write(`${at}    masked ${String(entry.table)} (${String(entry.rows ?? 0)} rows)`);
+    else if (entry.level === 'warn' || entry.level === 'error') write(`${at}  ! ${String(entry.message)}${entry.error ? `: ${String(entry.error)}` : ''}`);
+  }
+}

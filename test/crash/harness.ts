@@ -1,0 +1,71 @@
+// Crash at every side-effect boundary: the boundaries are taken from a recorded clean run
+// (not hand-picked), then for each one a real runner process is SIGKILLed there, a fresh
+// process resumes the run, and the design's invariants are checked.
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { checkInvariants } from '../support/invariants.js';
+import { createWorld, type World } from '../support/world.js';
+
+export const LEASE_TTL_MS = 1500;
+
+/** Boundaries of one clean run, in order, as `name#occurrence`. */
+export async function recordBoundaries(): Promise<string[]> {
+  const world = await createWorld();
+  const trace = join(tmpdir(), `refork-trace-${randomBytes(4).toString('hex')}`);
+  try {
+    const result = await world.cli(['run', 'staging'], { REFORK_TRACE_FILE: trace });
+    if (result.code !== 0) throw new Error(`clean run failed: ${result.stdout} ${result.stderr}`);
+    const points = (await readFile(trace, 'utf8')).trim().split('\n');
+    // How many times the fork is polled depends on timing; crash only at the first two polls.
+    return points.filter((p) => !/^(effect:waitForFork|store:save:waiting):[a-z]+#([3-9]|\d\d)/.test(p));
+  } finally {
+    await rm(trace, { force: true });
+    await world.close();
+  }
+}
+
+export interface CrashResult {
+  point: string;
+  reached: boolean;
+  violations: string[];
+}
+
+/** Resumes until the run finishes: a fresh process after the dead one's lease expires. */
+export async function resume(world: World, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const result = await world.cli(['run', 'staging'], extraEnv);
+    if (/is held by/.test(result.stdout)) {
+      await new Promise((r) => setTimeout(r, LEASE_TTL_MS / 2));
+      continue;
+    }
+    return result.stdout + result.stderr;
+  }
+  throw new Error('run stayed held after 20 tries');
+}
+
+export async function crashAt(points: string[]): Promise<CrashResult> {
+  const world = await createWorld();
+  try {
+    let reached = false;
+    for (const [i, point] of points.entries()) {
+      const result = i === 0 ? await world.cli(['run', 'staging'], { REFORK_CRASH_AT: point }) : null;
+      if (result) reached = result.signal === 'SIGKILL';
+      else {
+        // A later crash point: hit it during recovery.
+        const again = await world.cli(['run', 'staging'], { REFORK_CRASH_AT: point });
+        if (/is held by/.test(again.stdout)) {
+          await new Promise((r) => setTimeout(r, LEASE_TTL_MS));
+          await world.cli(['run', 'staging'], { REFORK_CRASH_AT: point });
+        }
+      }
+    }
+    const final = await resume(world);
+    const report = await checkInvariants(world, { status: 'succeeded' });
+    const violations = report.violations.length ? [...report.violations, `final output: ${final.trim().split('\n').at(-1) ?? ''}`] : [];
+    return { point: points.join(' then '), reached, violations };
+  } finally {
+    await world.close();
+  }
+}

@@ -1,0 +1,85 @@
+// The design's invariants, checked against the simulator's ground truth (its mutation log and
+// live state) and the control tables, after a scenario however many crashes it had.
+import type { World } from './world.js';
+import { readControl } from './world.js';
+
+export interface InvariantReport {
+  violations: string[];
+  forksCreated: number;
+  runs: Array<{ id: string; status: string; state: string }>;
+}
+
+interface SimEventLike {
+  type: string;
+  seq?: number;
+  [key: string]: unknown;
+}
+
+function field(event: SimEventLike, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = event[name];
+    if (typeof value === 'string') return value;
+    if (value && typeof value === 'object' && typeof (value as { name?: unknown }).name === 'string') return (value as { name: string }).name;
+  }
+  return undefined;
+}
+
+export async function checkInvariants(world: World, expect: { status: 'succeeded' | 'failed' | 'aborted' }): Promise<InvariantReport> {
+  const violations: string[] = [];
+  const events = world.sim.events as unknown as SimEventLike[];
+  const runs = await readControl<{ id: string; status: string; state: string }>(world, 'SELECT id, status, state FROM refork_runs ORDER BY created_at');
+
+  // 1. At most one fork per run.
+  const created = events.filter((e) => e.type === 'addon.created' && (field(e, 'addon', 'name') ?? '').startsWith('refork-'));
+  const perName = new Map<string, number>();
+  for (const e of created) {
+    const name = field(e, 'addon', 'name') ?? '';
+    perName.set(name, (perName.get(name) ?? 0) + 1);
+  }
+  for (const [name, count] of perName) if (count > 1) violations.push(`fork ${name} created ${count} times`);
+  if (perName.size > runs.length) violations.push(`${perName.size} forks for ${runs.length} runs`);
+
+  // 2. Nothing refork created outlives its run but the promoted database.
+  const live = world.sim.addons('acme-staging').filter((a) => a.name.startsWith('refork-'));
+  const database = world.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace);
+  const databaseAddon = database ? addonNameOf(database) : undefined;
+  for (const addon of live) {
+    if (addon.name !== databaseAddon && addon.state !== 'deprovisioning') violations.push(`leaked add-on ${addon.name} (state ${addon.state})`);
+  }
+
+  // 3. DATABASE only ever pointed at the old database or an anonymized fork.
+  for (const check of world.attachChecks) {
+    if (check.addon !== world.oldStagingAddon && !check.anonymized) violations.push(`${check.addon} became DATABASE unanonymized: ${check.detail}`);
+  }
+
+  // 4. The old database is destroyed only after the promotion.
+  const seqOf = (e: SimEventLike, i: number) => (typeof e.seq === 'number' ? e.seq : i);
+  const promotedAt = events.findIndex((e) => e.type === 'attachment.created' && field(e, 'attachment', 'name') === 'DATABASE' && (field(e, 'addon', 'addonName') ?? '').startsWith('refork-'));
+  const destroyedAt = events.findIndex((e) => (e.type === 'addon.destroy_requested' || e.type === 'addon.destroyed') && field(e, 'addon', 'name') === world.oldStagingAddon);
+  if (destroyedAt >= 0 && (promotedAt < 0 || seqOf(events[destroyedAt] as SimEventLike, destroyedAt) < seqOf(events[promotedAt] as SimEventLike, promotedAt))) {
+    violations.push('old database destroyed before the promotion');
+  }
+
+  // 5. Production is never touched.
+  if (!world.sim.addons('acme-prod').some((a) => a.name === world.prodAddon)) violations.push('production database is gone');
+
+  // 6. The run ended as expected; none is left active.
+  const last = runs.at(-1);
+  if (!last) violations.push('no run recorded');
+  else if (last.status !== expect.status) violations.push(`run ended ${last.status} in ${last.state}, expected ${expect.status}`);
+  for (const run of runs) if (run.status === 'active') violations.push(`run ${run.id} still active in ${run.state}`);
+
+  if (expect.status === 'succeeded') {
+    if (!databaseAddon?.startsWith('refork-')) violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'}, not a fork`);
+    if (world.sim.addons('acme-staging').some((a) => a.name === world.oldStagingAddon)) violations.push('old staging database not destroyed');
+  } else if (databaseAddon !== world.oldStagingAddon) {
+    violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'} after a ${expect.status} run, expected the old database`);
+  }
+  return { violations, forksCreated: created.length, runs };
+}
+
+function addonNameOf(attachment: unknown): string | undefined {
+  const a = attachment as { addon?: { name?: string } | string; addonName?: string };
+  if (typeof a.addon === 'string') return a.addon;
+  return a.addon?.name ?? a.addonName;
+}

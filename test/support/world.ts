@@ -1,0 +1,192 @@
+// A whole refresh setting for end-to-end tests: the simulator on the suite's PostgreSQL, a
+// production app whose database is full of fake PII, a staging app with its old database,
+// a control database, a refork.yml, and a way to run the real CLI as a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { seedDemoDatabase } from '../../src/demo/seed.js';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { adminQuery, createTestDatabase, databaseUrl, serverUrl, type TestDatabase } from './databases.js';
+
+export const TOKEN = `test-token-${randomBytes(8).toString('hex')}`;
+export const ANONYMIZE_KEY = `test-anonymize-key-${randomBytes(12).toString('hex')}`;
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+export interface AttachCheck {
+  addon: string;
+  anonymized: boolean;
+  detail: string;
+}
+
+export interface World {
+  sim: Simulator;
+  control: TestDatabase;
+  configPath: string;
+  env: NodeJS.ProcessEnv;
+  prodAddon: string;
+  oldStagingAddon: string;
+  /** Every time something became staging's DATABASE: was it anonymized at that instant? */
+  attachChecks: AttachCheck[];
+  /** stdout + stderr of every CLI call, for the secrets scan. */
+  output: string[];
+  cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
+  spawn(args: string[], extraEnv?: NodeJS.ProcessEnv): SpawnedCli;
+  close(): Promise<void>;
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface WorldOptions {
+  customers?: number;
+  provisionDelayMs?: number;
+  /** Replace parts of the example pipeline config. */
+  pipeline?: Record<string, unknown>;
+}
+
+export const RULES = {
+  tables: {
+    customers: { columns: { id: 'safe', full_name: 'hash', email: 'email', phone: null, created_at: 'safe' } },
+    orders: {
+      columns: { id: 'safe', customer_id: 'safe', total_cents: 'safe', shipping_address: { strategy: 'constant', value: '1 Example Street' }, created_at: 'safe' },
+    },
+    sessions: 'truncate',
+  },
+};
+
+export async function createWorld(options: WorldOptions = {}): Promise<World> {
+  const server = serverUrl();
+  const attachChecks: AttachCheck[] = [];
+  const output: string[] = [];
+  const sim = await startSimulator({
+    postgresUrl: server,
+    token: TOKEN,
+    provisionDelayMs: options.provisionDelayMs ?? 50,
+    dataApi404Ms: 20,
+    waitingMs: 20,
+    onAttach: async (event) => {
+      if (event.app !== 'acme-staging' || event.name !== 'DATABASE') return;
+      attachChecks.push({ addon: event.addon.name, ...(await inspectAnonymized(event.adminUrl)) });
+    },
+  });
+
+  const seed = await createTestDatabase('prodseed');
+  await seedDemoDatabase(seed.url, options.customers ?? 200);
+  sim.createApp('acme-prod');
+  sim.createApp('acme-staging');
+  const prod = await sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', fromDatabase: seed.name });
+  const oldStaging = await sim.addDatabase('acme-staging', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE' });
+  await seed.drop();
+
+  const control = await createTestDatabase('control');
+  const dir = await mkdtemp(join(tmpdir(), 'refork-world-'));
+  const configPath = join(dir, 'refork.yml');
+  const pipeline = {
+    source: { app: 'acme-prod', database: 'DATABASE' },
+    target: { app: 'acme-staging' },
+    plan: 'heroku-postgresql:standard-0',
+    anonymize: RULES,
+    ...options.pipeline,
+  };
+  await writeFile(configPath, JSON.stringify({ protected_apps: ['acme-prod'], pipelines: { staging: pipeline } }, null, 2));
+
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    HEROKU_API_KEY: TOKEN,
+    HEROKU_API_URL: sim.url,
+    HEROKU_DATA_API_URL: sim.url,
+    REFORK_DATABASE_URL: control.url,
+    REFORK_ANONYMIZE_KEY: ANONYMIZE_KEY,
+    REFORK_CONFIG: configPath,
+    REFORK_LEASE_TTL_MS: '1500',
+    REFORK_RETRY_BASE_MS: '50',
+    REFORK_POLL_MIN_MS: '30',
+    REFORK_POLL_MAX_MS: '200',
+    REFORK_LOG_LEVEL: 'info',
+  };
+
+  const world: World = {
+    sim,
+    control,
+    configPath,
+    env,
+    prodAddon: prod.name,
+    oldStagingAddon: oldStaging.name,
+    attachChecks,
+    output,
+    cli: async (args, extraEnv = {}) => {
+      const result = await runCli(args, { ...env, ...extraEnv });
+      output.push(result.stdout, result.stderr);
+      return result;
+    },
+    spawn: (args, extraEnv = {}) => {
+      const spawned = spawnCli(args, { ...env, ...extraEnv });
+      void spawned.done.then((result) => output.push(result.stdout, result.stderr));
+      return spawned;
+    },
+    close: async () => {
+      await sim.close();
+      await control.drop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+export interface SpawnedCli {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, options: { killAfterMs?: number } = {}): SpawnedCli {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/refork.js'), ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise<CliResult>((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, done };
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { killAfterMs?: number } = {}): Promise<CliResult> {
+  return spawnCli(args, env, options).done;
+}
+
+/** At the instant a database becomes staging's DATABASE: is every customer row masked and the ledger complete? */
+async function inspectAnonymized(url: string): Promise<{ anonymized: boolean; detail: string }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'customers'");
+    if (tables.rows[0]?.n === '0') return { anonymized: false, detail: 'no customers table' };
+    const leaked = await client.query<{ n: string }>("SELECT count(*) AS n FROM customers WHERE email NOT LIKE '%@example.test' OR phone IS NOT NULL");
+    const sessions = await client.query<{ n: string }>('SELECT count(*) AS n FROM sessions');
+    const leaks = Number(leaked.rows[0]?.n) + Number(sessions.rows[0]?.n);
+    return { anonymized: leaks === 0, detail: `${leaks} unmasked rows` };
+  } catch (error) {
+    return { anonymized: false, detail: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await client.end();
+  }
+}
+
+export async function readControl<T extends pg.QueryResultRow>(world: World, sql: string, params: unknown[] = []): Promise<T[]> {
+  return (await adminQuery(world.control.url, sql, params)).rows as T[];
+}
+
+export { databaseUrl, readFile };
