@@ -69,7 +69,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
   const boundary = boundaryFromEnv(processEnv);
   const tuning = tuningFrom(processEnv);
   const heroku = createHerokuClient({ token: env.herokuApiKey, apiUrl: env.herokuApiUrl, dataApiUrl: env.herokuDataApiUrl, logger });
-  const knex = createKnex(env.controlDatabaseUrl);
+  const knex = createKnex(env.controlDatabaseUrl, { logger });
   const store = createControlStore(knex);
   const owner = defaultOwner();
   return {
@@ -98,6 +98,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
         logger,
         boundary,
         rules: pipeline.anonymize,
+        controlDatabaseUrl: env.controlDatabaseUrl,
         anonymizeKey: env.anonymizeKey,
         polling: { minMs: tuning.pollMinMs, maxMs: tuning.pollMaxMs, notFoundLimit: tuning.notFoundLimit },
       }),

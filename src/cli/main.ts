@@ -1,19 +1,9 @@
 // refork's command line: parse, call one function, print. Every failure is one line on
 // stderr (redacted), with exit code 2 for bad configuration and 1 for anything else.
+// Commands load lazily: a scheduler's `tick` should not pay for the simulator's modules.
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { redact } from '../log/redact.js';
-import { abortCommand } from './commands/abort.js';
-import { demoCommand } from './commands/demo.js';
-import { eventsCommand } from './commands/events.js';
-import { gcCommand } from './commands/gc.js';
-import { historyCommand } from './commands/history.js';
-import { migrateCommand } from './commands/migrate.js';
-import { runCommand } from './commands/run.js';
-import { simCommand } from './commands/sim.js';
-import { statusCommand } from './commands/status.js';
-import { tickCommand } from './commands/tick.js';
-import { workerCommand } from './commands/worker.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -39,60 +29,61 @@ program
   .command('run <pipeline>')
   .description('start a refresh now, or resume the interrupted one')
   .option('--budget-minutes <n>', 'stop starting new steps after this long (the run continues at the next start)', positiveNumber)
-  .action(async (pipeline: string, options: { budgetMinutes?: number }) => set(await runCommand(pipeline, options)));
+  .action(async (pipeline: string, options: { budgetMinutes?: number }) => set(await (await import('./commands/run.js')).runCommand(pipeline, options)));
 
 program
   .command('tick')
   .description('for a scheduler: resume an interrupted run, else start one that is due, else exit quietly')
   .option('--budget-minutes <n>', 'time this invocation may spend', positiveNumber, 8)
-  .action(async (options: { budgetMinutes: number }) => set(await tickCommand(options)));
+  .action(async (options: { budgetMinutes: number }) => set(await (await import('./commands/tick.js')).tickCommand(options)));
 
 program
   .command('worker')
   .description('long-lived: resume interrupted runs at boot, then tick on its own clock until SIGTERM')
   .option('--interval-seconds <n>', 'time between ticks', positiveNumber, 60)
-  .action(async (options: { intervalSeconds: number }) => set(await workerCommand(options)));
+  .action(async (options: { intervalSeconds: number }) => set(await (await import('./commands/worker.js')).workerCommand(options)));
 
 program
   .command('status [pipeline]')
   .description("each pipeline's current or last run, its steps and errors")
   .option('--json', 'machine-readable output')
-  .action(async (pipeline: string | undefined, options: { json?: boolean }) => set(await statusCommand(pipeline, options)));
+  .action(async (pipeline: string | undefined, options: { json?: boolean }) => set(await (await import('./commands/status.js')).statusCommand(pipeline, options)));
 
 program
   .command('history [pipeline]')
   .description('past runs, newest first, with duration and outcome')
   .option('--json', 'machine-readable output')
   .option('--limit <n>', 'how many runs', (v) => Math.floor(positiveNumber(v)), 20)
-  .action(async (pipeline: string | undefined, options: { json?: boolean; limit: number }) => set(await historyCommand(pipeline, options)));
+  .action(async (pipeline: string | undefined, options: { json?: boolean; limit: number }) => set(await (await import('./commands/history.js')).historyCommand(pipeline, options)));
 
 program
   .command('events <run>')
   .description("a run's full transition log")
   .option('--json', 'machine-readable output')
-  .action(async (run: string, options: { json?: boolean }) => set(await eventsCommand(run, options)));
+  .action(async (run: string, options: { json?: boolean }) => set(await (await import('./commands/events.js')).eventsCommand(run, options)));
 
 program
   .command('abort <pipeline>')
   .description('stop the active run safely: destroy the fork if not promoted, else finish cleanup')
-  .action(async (pipeline: string) => set(await abortCommand(pipeline)));
+  .action(async (pipeline: string) => set(await (await import('./commands/abort.js')).abortCommand(pipeline)));
 
 program
   .command('gc')
   .description("list refork add-ons that no live run owns; destroy them with --yes (never a DATABASE)")
   .option('--yes', 'destroy them')
   .option('--json', 'machine-readable output')
-  .action(async (options: { yes?: boolean; json?: boolean }) => set(await gcCommand(options)));
+  .action(async (options: { yes?: boolean; json?: boolean }) => set(await (await import('./commands/gc.js')).gcCommand(options)));
 
 program
   .command('migrate')
   .description('create or update the control tables in REFORK_DATABASE_URL')
-  .action(async () => set(await migrateCommand()));
+  .option('--unlock', 'first free a migration lock left by a killed process')
+  .action(async (options: { unlock?: boolean }) => set(await (await import('./commands/migrate.js')).migrateCommand(options)));
 
 program
   .command('demo')
   .description('run a whole refresh locally: embedded PostgreSQL, Heroku simulator, fake production data')
-  .action(async () => set(await demoCommand()));
+  .action(async () => set(await (await import('./commands/demo.js')).demoCommand()));
 
 program
   .command('sim')
@@ -102,7 +93,7 @@ program
   .option('--token <token>', 'API token the simulator accepts', 'sim-token')
   .option('--provision-delay <ms>', 'time an add-on spends provisioning', (v) => Number(v), 2000)
   .option('--fixture <file>', 'JSON or YAML file of apps and databases to create at start')
-  .action(async (options) => set(await simCommand(options)));
+  .action(async (options) => set(await (await import('./commands/sim.js')).simCommand(options)));
 
 try {
   await program.parseAsync(process.argv);

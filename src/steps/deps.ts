@@ -11,6 +11,8 @@ export interface StepDeps {
   logger: Logger;
   boundary: Boundary;
   rules: AnonymizeRules;
+  /** The control database's URL: it must never be the database a refresh replaces. */
+  controlDatabaseUrl: string;
   anonymizeKey: string;
   polling: {
     /** First interval between wait-status polls (Heroku's CLI uses 5 s). */

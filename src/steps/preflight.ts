@@ -25,5 +25,20 @@ export async function preflight(deps: StepDeps, input: PreflightInput, { signal 
   if (oldDatabase && oldDatabase.id === source.id) {
     throw new StepError(`target app ${input.targetApp}'s DATABASE is the source database ${source.name}: refork would replace production's database; give the target its own database first`, 'target_is_source');
   }
+  const vars = await heroku.getConfigVars(input.targetApp, { signal });
+  if (sameDatabase(vars.DATABASE_URL, deps.controlDatabaseUrl)) {
+    throw new StepError(`REFORK_DATABASE_URL is ${input.targetApp}'s DATABASE_URL: the control database would be replaced mid-run; give refork its own database`, 'control_is_target');
+  }
   return { source, oldDatabase };
+}
+
+/** Same server and database name; credentials are irrelevant (and never compared in logs). */
+function sameDatabase(a: string | null | undefined, b: string): boolean {
+  if (!a) return false;
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    return x.hostname === y.hostname && (x.port || '5432') === (y.port || '5432') && x.pathname === y.pathname;
+  } catch {
+    return false;
+  }
 }

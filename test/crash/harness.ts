@@ -6,9 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { checkInvariants } from '../support/invariants.js';
-import { createWorld, type World } from '../support/world.js';
-
-export const LEASE_TTL_MS = 1500;
+import { createWorld, readControl, type World } from '../support/world.js';
 
 /** Boundaries of one clean run, in order, as `name#occurrence`. */
 export async function recordBoundaries(): Promise<string[]> {
@@ -32,17 +30,24 @@ export interface CrashResult {
   violations: string[];
 }
 
-/** Resumes until the run finishes: a fresh process after the dead one's lease expires. */
-export async function resume(world: World, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const result = await world.cli(['run', 'staging'], extraEnv);
-    if (/is held by/.test(result.stdout)) {
-      await new Promise((r) => setTimeout(r, LEASE_TTL_MS / 2));
-      continue;
-    }
-    return result.stdout + result.stderr;
+/** A killed runner's lease stays until it expires: wait for that (DB clock), not a doomed spawn. */
+export async function leaseFree(world: World): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const held = await readControl(world, "SELECT 1 FROM refork_runs WHERE status = 'active' AND lease_expires_at > now()").catch(() => []);
+    if (held.length === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('run stayed held after 20 tries');
+  throw new Error('lease never expired');
+}
+
+/** Resumes until the run finishes: a fresh process once the dead one's lease expired. */
+export async function resume(world: World, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await leaseFree(world);
+    const result = await world.cli(['run', 'staging'], extraEnv);
+    if (!/is held by/.test(result.stdout)) return result.stdout + result.stderr;
+  }
+  throw new Error('run stayed held after 5 tries');
 }
 
 export async function crashAt(points: string[]): Promise<CrashResult> {
@@ -54,11 +59,8 @@ export async function crashAt(points: string[]): Promise<CrashResult> {
       if (result) reached = result.signal === 'SIGKILL';
       else {
         // A later crash point: hit it during recovery.
-        const again = await world.cli(['run', 'staging'], { REFORK_CRASH_AT: point });
-        if (/is held by/.test(again.stdout)) {
-          await new Promise((r) => setTimeout(r, LEASE_TTL_MS));
-          await world.cli(['run', 'staging'], { REFORK_CRASH_AT: point });
-        }
+        await leaseFree(world);
+        await world.cli(['run', 'staging'], { REFORK_CRASH_AT: point });
       }
     }
     const final = await resume(world);

@@ -103,6 +103,14 @@ describe('refork run, end to end', () => {
     expect(result.stdout + result.stderr).not.toContain('not-the-token');
   });
 
+  it("refuses a control database that is the target's DATABASE, before creating anything", async () => {
+    world = await createWorld();
+    const result = await world.cli(['run', 'staging'], { REFORK_DATABASE_URL: world.sim.databaseUrl(world.oldStagingAddon) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/failed: preflight: REFORK_DATABASE_URL is acme-staging's DATABASE_URL/);
+    expect(world.sim.events.filter((e) => e.type === 'addon.created')).toHaveLength(2);
+  });
+
   it('never prints the token, the anonymization key or a database password', async () => {
     world = await createWorld();
     await world.cli(['run', 'staging']);

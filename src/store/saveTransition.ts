@@ -1,0 +1,50 @@
+// Persists one machine transition: the run row (snapshot, state, status, error) and its
+// event row commit together or not at all, fenced by the lease token. The runner calls it
+// before starting the next side effect (design.md, invariant 6).
+import type { Knex } from 'knex';
+import { FENCE, fenceBindings } from './fence.js';
+import { insertEvent } from './insertEvent.js';
+import { toJsonb } from './jsonb.js';
+import { writeTransaction } from './transaction.js';
+import type { Lease, Transition } from './types.js';
+
+/**
+ * `false`, with nothing written, when the lease was lost or the run already finished: the
+ * runner must stop without further side effects. `transition.error`: a string replaces the
+ * run's error, `null` clears it, absent keeps it.
+ */
+export async function saveTransition(knex: Knex, lease: Lease, transition: Transition): Promise<boolean> {
+  return writeTransaction(knex, async (trx) => {
+    const result = await trx.raw<{ rows: { id: string }[] }>(
+      `
+      UPDATE refork_runs
+         SET state = :state,
+             status = :status,
+             snapshot = CAST(:snapshot AS jsonb),
+             error = CASE WHEN :keepError THEN error ELSE CAST(:error AS text) END,
+             updated_at = now(),
+             finished_at = CASE WHEN :status = 'active' THEN NULL ELSE now() END
+       WHERE ${FENCE}
+         AND status = 'active'
+      RETURNING id
+      `,
+      {
+        ...fenceBindings(lease),
+        state: transition.state,
+        status: transition.status,
+        snapshot: toJsonb(transition.snapshot),
+        keepError: transition.error === undefined,
+        error: transition.error ?? null,
+      },
+    );
+    if (result.rows.length === 0) return false;
+    await insertEvent(trx, {
+      runId: lease.runId,
+      type: transition.event.type,
+      from: transition.event.from,
+      to: transition.event.to,
+      detail: transition.event.detail ?? {},
+    });
+    return true;
+  });
+}

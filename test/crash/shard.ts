@@ -1,0 +1,17 @@
+// One shard of the every-boundary crash run: all boundaries are recorded from a clean run, and
+// shard i of n takes every n-th one. Each shard prints what it exercised.
+import { crashAt, recordBoundaries, type CrashResult } from './harness.js';
+
+const MUST_HAVE = ['heroku:createAddon:before#1', 'heroku:createAddon:after#1', 'heroku:promote:after#1', 'heroku:destroyOldDatabase:before#1', 'store:startRun:after#1'];
+
+export async function crashEveryBoundary(shard: number, shards: number): Promise<{ results: CrashResult[]; total: number }> {
+  const points = await recordBoundaries();
+  const missing = MUST_HAVE.filter((p) => !points.includes(p));
+  if (missing.length) throw new Error(`the recorded run lacks boundaries ${missing.join(', ')}`);
+  const mine = points.filter((_, i) => i % shards === shard);
+  const results: CrashResult[] = [];
+  for (const point of mine) results.push(await crashAt([point]));
+  const reached = results.filter((r) => r.reached).length;
+  console.log(`crash suite shard ${shard + 1}/${shards}: ${points.length} boundaries found, ${reached} of ${mine.length} crash points exercised here, ${results.filter((r) => r.violations.length).length} with violations`);
+  return { results, total: points.length };
+}

@@ -1,0 +1,137 @@
+// Running refork for real: scheduler ticks, SIGTERM, abort, gc, history and events.
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkInvariants } from '../support/invariants.js';
+import { createWorld, readControl, type World } from '../support/world.js';
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const inState = (w: World, state: string) => async () =>
+  (await readControl<{ state: string }>(w, "SELECT state FROM refork_runs WHERE status = 'active'")).some((r) => r.state === state);
+
+describe('refork tick', () => {
+  it('starts a due run, then does nothing until the schedule comes round again', async () => {
+    world = await createWorld({ pipeline: { schedule: '0 3 * * *', timezone: 'Europe/Berlin' } });
+    const first = await world.cli(['tick']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/staging: run .+ succeeded/);
+    const second = await world.cli(['tick']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe('');
+    expect(await readControl(world, 'SELECT id FROM refork_runs')).toHaveLength(1);
+  });
+
+  it('never starts a pipeline without a schedule, but resumes its interrupted run', async () => {
+    world = await createWorld();
+    expect((await world.cli(['tick'])).stdout).toBe('');
+    const crashed = await world.cli(['run', 'staging'], { REFORK_CRASH_AT: 'effect:anonymize:before#1' });
+    expect(crashed.signal).toBe('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1_600));
+    const resumed = await world.cli(['tick']);
+    expect(resumed.stdout).toMatch(/succeeded/);
+    expect((await checkInvariants(world, { status: 'succeeded' })).violations).toEqual([]);
+  });
+
+  it('pauses a long wait when its budget runs out and continues at the next tick', async () => {
+    world = await createWorld({ provisionDelayMs: 4_000, pipeline: { schedule: '* * * * *' } });
+    const first = await world.cli(['tick', '--budget-minutes', '0.02']);
+    expect(first.stdout).toMatch(/paused in (forking|waiting)/);
+    const [run] = await readControl<{ status: string; expired: boolean }>(world, 'SELECT status, lease_expires_at <= now() AS expired FROM refork_runs');
+    expect(run).toEqual({ status: 'active', expired: true });
+    let last = '';
+    for (let i = 0; i < 10 && !/succeeded/.test(last); i++) last = (await world.cli(['tick', '--budget-minutes', '0.05'])).stdout;
+    expect(last).toMatch(/succeeded/);
+    expect((await checkInvariants(world, { status: 'succeeded' })).violations).toEqual([]);
+  });
+});
+
+describe('SIGTERM', () => {
+  it('stops in the current step, releases the lease, exits 0; the next run resumes at once', async () => {
+    world = await createWorld({ provisionDelayMs: 3_000 });
+    const w = world;
+    const running = w.spawn(['run', 'staging']);
+    await until(inState(w, 'waiting'), 'the run to wait');
+    running.child.kill('SIGTERM');
+    const stopped = await running.done;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/stopped in waiting on shutdown/);
+    const [run] = await readControl<{ expired: boolean }>(w, 'SELECT lease_expires_at <= now() AS expired FROM refork_runs');
+    expect(run?.expired).toBe(true);
+    const resumed = await w.cli(['run', 'staging']);
+    expect(resumed.stdout).toMatch(/succeeded/);
+    expect((await checkInvariants(w, { status: 'succeeded' })).violations).toEqual([]);
+  });
+});
+
+describe('refork abort', () => {
+  it('makes the runner holding the run compensate and end aborted', async () => {
+    world = await createWorld({ provisionDelayMs: 3_000 });
+    const w = world;
+    const running = w.spawn(['run', 'staging']);
+    await until(inState(w, 'waiting'), 'the run to wait');
+    const abort = await w.cli(['abort', 'staging']);
+    expect(abort.stdout).toMatch(/abort requested for run .+ acts on it/);
+    const ended = await running.done;
+    expect(ended.stdout).toMatch(/aborted \(fork destroyed, staging untouched\)/);
+    expect((await checkInvariants(w, { status: 'aborted' })).violations).toEqual([]);
+  });
+
+  it('compensates at once when no runner holds the run', async () => {
+    world = await createWorld();
+    const crashed = await world.cli(['run', 'staging'], { REFORK_CRASH_AT: 'effect:anonymize:before#1' });
+    expect(crashed.signal).toBe('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1_600));
+    const abort = await world.cli(['abort', 'staging']);
+    expect(abort.stdout).toMatch(/aborted/);
+    expect((await checkInvariants(world, { status: 'aborted' })).violations).toEqual([]);
+    expect((await world.cli(['abort', 'staging'])).stdout).toMatch(/no active run to abort/);
+  });
+});
+
+describe('refork gc', () => {
+  it('lists refork add-ons no live run owns, and destroys them only with --yes', async () => {
+    world = await createWorld();
+    await world.sim.addDatabase('acme-staging', { name: 'refork-staging-0123456789ab', as: 'REFORK_01234567' });
+    const listed = await world.cli(['gc']);
+    expect(listed.stdout).toMatch(/acme-staging {2}refork-staging-0123456789ab/);
+    expect(listed.stdout).toMatch(/run `refork gc --yes`/);
+    expect(world.sim.addons('acme-staging').map((a) => a.name)).toContain('refork-staging-0123456789ab');
+    const destroyed = await world.cli(['gc', '--yes']);
+    expect(destroyed.stdout).toMatch(/refork-staging-0123456789ab .* destroyed/);
+    await until(async () => !world?.sim.addons('acme-staging').some((a) => a.name === 'refork-staging-0123456789ab'), 'the orphan to go');
+  });
+
+  it('never offers the add-on attached as DATABASE', async () => {
+    world = await createWorld();
+    expect((await world.cli(['run', 'staging'])).stdout).toMatch(/succeeded/);
+    const listed = await world.cli(['gc', '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual({ orphans: [], destroyed: [] });
+  });
+});
+
+describe('refork history and events', () => {
+  it('lists runs with their outcome and a run with its transitions', async () => {
+    world = await createWorld();
+    await world.cli(['run', 'staging']);
+    const history = await world.cli(['history', '--json']);
+    const runs = JSON.parse(history.stdout) as Array<{ runId: string; status: string; durationMs: number }>;
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'succeeded' });
+    const events = await world.cli(['events', runs[0]?.runId ?? '']);
+    expect(events.stdout).toMatch(/preflight → forking/);
+    expect(events.stdout).toMatch(/cleaning → succeeded/);
+    expect((await world.cli(['events', 'nope'])).stderr).toMatch(/is not a run id/);
+  });
+});
