@@ -6,10 +6,11 @@ import { loadConfig, pipelineNamed, type PipelineConfig, type ReforkConfig } fro
 import { readEnvironment, type Environment } from '../config/environment.js';
 import { createHerokuClient } from '../heroku/client.js';
 import type { HerokuApi } from '../heroku/types.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { commandLogger, type Logger } from '../log/logger.js';
 import { boundaryFromEnv, type Boundary } from '../runner/boundary.js';
 import { systemClock, type Clock } from '../runner/clock.js';
 import { defaultOwner, type RunnerDeps } from '../runner/run-pipeline.js';
+import { noNotifier, webhookNotifier } from '../notify/webhook.js';
 import { createEffects } from '../steps/index.js';
 import { createControlStore, createKnex } from '../store/index.js';
 import type { ControlStore } from '../store/types.js';
@@ -64,7 +65,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
   const processEnv = options.processEnv ?? process.env;
   const env = readEnvironment(processEnv);
   const config = await loadConfig(env.configPath);
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? commandLogger(processEnv);
   const clock = options.clock ?? systemClock;
   const boundary = boundaryFromEnv(processEnv);
   const tuning = tuningFrom(processEnv);
@@ -72,6 +73,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
   const knex = createKnex(env.controlDatabaseUrl, { logger });
   const store = createControlStore(knex);
   const owner = defaultOwner();
+  const notifier = env.webhookUrl ? webhookNotifier(env.webhookUrl, { logger }) : noNotifier;
   return {
     env,
     config,
@@ -92,10 +94,11 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
       owner,
       leaseTtlMs: tuning.leaseTtlMs,
       retryBaseMs: tuning.retryBaseMs,
+      notifier,
+      stuckAfterMs: config.stuckAfterMinutes * 60_000,
       effects: createEffects({
         heroku,
         clock,
-        logger,
         boundary,
         rules: pipeline.anonymize,
         controlDatabaseUrl: env.controlDatabaseUrl,

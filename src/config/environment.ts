@@ -10,6 +10,8 @@ export interface Environment {
   herokuDataApiUrl: string;
   anonymizeKey: string;
   configPath: string;
+  /** Where run notifications go (Slack incoming webhook or any JSON endpoint); a secret. */
+  webhookUrl: string | null;
 }
 
 function need(env: NodeJS.ProcessEnv, name: string, fix: string): string {
@@ -50,6 +52,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     herokuDataApiUrl: url('HEROKU_DATA_API_URL', env.HEROKU_DATA_API_URL?.trim() || 'https://api.data.heroku.com'),
     anonymizeKey,
     configPath: env.REFORK_CONFIG?.trim() || 'refork.yml',
+    webhookUrl: webhook(env.REFORK_WEBHOOK_URL),
   };
 }
 
@@ -59,4 +62,13 @@ function safePassword(connectionString: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function webhook(value: string | undefined): string | null {
+  const trimmed = value?.trim();
+  if (!trimmed) return null;
+  if (!/^https?:\/\//.test(trimmed)) throw new ConfigError('REFORK_WEBHOOK_URL is not an http(s) URL: set it to the webhook address, or unset it');
+  // Webhook URLs carry their credential in the path (Slack's do).
+  registerSecret(trimmed);
+  return trimmed;
 }

@@ -23,6 +23,8 @@ export interface PipelineConfig {
 
 export interface ReforkConfig {
   pipelines: Record<string, PipelineConfig>;
+  /** A run still active after this long is reported as stuck (once). */
+  stuckAfterMinutes: number;
   /** Apps refork must never replace the database of (production, for one). */
   protectedApps: string[];
 }
@@ -65,6 +67,7 @@ const configSchema = z.strictObject({
     { error: 'required: a map of pipeline name to its settings' },
   ),
   protected_apps: z.array(appName('protected')).default([]),
+  notify: z.strictObject({ stuck_after_minutes: z.number().positive().default(360) }).default({ stuck_after_minutes: 360 }),
 });
 
 /** Turns the first zod issue into `file: path.to.key: what is wrong`. */
@@ -109,7 +112,7 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
       anonymize: parseRules(raw.anonymize, `${where}.anonymize`),
     };
   }
-  return { pipelines, protectedApps: parsed.data.protected_apps };
+  return { pipelines, protectedApps: parsed.data.protected_apps, stuckAfterMinutes: parsed.data.notify.stuck_after_minutes };
 }
 
 export async function loadConfig(path: string): Promise<ReforkConfig> {

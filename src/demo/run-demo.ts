@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openApp } from '../app/open.js';
 import { createLogger } from '../log/logger.js';
+import { progressStream } from '../log/progress.js';
 import { startEmbeddedPostgres } from '../pg/embedded.js';
 import { runPipeline } from '../runner/run-pipeline.js';
 import { onShutdown } from '../runner/signals.js';
@@ -13,7 +14,6 @@ import { startSimulator } from '../sim/index.js';
 import { formatStatus } from '../status/format.js';
 import { summarizePipeline } from '../status/summary.js';
 import { migrateToLatest } from '../store/index.js';
-import { progressStream } from './progress.js';
 import { seedDemoDatabase } from './seed.js';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../refork.example.yml', import.meta.url));

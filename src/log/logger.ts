@@ -1,5 +1,6 @@
 // One JSON line per event on stderr (Heroku log drains parse it), secrets redacted in every field.
 import winston from 'winston';
+import { progressStream } from './progress.js';
 import { redact, redactValue } from './redact.js';
 
 export type Logger = winston.Logger;
@@ -24,6 +25,17 @@ export function createLogger(options: { level?: string; silent?: boolean; stream
     format: winston.format.combine(scrub(), winston.format.timestamp(), winston.format.json()),
     transports: [transport],
   });
+}
+
+/**
+ * What a command logs to: JSON lines (for log drains) unless stderr is a terminal, where a
+ * person gets one readable line per step instead. REFORK_LOG_FORMAT=json forces JSON.
+ */
+export function commandLogger(env: NodeJS.ProcessEnv = process.env): Logger {
+  if (process.stderr.isTTY && env.REFORK_LOG_FORMAT !== 'json') {
+    return createLogger({ stream: progressStream((line) => process.stderr.write(`${line}\n`), Date.now()) });
+  }
+  return createLogger();
 }
 
 /** A logger that writes nowhere, for tests and library use. */

@@ -7,7 +7,7 @@ import { refreshMachine } from '../../machines/refresh.js';
 import type { Logger } from '../log/logger.js';
 import { redactValue } from '../log/redact.js';
 import type { ControlStore } from '../store/types.js';
-import type { Effects } from '../steps/types.js';
+import type { Effects, StepContext } from '../steps/types.js';
 import type { Boundary } from './boundary.js';
 import type { Clock } from './clock.js';
 import { toStepFailure } from './failure.js';
@@ -18,6 +18,7 @@ export interface DriveDeps {
   store: ControlStore;
   effects: Effects;
   clock: Clock;
+  /** Every line it writes carries the run id (the runner passes a child logger). */
   logger: Logger;
   boundary: Boundary;
 }
@@ -66,7 +67,7 @@ export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: Dr
       return false;
     }
     boundary(`store:save:${to}:after`);
-    logger.info('transition', { runId, from, to, event: event.type, status });
+    logger.info('transition', { from, to, event: event.type, status });
     snapshot = next;
     return true;
   };
@@ -110,8 +111,8 @@ export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: Dr
     let event: MachineEvent;
     let detail: Record<string, unknown>;
     try {
-      const run = effects[pending.src] as (input: unknown, ctx: { signal: AbortSignal }) => Promise<unknown>;
-      const output = await run(pending.input, { signal: stop });
+      const run = effects[pending.src] as (input: unknown, ctx: StepContext) => Promise<unknown>;
+      const output = await run(pending.input, { signal: stop, logger });
       event = { type: `xstate.done.actor.${pending.id}`, output } as unknown as MachineEvent;
       detail = { output: output as Record<string, unknown> };
     } catch (error) {
@@ -119,7 +120,7 @@ export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: Dr
       const halt = halted();
       if (halt) return halt;
       const failure = toStepFailure(error, state, clock.now());
-      logger.warn('step failed', { runId, step: state, error: failure.message, code: failure.code, retryable: failure.retryable });
+      logger.warn('step failed', { step: state, error: failure.message, code: failure.code, retryable: failure.retryable });
       event = { type: `xstate.error.actor.${pending.id}`, error: failure } as unknown as MachineEvent;
       detail = { error: failure };
     }

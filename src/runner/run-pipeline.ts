@@ -6,11 +6,16 @@ import { performance } from 'node:perf_hooks';
 import { initialTransition } from 'xstate';
 import { MACHINE_VERSION, refreshMachine, type RefreshInput } from '../../machines/refresh.js';
 import type { PipelineConfig } from '../config/pipeline.js';
+import type { Notifier } from '../notify/webhook.js';
+import type { Lease, RunRecord } from '../store/types.js';
 import { drive, type DriveDeps, type DriveOutcome } from './drive.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { persist, restore, stateOf } from './snapshot.js';
 
 export interface RunnerDeps extends DriveDeps {
+  notifier: Notifier;
+  /** A run still active after this long is reported once as stuck. */
+  stuckAfterMs: number;
   /** Identifies this process in leases and `status` (dyno name, host, pid). */
   owner: string;
   leaseTtlMs: number;
@@ -54,12 +59,14 @@ export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, re
   let runId: string;
   let resumed: boolean;
   let snapshot;
-  let lease;
+  let lease: Lease;
+  let startedAt: Date;
   const acquiredAt = performance.now();
 
   if (active) {
-    lease = await store.claimRun(active.id, deps.owner, deps.leaseTtlMs);
-    if (!lease) return { kind: 'busy', runId: active.id, owner: active.leaseOwner, until: active.leaseExpiresAt };
+    const claimed = await store.claimRun(active.id, deps.owner, deps.leaseTtlMs);
+    if (!claimed) return { kind: 'busy', runId: active.id, owner: active.leaseOwner, until: active.leaseExpiresAt };
+    lease = claimed;
     try {
       snapshot = restore(active.snapshot, active.machineVersion);
     } catch (error) {
@@ -68,6 +75,8 @@ export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, re
     }
     runId = active.id;
     resumed = true;
+    startedAt = active.createdAt;
+    await reportIfStuck(deps, active, lease);
     logger.info('run resumed', { runId, pipeline: pipeline.name, state: active.state, owner: deps.owner });
   } else {
     if (!request.start) return { kind: 'idle' };
@@ -88,6 +97,7 @@ export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, re
     }
     boundary('store:startRun:after');
     lease = started.lease;
+    startedAt = started.run.createdAt;
     snapshot = initial;
     resumed = false;
     logger.info('run started', { runId, pipeline: pipeline.name, owner: deps.owner });
@@ -96,11 +106,26 @@ export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, re
   const keeper = new LeaseKeeper(store, lease, deps.leaseTtlMs, acquiredAt);
   keeper.start();
   try {
-    const outcome = await drive(deps, snapshot, { runId, keeper, deadline: request.deadline, shutdown: request.shutdown });
+    const logger = deps.logger.child({ runId, pipeline: pipeline.name });
+    const outcome = await drive({ ...deps, logger }, snapshot, { runId, keeper, deadline: request.deadline, shutdown: request.shutdown });
+    if (outcome.kind === 'finished') {
+      const elapsedMs = (await store.now()).getTime() - startedAt.getTime();
+      await deps.notifier.send({ kind: outcome.status, pipeline: pipeline.name, runId, state: outcome.status, error: outcome.error, elapsedMs });
+    }
     return { runId, resumed, ...outcome };
   } finally {
     keeper.stop();
     // A lost lease belongs to someone else now: releasing it is fenced and would be a no-op anyway.
     if (!keeper.lost) await store.releaseLease(keeper.lease).catch(() => undefined);
   }
+}
+
+/** Once per run: a refresh active far longer than expected deserves a human's look. */
+async function reportIfStuck(deps: RunnerDeps, run: RunRecord, lease: Lease): Promise<void> {
+  const elapsedMs = (await deps.store.now()).getTime() - run.createdAt.getTime();
+  if (elapsedMs < deps.stuckAfterMs) return;
+  const events = await deps.store.runEvents(run.id);
+  if (events.some((event) => event.type === 'notify.stuck')) return;
+  await deps.notifier.send({ kind: 'stuck', pipeline: run.pipeline, runId: run.id, state: run.state, error: run.error, elapsedMs });
+  await deps.store.appendEvent(lease, { type: 'notify.stuck', from: run.state, to: run.state, detail: { elapsedMs } });
 }

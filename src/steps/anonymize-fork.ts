@@ -4,7 +4,7 @@ import pg from 'pg';
 import { anonymizeDatabase, verifyAnonymized } from '../anonymize/index.js';
 import { clientConfig } from '../pg/connect.js';
 import type { StepDeps } from './deps.js';
-import { StepError, type AnonymizeInput, type AnonymizeOutput, type StepSignal, type VerifyInput, type VerifyOutput } from './types.js';
+import { StepError, type AnonymizeInput, type AnonymizeOutput, type StepContext, type VerifyInput, type VerifyOutput } from './types.js';
 
 /** The URL is read afresh from the fork's config var on every connect: credentials rotate. */
 function forkConnector(deps: StepDeps, input: AnonymizeInput, signal: AbortSignal) {
@@ -19,14 +19,14 @@ function forkConnector(deps: StepDeps, input: AnonymizeInput, signal: AbortSigna
   };
 }
 
-export async function anonymizeFork(deps: StepDeps, input: AnonymizeInput, { signal }: StepSignal): Promise<AnonymizeOutput> {
+export async function anonymizeFork(deps: StepDeps, input: AnonymizeInput, { signal, logger }: StepContext): Promise<AnonymizeOutput> {
   const report = await anonymizeDatabase({
     connect: forkConnector(deps, input, signal),
     rules: deps.rules,
     runId: input.runId,
     key: deps.anonymizeKey,
     signal,
-    onProgress: (progress) => deps.logger.info('anonymize', { runId: input.runId, ...progress }),
+    onProgress: (progress) => logger.info('anonymize', { ...progress }),
   });
   return {
     tables: report.tables.length,
@@ -35,7 +35,7 @@ export async function anonymizeFork(deps: StepDeps, input: AnonymizeInput, { sig
   };
 }
 
-export async function verifyFork(deps: StepDeps, input: VerifyInput, { signal }: StepSignal): Promise<VerifyOutput> {
+export async function verifyFork(deps: StepDeps, input: VerifyInput, { signal }: StepContext): Promise<VerifyOutput> {
   const report = await verifyAnonymized({
     connect: forkConnector(deps, input, signal),
     rules: deps.rules,

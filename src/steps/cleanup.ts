@@ -3,9 +3,9 @@
 // detached, never destroyed. Gone already (404) counts as done.
 import { attachesAddon, primaryDatabase } from './attachments.js';
 import { mutation, type StepDeps } from './deps.js';
-import { StepError, type CleanupInput, type CleanupOutput, type StepSignal } from './types.js';
+import { StepError, type CleanupInput, type CleanupOutput, type StepContext } from './types.js';
 
-export async function cleanup(deps: StepDeps, input: CleanupInput, { signal }: StepSignal): Promise<CleanupOutput> {
+export async function cleanup(deps: StepDeps, input: CleanupInput, { signal, logger }: StepContext): Promise<CleanupOutput> {
   const { heroku } = deps;
   const { app, fork, oldDatabase } = input;
   const attachments = await heroku.listAttachments(app, { signal });
@@ -23,7 +23,7 @@ export async function cleanup(deps: StepDeps, input: CleanupInput, { signal }: S
   if (!oldDatabase || oldDatabase.id === fork.id) return { oldDatabase: 'none' };
   if (oldDatabase.app === app) {
     await mutation(deps, 'destroyOldDatabase', () => heroku.destroyAddon(app, oldDatabase.id, { signal }));
-    deps.logger.info('old database destroyed', { app, addon: oldDatabase.name });
+    logger.info('old database destroyed', { app, addon: oldDatabase.name });
     return { oldDatabase: 'destroyed' };
   }
   for (const attachment of attachments) {
@@ -31,6 +31,6 @@ export async function cleanup(deps: StepDeps, input: CleanupInput, { signal }: S
     const id = attachment.id;
     await mutation(deps, 'detachOldDatabase', () => heroku.deleteAttachment(id, { signal }));
   }
-  deps.logger.info('old database detached (owned by another app)', { app, addon: oldDatabase.name, owner: oldDatabase.app });
+  logger.info('old database detached (owned by another app)', { app, addon: oldDatabase.name, owner: oldDatabase.app });
   return { oldDatabase: 'detached' };
 }

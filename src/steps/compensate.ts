@@ -3,9 +3,9 @@
 import { HerokuApiError } from '../heroku/types.js';
 import { attachesAddon } from './attachments.js';
 import { mutation, type StepDeps } from './deps.js';
-import type { CompensateInput, CompensateOutput, StepSignal } from './types.js';
+import type { CompensateInput, CompensateOutput, StepContext } from './types.js';
 
-export async function compensate(deps: StepDeps, input: CompensateInput, { signal }: StepSignal): Promise<CompensateOutput> {
+export async function compensate(deps: StepDeps, input: CompensateInput, { signal, logger }: StepContext): Promise<CompensateOutput> {
   const { heroku } = deps;
   const fork = await heroku.getAddon(input.app, input.forkName, { signal });
   if (!fork || fork.state === 'deprovisioning') return { promoted: false, destroyed: false };
@@ -17,6 +17,6 @@ export async function compensate(deps: StepDeps, input: CompensateInput, { signa
     // A fork that failed to provision may refuse a destroy; it bills nothing and Heroku removes it.
     if (!(fork.state === 'deprovisioned' && error instanceof HerokuApiError && error.status < 500)) throw error;
   }
-  deps.logger.info('fork destroyed', { app: input.app, addon: fork.name });
+  logger.info('fork destroyed', { app: input.app, addon: fork.name });
   return { promoted: false, destroyed: true };
 }

@@ -2,9 +2,9 @@
 // attempt (whose answer may have been lost) already created it: never two forks per run.
 import { HerokuApiError } from '../heroku/types.js';
 import { mutation, type StepDeps } from './deps.js';
-import { StepError, type CreateForkInput, type CreateForkOutput, type StepSignal } from './types.js';
+import { StepError, type CreateForkInput, type CreateForkOutput, type StepContext } from './types.js';
 
-export async function createFork(deps: StepDeps, input: CreateForkInput, { signal }: StepSignal): Promise<CreateForkOutput> {
+export async function createFork(deps: StepDeps, input: CreateForkInput, { signal, logger }: StepContext): Promise<CreateForkOutput> {
   const { heroku } = deps;
   const existing = await heroku.getAddon(input.app, input.name, { signal });
   if (existing) return { id: existing.id, name: existing.name };
@@ -16,7 +16,7 @@ export async function createFork(deps: StepDeps, input: CreateForkInput, { signa
     const created = await mutation(deps, 'createAddon', () =>
       heroku.createAddon(input.app, { plan: input.plan, name: input.name, attachmentName: input.attachmentName, config }, { signal }),
     );
-    deps.logger.info('fork created', { app: input.app, addon: created.name, state: created.state });
+    logger.info('fork created', { app: input.app, addon: created.name, state: created.state });
     return { id: created.id, name: created.name };
   } catch (error) {
     // The name is ours if a lost answer hid our own earlier create; anyone else's is a hard stop.

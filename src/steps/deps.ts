@@ -1,14 +1,12 @@
 // What the steps need from the outside world, injected so each step can be tested alone.
 import type { AnonymizeRules } from '../anonymize/index.js';
 import type { HerokuApi } from '../heroku/types.js';
-import type { Logger } from '../log/logger.js';
 import type { Boundary } from '../runner/boundary.js';
 import type { Clock } from '../runner/clock.js';
 
 export interface StepDeps {
   heroku: HerokuApi;
   clock: Clock;
-  logger: Logger;
   boundary: Boundary;
   rules: AnonymizeRules;
   /** The control database's URL: it must never be the database a refresh replaces. */

@@ -2,9 +2,9 @@
 // hurt production. Read-only, so it can run again freely.
 import { addonRefOf, isForkablePlan, primaryDatabase } from './attachments.js';
 import type { StepDeps } from './deps.js';
-import { StepError, type PreflightInput, type PreflightOutput, type StepSignal } from './types.js';
+import { StepError, type PreflightInput, type PreflightOutput, type StepContext } from './types.js';
 
-export async function preflight(deps: StepDeps, input: PreflightInput, { signal }: StepSignal): Promise<PreflightOutput> {
+export async function preflight(deps: StepDeps, input: PreflightInput, { signal }: StepContext): Promise<PreflightOutput> {
   const { heroku } = deps;
   const sourceAttachment = await heroku.getAttachment(input.sourceApp, input.sourceDatabase, { signal });
   const source = addonRefOf(sourceAttachment);

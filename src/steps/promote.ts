@@ -4,11 +4,11 @@
 import type { Attachment } from '../heroku/types.js';
 import { attachesAddon, primaryDatabase } from './attachments.js';
 import { mutation, type StepDeps } from './deps.js';
-import { StepError, type PromoteInput, type PromoteOutput, type StepSignal } from './types.js';
+import { StepError, type PromoteInput, type PromoteOutput, type StepContext } from './types.js';
 
 const POOLER = { name: 'DATABASE_CONNECTION_POOL', namespace: 'connection-pooling:default' };
 
-export async function promote(deps: StepDeps, input: PromoteInput, { signal }: StepSignal): Promise<PromoteOutput> {
+export async function promote(deps: StepDeps, input: PromoteInput, { signal, logger }: StepContext): Promise<PromoteOutput> {
   const { heroku } = deps;
   const { app, fork } = input;
   let attachments = await heroku.listAttachments(app, { signal });
@@ -24,7 +24,7 @@ export async function promote(deps: StepDeps, input: PromoteInput, { signal }: S
     await mutation(deps, 'promote', () =>
       heroku.createAttachment({ addon: fork.id, app, name: 'DATABASE', namespace: null, confirm: app }, { signal }),
     );
-    deps.logger.info('fork promoted', { app, addon: fork.name });
+    logger.info('fork promoted', { app, addon: fork.name });
     attachments = await heroku.listAttachments(app, { signal });
   }
 

@@ -1,3 +1,5 @@
+import type { Logger } from '../log/logger.js';
+
 // Inputs and outputs of the pipeline's side effects. Each is JSON: inputs are persisted in the
 // run's snapshot before the effect starts, outputs feed the next transition.
 
@@ -109,20 +111,22 @@ export interface StepFailure {
   at: number;
 }
 
-export interface StepSignal {
+/** Per call: the abort signal (shutdown, lost lease) and a logger that carries the run id. */
+export interface StepContext {
   signal: AbortSignal;
+  logger: Logger;
 }
 
 /** The pipeline's effects, keyed by the machine's actor names. */
 export interface Effects {
-  preflight(input: PreflightInput, ctx: StepSignal): Promise<PreflightOutput>;
-  createFork(input: CreateForkInput, ctx: StepSignal): Promise<CreateForkOutput>;
-  waitForFork(input: WaitForForkInput, ctx: StepSignal): Promise<WaitForForkOutput>;
-  anonymize(input: AnonymizeInput, ctx: StepSignal): Promise<AnonymizeOutput>;
-  verify(input: VerifyInput, ctx: StepSignal): Promise<VerifyOutput>;
-  promote(input: PromoteInput, ctx: StepSignal): Promise<PromoteOutput>;
-  cleanup(input: CleanupInput, ctx: StepSignal): Promise<CleanupOutput>;
-  compensate(input: CompensateInput, ctx: StepSignal): Promise<CompensateOutput>;
+  preflight(input: PreflightInput, ctx: StepContext): Promise<PreflightOutput>;
+  createFork(input: CreateForkInput, ctx: StepContext): Promise<CreateForkOutput>;
+  waitForFork(input: WaitForForkInput, ctx: StepContext): Promise<WaitForForkOutput>;
+  anonymize(input: AnonymizeInput, ctx: StepContext): Promise<AnonymizeOutput>;
+  verify(input: VerifyInput, ctx: StepContext): Promise<VerifyOutput>;
+  promote(input: PromoteInput, ctx: StepContext): Promise<PromoteOutput>;
+  cleanup(input: CleanupInput, ctx: StepContext): Promise<CleanupOutput>;
+  compensate(input: CompensateInput, ctx: StepContext): Promise<CompensateOutput>;
 }
 
 export type EffectName = keyof Effects;

@@ -1,9 +1,9 @@
 // One look at the fork: add-on state (Platform API) and database readiness (data API), like
 // `addons:wait` then `pg:wait`. The machine persists the result and schedules the next look.
 import type { StepDeps } from './deps.js';
-import { StepError, type StepSignal, type WaitForForkInput, type WaitForForkOutput } from './types.js';
+import { StepError, type StepContext, type WaitForForkInput, type WaitForForkOutput } from './types.js';
 
-export async function waitForFork(deps: StepDeps, input: WaitForForkInput, { signal }: StepSignal): Promise<WaitForForkOutput> {
+export async function waitForFork(deps: StepDeps, input: WaitForForkInput, { signal }: StepContext): Promise<WaitForForkOutput> {
   const { heroku, clock, polling } = deps;
   const observedAt = clock.now();
   const startedAt = input.startedAt ?? observedAt;

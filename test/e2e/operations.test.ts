@@ -135,3 +135,59 @@ describe('refork history and events', () => {
     expect((await world.cli(['events', 'nope'])).stderr).toMatch(/is not a run id/);
   });
 });
+
+describe('notifications', () => {
+  async function receiver() {
+    const { createServer } = await import('node:http');
+    const bodies: Array<{ text: string; refork: { kind: string } }> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        bodies.push(JSON.parse(body) as { text: string; refork: { kind: string } });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return { url: `http://127.0.0.1:${port}/hooks/T000/secret-path`, bodies, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  it('posts a Slack-compatible message on success and on failure', async () => {
+    const hook = await receiver();
+    try {
+      world = await createWorld();
+      await world.cli(['run', 'staging'], { REFORK_WEBHOOK_URL: hook.url });
+      world.sim.failNextFork();
+      await world.cli(['run', 'staging'], { REFORK_WEBHOOK_URL: hook.url });
+      expect(hook.bodies.map((b) => b.refork.kind)).toEqual(['succeeded', 'failed']);
+      expect(hook.bodies[0]?.text).toMatch(/^refork: staging refreshed from production in \d+s/);
+      expect(hook.bodies[1]?.text).toMatch(/FAILED in failed .*fork refork-staging-\w+ failed/);
+      expect(world.output.join('\n')).not.toContain('secret-path');
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('reports a run stuck past the threshold once, and never fails a run for a dead webhook', async () => {
+    const hook = await receiver();
+    try {
+      world = await createWorld({ provisionDelayMs: 5_000, config: { notify: { stuck_after_minutes: 0.001 } } });
+      const w = world;
+      const first = w.spawn(['run', 'staging'], { REFORK_WEBHOOK_URL: hook.url });
+      await until(inState(w, 'waiting'), 'the run to wait');
+      first.child.kill('SIGKILL');
+      await first.done;
+      await new Promise((r) => setTimeout(r, 1_600));
+      const second = await w.cli(['run', 'staging', '--budget-minutes', '0.01'], { REFORK_WEBHOOK_URL: hook.url });
+      expect(second.stdout).toMatch(/paused|succeeded/);
+      const third = await w.cli(['run', 'staging'], { REFORK_WEBHOOK_URL: 'http://127.0.0.1:9/nobody-listens' });
+      expect(third.stdout).toMatch(/succeeded/);
+      expect(hook.bodies.filter((b) => b.refork.kind === 'stuck')).toHaveLength(1);
+      expect(third.stderr).toMatch(/notification failed/);
+    } finally {
+      await hook.close();
+    }
+  });
+});

@@ -49,6 +49,8 @@ export interface WorldOptions {
   provisionDelayMs?: number;
   /** Replace parts of the example pipeline config. */
   pipeline?: Record<string, unknown>;
+  /** Top-level config keys besides `pipelines`. */
+  config?: Record<string, unknown>;
 }
 
 export const RULES = {
@@ -95,7 +97,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     anonymize: RULES,
     ...options.pipeline,
   };
-  await writeFile(configPath, JSON.stringify({ protected_apps: ['acme-prod'], pipelines: { staging: pipeline } }, null, 2));
+  await writeFile(configPath, JSON.stringify({ protected_apps: ['acme-prod'], ...options.config, pipelines: { staging: pipeline } }, null, 2));
 
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

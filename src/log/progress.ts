@@ -1,4 +1,5 @@
-// Human-readable progress for the demo: turns refork's JSON log lines into one line per step.
+// Human-readable progress for a terminal (and the demo): turns refork's JSON log lines into
+// one line per step, wait and masked table.
 import { Writable } from 'node:stream';
 
 export function progressStream(write: (line: string) => void, startedAt: number): Writable {
@@ -28,6 +29,7 @@ export function progressStream(write: (line: string) => void, startedAt: number)
     if (entry.message === 'transition' && entry.from !== entry.to) write(`${at}  ${String(entry.from)} → ${String(entry.to)}`);
     else if (entry.message === 'transition' && entry.to === 'waiting') write(`${at}    still waiting for the fork…`);
     else if (entry.message === 'anonymize' && entry.state === 'done') write(`${at}    masked ${String(entry.table)} (${String(entry.rows ?? 0)} rows)`);
+    else if (entry.message === 'run started' || entry.message === 'run resumed') write(`${at}  ${String(entry.message)} ${String(entry.runId)}`);
     else if (entry.level === 'warn' || entry.level === 'error') write(`${at}  ! ${String(entry.message)}${entry.error ? `: ${String(entry.error)}` : ''}`);
   }
 }

@@ -1,0 +1,53 @@
+// Run notifications to a webhook (Slack-compatible `text`, plus the facts as JSON). A failure
+// to notify is logged and never fails or delays the run beyond a short timeout.
+import type { Logger } from '../log/logger.js';
+import { redact } from '../log/redact.js';
+import { formatDuration } from '../status/format.js';
+
+export interface RunNotice {
+  kind: 'succeeded' | 'failed' | 'aborted' | 'stuck';
+  pipeline: string;
+  runId: string;
+  state: string;
+  error: string | null;
+  /** Since the run started. */
+  elapsedMs: number;
+}
+
+export interface Notifier {
+  send(notice: RunNotice): Promise<void>;
+}
+
+export const noNotifier: Notifier = { send: async () => {} };
+
+export function noticeText(notice: RunNotice): string {
+  const took = formatDuration(notice.elapsedMs);
+  switch (notice.kind) {
+    case 'succeeded':
+      return `refork: ${notice.pipeline} refreshed from production in ${took} (run ${notice.runId})`;
+    case 'aborted':
+      return `refork: ${notice.pipeline} refresh aborted after ${took}; staging untouched (run ${notice.runId})`;
+    case 'stuck':
+      return `refork: ${notice.pipeline} refresh still in ${notice.state} after ${took} (run ${notice.runId}); see \`refork status ${notice.pipeline}\``;
+    case 'failed':
+      return `refork: ${notice.pipeline} refresh FAILED in ${notice.state} after ${took}: ${notice.error ?? 'unknown error'} (run ${notice.runId})`;
+  }
+}
+
+export function webhookNotifier(url: string, options: { logger: Logger; timeoutMs?: number }): Notifier {
+  return {
+    async send(notice) {
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text: redact(noticeText(notice)), refork: { ...notice, error: notice.error && redact(notice.error) } }),
+          signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+        });
+        if (!response.ok) options.logger.warn('notification not accepted', { status: response.status, kind: notice.kind });
+      } catch (error) {
+        options.logger.warn('notification failed', { kind: notice.kind, error: redact(error instanceof Error ? error.message : String(error)) });
+      }
+    },
+  };
+}
