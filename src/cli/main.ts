@@ -75,6 +75,12 @@ program
   .action(async (options: { yes?: boolean; json?: boolean }) => set(await (await import('./commands/gc.js')).gcCommand(options)));
 
 program
+  .command('doctor')
+  .description('check the token, apps, plans, safety rails, control database and rules, changing nothing')
+  .option('--json', 'machine-readable output')
+  .action(async (options: { json?: boolean }) => set(await (await import('./commands/doctor.js')).doctorCommand(options)));
+
+program
   .command('migrate')
   .description('create or update the control tables in REFORK_DATABASE_URL')
   .option('--unlock', 'first free a migration lock left by a killed process')

@@ -28,9 +28,16 @@ function url(name: string, value: string): string {
   }
 }
 
-/** Only the control database: enough for `refork migrate`. */
+/**
+ * Only the control database: enough for `refork migrate`. Deployed as its own Heroku app,
+ * refork's control database is that app's DATABASE_URL; preflight refuses it if it is the
+ * target's database.
+ */
 export function readControlDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const controlDatabaseUrl = need(env, 'REFORK_DATABASE_URL', "set it to the control database's URL (never the target's DATABASE_URL)");
+  const controlDatabaseUrl = env.REFORK_DATABASE_URL?.trim() || env.DATABASE_URL?.trim();
+  if (!controlDatabaseUrl) {
+    throw new ConfigError("REFORK_DATABASE_URL is not set: set it to the control database's URL (never the target's DATABASE_URL)");
+  }
   if (!/^postgres(ql)?:\/\//.test(controlDatabaseUrl)) {
     throw new ConfigError('REFORK_DATABASE_URL is not a postgres:// URL: set it to the control database URL');
   }

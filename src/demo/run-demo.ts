@@ -88,7 +88,7 @@ export async function runDemo(print: (line: string) => void = (line) => console.
       print(`Refreshing pipeline "staging" (rules: ${EXAMPLE_CONFIG.split('/').at(-1) ?? ''})`);
       const outcome = await runPipeline(app.runnerDeps(pipeline), pipeline, { start: true, deadline: null, shutdown: shutdown.signal });
       print('');
-      print(formatStatus([await summarizePipeline(app.store, 'staging')]));
+      print(formatStatus([await summarizePipeline(app.store, 'staging', pipeline.schedule)]));
       if (outcome.kind !== 'finished' || outcome.status !== 'succeeded') return 1;
 
       const database = sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace);

@@ -1,6 +1,7 @@
 // What `refork status` shows for a pipeline, computed from the control tables only (no
 // Heroku call, no secret): current or last run, time spent per step, fork, wait message,
 // attempts, last error and last success.
+import { nextRun } from '../schedule/index.js';
 import type { ControlStore, RunEvent, RunRecord } from '../store/types.js';
 
 export interface StepTime {
@@ -30,6 +31,8 @@ export interface PipelineSummary {
   current: RunSummary | null;
   last: RunSummary | null;
   lastSuccessAt: string | null;
+  /** The next instant the schedule makes a run due; null without a schedule. */
+  nextScheduledAt: string | null;
 }
 
 interface SnapshotContext {
@@ -75,7 +78,11 @@ export function summarizeRun(run: RunRecord, events: RunEvent[], now: Date): Run
   };
 }
 
-export async function summarizePipeline(store: ControlStore, pipeline: string): Promise<PipelineSummary> {
+export async function summarizePipeline(
+  store: ControlStore,
+  pipeline: string,
+  schedule: { cron: string; timezone: string } | null = null,
+): Promise<PipelineSummary> {
   const now = await store.now();
   const [latest] = await store.listRuns({ pipeline, limit: 1 });
   const [success] = await store.listRuns({ pipeline, status: 'succeeded', limit: 1 });
@@ -85,5 +92,6 @@ export async function summarizePipeline(store: ControlStore, pipeline: string): 
     current: summary && latest?.status === 'active' ? summary : null,
     last: summary && latest?.status !== 'active' ? summary : null,
     lastSuccessAt: success?.finishedAt?.toISOString() ?? null,
+    nextScheduledAt: schedule ? nextRun(schedule.cron, schedule.timezone, now).toISOString() : null,
   };
 }

@@ -191,3 +191,39 @@ describe('notifications', () => {
     }
   });
 });
+
+describe('refork doctor', () => {
+  it('passes every check on a sound setup and changes nothing', async () => {
+    world = await createWorld();
+    const result = await world.cli(['doctor']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/✓ control database: reachable/);
+    expect(result.stdout).toMatch(/✓ pipeline staging: forks .+ from acme-prod into acme-staging/);
+    expect(world.sim.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('names the problem and its fix when the source cannot be forked', async () => {
+    world = await createWorld();
+    await world.sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:essential-0', as: 'SMALL' });
+    const bad = await world.cli(['doctor'], { REFORK_CONFIG: await writeConfig(world, { source: { app: 'acme-prod', database: 'SMALL' } }) });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/✗ pipeline staging: source .+ is on plan heroku-postgresql:essential-0, which Heroku cannot fork: upgrade it/);
+  });
+});
+
+describe('refork status', () => {
+  it('shows the next scheduled refresh in the pipeline time zone', async () => {
+    world = await createWorld({ pipeline: { schedule: '0 3 * * *', timezone: 'Asia/Tokyo' } });
+    const status = JSON.parse((await world.cli(['status', '--json'])).stdout) as Array<{ nextScheduledAt: string }>;
+    expect(new Date(status[0]?.nextScheduledAt ?? '').getUTCHours()).toBe(18); // 03:00 in Tokyo
+  });
+});
+
+async function writeConfig(w: World, pipeline: Record<string, unknown>): Promise<string> {
+  const { readFile, writeFile } = await import('node:fs/promises');
+  const config = JSON.parse(await readFile(w.configPath, 'utf8')) as { pipelines: { staging: Record<string, unknown> } };
+  config.pipelines.staging = { ...config.pipelines.staging, ...pipeline };
+  const path = `${w.configPath}.alt.yml`;
+  await writeFile(path, JSON.stringify(config));
+  return path;
+}

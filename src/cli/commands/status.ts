@@ -8,9 +8,9 @@ export async function statusCommand(name: string | undefined, options: { json?: 
   const app = await openApp();
   try {
     await migrateToLatest(app.knex);
-    const names = name ? [app.pipeline(name).name] : Object.keys(app.config.pipelines);
+    const pipelines = name ? [app.pipeline(name)] : Object.values(app.config.pipelines);
     const summaries = [];
-    for (const pipeline of names) summaries.push(await summarizePipeline(app.store, pipeline));
+    for (const pipeline of pipelines) summaries.push(await summarizePipeline(app.store, pipeline.name, pipeline.schedule));
     console.log(options.json ? JSON.stringify(summaries, null, 2) : formatStatus(summaries));
     return 0;
   } finally {

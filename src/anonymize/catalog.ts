@@ -1,0 +1,142 @@
+// What the fork's catalog says about its user tables: columns, types, uniqueness, generated
+// columns and foreign keys. Rules are checked against this before anything is written.
+import type pg from 'pg';
+import type { TableName } from './quote.js';
+
+export interface ColumnInfo {
+  name: string;
+  /** `character varying(255)`, `"MyDomain"`… as format_type prints it. */
+  type: string;
+  /** Name of the underlying base type (domains resolved): text, varchar, int4, uuid, jsonb… */
+  baseType: string;
+  /** pg_type.typcategory of the base type: S string, N numeric, D date/time, A array, U user… */
+  category: string;
+  /** Declared length of varchar(n) / char(n), else null. */
+  maxLength: number | null;
+  notNull: boolean;
+  generated: boolean;
+  identityAlways: boolean;
+  /** Part of a primary key or of any unique index (plain or expression). */
+  unique: boolean;
+  primaryKey: boolean;
+}
+
+export interface TableInfo {
+  name: TableName;
+  partitioned: boolean;
+  estimatedRows: number;
+  columns: ColumnInfo[];
+  /** Tables (partition roots) with a foreign key pointing at this one, self-references excluded. */
+  referencedBy: TableName[];
+}
+
+export interface Catalog {
+  /** Plain and partitioned tables (partition roots only). */
+  tables: TableInfo[];
+  /** Materialized views: not masked themselves, but refreshed, sampled and scanned. */
+  views: TableInfo[];
+  find(name: TableName): TableInfo | undefined;
+}
+
+/** Schemas that never hold application data, plus refork's own ledger. */
+export const EXCLUDED_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast', 'refork'];
+
+export async function loadCatalog(client: pg.Client): Promise<Catalog> {
+  // Partitions are reached through their root (an UPDATE or TRUNCATE on the root covers them),
+  // so only roots and plain tables are listed.
+  const tables = await client.query<{ oid: number; schema: string; name: string; relkind: string; reltuples: number }>(
+    `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples
+       FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
+        AND n.nspname <> ALL ($1::text[]) AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                         WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      ORDER BY n.nspname, c.relname`,
+    [EXCLUDED_SCHEMAS],
+  );
+  const columns = await client.query<{
+    oid: number;
+    name: string;
+    type: string;
+    base_type: string;
+    category: string;
+    max_length: number | null;
+    not_null: boolean;
+    generated: boolean;
+    identity_always: boolean;
+    is_unique: boolean;
+    is_pk: boolean;
+  }>(
+    `SELECT a.attrelid::int AS oid, a.attname AS name,
+            pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+            b.typname AS base_type, b.typcategory::text AS category,
+            CASE WHEN b.typname IN ('varchar', 'bpchar')
+                  AND (CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) > 4
+                 THEN (CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) - 4 END AS max_length,
+            (a.attnotnull OR (t.typtype = 'd' AND t.typnotnull)) AS not_null,
+            a.attgenerated <> '' AS generated,
+            a.attidentity = 'a' AS identity_always,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                     WHERE i.indrelid = a.attrelid AND i.indisunique
+                       AND (a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
+                            -- expression indexes (unique on lower(email)) record their columns in pg_depend
+                            OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                                        WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = i.indexrelid
+                                          AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum))) AS is_unique,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                     WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey)) AS is_pk
+       FROM pg_catalog.pg_attribute a
+       JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+       JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+      WHERE a.attrelid = ANY ($1::int[]) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attrelid, a.attnum`,
+    [tables.rows.map((row) => row.oid)],
+  );
+  const references = await client.query<{ referenced: number; referencing_schema: string; referencing_name: string }>(
+    `SELECT DISTINCT COALESCE(pg_catalog.pg_partition_root(k.confrelid), k.confrelid)::int AS referenced,
+            n.nspname AS referencing_schema, c.relname AS referencing_name
+       FROM pg_catalog.pg_constraint k
+       JOIN pg_catalog.pg_class c ON c.oid = COALESCE(pg_catalog.pg_partition_root(k.conrelid), k.conrelid)
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE k.contype = 'f' AND COALESCE(pg_catalog.pg_partition_root(k.conrelid), k.conrelid)
+                              <> COALESCE(pg_catalog.pg_partition_root(k.confrelid), k.confrelid)`,
+  );
+
+  const byOid = new Map<number, TableInfo>();
+  const viewOids = new Set(tables.rows.filter((row) => row.relkind === 'm').map((row) => row.oid));
+  for (const row of tables.rows) {
+    byOid.set(row.oid, {
+      name: { schema: row.schema, table: row.name },
+      partitioned: row.relkind === 'p',
+      estimatedRows: Math.max(0, Math.round(row.reltuples)),
+      columns: [],
+      referencedBy: [],
+    });
+  }
+  for (const row of columns.rows) {
+    byOid.get(row.oid)?.columns.push({
+      name: row.name,
+      type: row.type,
+      baseType: row.base_type,
+      category: row.category,
+      maxLength: row.max_length,
+      notNull: row.not_null,
+      generated: row.generated,
+      identityAlways: row.identity_always,
+      unique: row.is_unique,
+      primaryKey: row.is_pk,
+    });
+  }
+  for (const row of references.rows) {
+    byOid.get(row.referenced)?.referencedBy.push({ schema: row.referencing_schema, table: row.referencing_name });
+  }
+  const list = [...byOid.entries()].filter(([oid]) => !viewOids.has(oid)).map(([, table]) => table);
+  const views = [...byOid.entries()].filter(([oid]) => viewOids.has(oid)).map(([, table]) => table);
+  const index = new Map(list.map((table) => [tableKey(table.name), table]));
+  return { tables: list, views, find: (name) => index.get(tableKey(name)) };
+}
+
+export function tableKey(name: TableName): string {
+  return `${name.schema}\u0000${name.table}`;
+}

@@ -1,0 +1,233 @@
+// Runs a plan against the fork: one transaction per table (all truncated tables in one), each
+// writing its ledger row before it commits, so a run resumed with the same run id skips what is
+// done and never applies a pseudonym twice.
+import type pg from 'pg';
+import { loadCatalog, type Catalog } from './catalog.js';
+import { loadDictionaries } from './fake.js';
+import { listMaterializedViews, refreshMaterializedView, type MaterializedView } from './views.js';
+import { completedTables, ensureLedger, isCompleted, recordCompletion } from './ledger.js';
+import { buildPlan, type Plan, type TableStep } from './plan.js';
+import { quoteIdent, quoteTable } from './quote.js';
+import { sampleOriginals } from './residual.js';
+import { RulesError, type AnonymizeRules } from './rules.js';
+import { backendPid, locatePgcrypto, messageOf, prepareSession, scrub } from './session.js';
+import { disableUserTriggers, restoreTriggers } from './triggers.js';
+
+export interface AnonymizeProgress {
+  table: string;
+  state: 'started' | 'done' | 'skipped';
+  rows?: number;
+  elapsedMs?: number;
+}
+
+export interface AnonymizeOptions {
+  /** Opens a fresh connection to the fork each time it is called. */
+  connect: () => Promise<pg.Client>;
+  rules: AnonymizeRules;
+  runId: string;
+  /** HMAC key: only ever sent as a bind parameter. */
+  key: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: AnonymizeProgress) => void;
+}
+
+export interface TableOutcome {
+  table: string;
+  rows: number;
+  skipped: boolean;
+  elapsedMs: number;
+}
+
+export interface AnonymizeResult {
+  tables: TableOutcome[];
+}
+
+/** A failure while masking, naming the table (and columns) it happened in; never carries the key. */
+export class AnonymizeError extends Error {
+  override name = 'AnonymizeError';
+  constructor(
+    message: string,
+    readonly table?: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function anonymizeDatabase(options: AnonymizeOptions): Promise<AnonymizeResult> {
+  if (options.key.length === 0) throw new AnonymizeError('the anonymization key is empty; set it in the environment before running');
+  options.signal?.throwIfAborted();
+  let client: pg.Client | undefined;
+  let stopCancel = async () => {};
+  try {
+    client = await options.connect();
+    stopCancel = cancelOnAbort(options, client);
+    await prepareSession(client);
+    const crypto = await locatePgcrypto(client);
+    await ensureLedger(client);
+    const catalog = await loadCatalog(client);
+    const plan = buildPlan(options.rules, catalog, { key: options.key, crypto });
+    await loadDictionaries(client, plan.dictionaries);
+    return await executePlan(client, plan, { catalog, crypto }, options);
+  } catch (error) {
+    if (error instanceof RulesError || error instanceof AnonymizeError) {
+      error.message = scrub(error.message, options.key);
+      throw error;
+    }
+    throw new AnonymizeError(`anonymization failed: ${scrub(messageOf(error), options.key)}`);
+  } finally {
+    await stopCancel();
+    await client?.end().catch(() => {});
+  }
+}
+
+interface Schema {
+  catalog: Catalog;
+  crypto: string;
+}
+
+async function executePlan(client: pg.Client, plan: Plan, schema: Schema, options: AnonymizeOptions): Promise<AnonymizeResult> {
+  const outcomes: TableOutcome[] = [];
+  const done = await completedTables(client, options.runId);
+  const report = (outcome: TableOutcome) => {
+    outcomes.push(outcome);
+    options.onProgress?.(
+      outcome.skipped
+        ? { table: outcome.table, state: 'skipped' }
+        : { table: outcome.table, state: 'done', rows: outcome.rows, elapsedMs: outcome.elapsedMs },
+    );
+  };
+
+  const truncates = plan.truncates.filter((step) => !done.has(step.display));
+  for (const step of plan.truncates) if (done.has(step.display)) report({ table: step.display, rows: 0, skipped: true, elapsedMs: 0 });
+  if (truncates.length > 0) {
+    checkAborted(options, truncates[0]?.display ?? '');
+    for (const step of truncates) options.onProgress?.({ table: step.display, state: 'started' });
+    for (const outcome of await runTruncates(client, truncates, options)) report(outcome);
+  }
+
+  for (const step of plan.updates) {
+    if (done.has(step.display)) {
+      report({ table: step.display, rows: 0, skipped: true, elapsedMs: 0 });
+      continue;
+    }
+    checkAborted(options, step.display);
+    options.onProgress?.({ table: step.display, state: 'started' });
+    report(await runUpdate(client, step, schema, options));
+  }
+
+  // Materialized views still hold what they computed from the originals until refreshed.
+  for (const view of await listMaterializedViews(client)) {
+    if (done.has(view.display)) {
+      report({ table: view.display, rows: 0, skipped: true, elapsedMs: 0 });
+      continue;
+    }
+    checkAborted(options, view.display);
+    options.onProgress?.({ table: view.display, state: 'started' });
+    report(await refreshView(client, view, options));
+  }
+  return { tables: outcomes };
+}
+
+async function refreshView(client: pg.Client, view: MaterializedView, options: AnonymizeOptions): Promise<TableOutcome> {
+  const started = performance.now();
+  return inTransaction(client, `refreshing materialized view ${view.display}`, view.display, options, async () => {
+    const rows = await refreshMaterializedView(client, view);
+    await recordCompletion(client, view.display, options.runId, rows);
+    return { table: view.display, rows, skipped: false, elapsedMs: Math.round(performance.now() - started) };
+  });
+}
+
+function checkAborted(options: AnonymizeOptions, before: string): void {
+  if (options.signal?.aborted) throw new AnonymizeError(`anonymization aborted before ${before}; resume with the same run id`, before);
+}
+
+async function runUpdate(client: pg.Client, step: Extract<TableStep, { kind: 'update' }>, schema: Schema, options: AnonymizeOptions): Promise<TableOutcome> {
+  const table = schema.catalog.find(step.table);
+  if (!table) throw new AnonymizeError(`${step.display} disappeared from the catalog while masking`, step.display);
+  const started = performance.now();
+  const what = `${step.display} (columns ${step.columns.map((column) => quoteIdent(column.column)).join(', ')})`;
+  return inTransaction(client, what, step.display, options, async () => {
+    // The lock serializes with any other session masking this table; the ledger is read after it.
+    await client.query(`LOCK TABLE ${quoteTable(step.table)} IN SHARE ROW EXCLUSIVE MODE`);
+    if (await isCompleted(client, step.display, options.runId)) return { table: step.display, rows: 0, skipped: true, elapsedMs: 0 };
+    const triggers = await disableUserTriggers(client, step.table);
+    const probe = await sampleOriginals(client, step, table, options.key, schema.crypto);
+    const result = await client.query(step.sql, step.params);
+    const residual = await probe.check();
+    await restoreTriggers(client, triggers);
+    // Until ANALYZE, pg_stats still shows original values (most common values, histogram bounds)
+    // to anyone who can read the table; in the same transaction, "done" always means "analyzed".
+    await client.query(`ANALYZE ${quoteTable(step.table)}`);
+    const rows = result.rowCount ?? 0;
+    await recordCompletion(client, step.display, options.runId, rows, { residual: residual.columns });
+    return { table: step.display, rows, skipped: false, elapsedMs: Math.round(performance.now() - started) };
+  });
+}
+
+async function runTruncates(client: pg.Client, steps: Extract<TableStep, { kind: 'truncate' }>[], options: AnonymizeOptions): Promise<TableOutcome[]> {
+  const started = performance.now();
+  const names = steps.map((step) => step.display).join(', ');
+  return inTransaction(client, `truncating ${names}`, steps[0]?.display ?? '', options, async () => {
+    for (const step of steps) await client.query(`LOCK TABLE ${quoteTable(step.table)} IN ACCESS EXCLUSIVE MODE`);
+    const pending: typeof steps = [];
+    const outcomes: TableOutcome[] = [];
+    for (const step of steps) {
+      if (await isCompleted(client, step.display, options.runId)) outcomes.push({ table: step.display, rows: 0, skipped: true, elapsedMs: 0 });
+      else pending.push(step);
+    }
+    if (pending.length === 0) return outcomes;
+    const triggers = [];
+    for (const step of pending) triggers.push(...(await disableUserTriggers(client, step.table)));
+    await client.query(`TRUNCATE TABLE ${pending.map((step) => quoteTable(step.table)).join(', ')}`);
+    await restoreTriggers(client, triggers);
+    for (const step of pending) await client.query(`ANALYZE ${quoteTable(step.table)}`);
+    const elapsedMs = Math.round(performance.now() - started);
+    for (const step of pending) {
+      // TRUNCATE reports no row count; the planner's estimate is what the ledger keeps.
+      await recordCompletion(client, step.display, options.runId, step.estimatedRows);
+      outcomes.push({ table: step.display, rows: step.estimatedRows, skipped: false, elapsedMs });
+    }
+    return outcomes;
+  });
+}
+
+async function inTransaction<T>(client: pg.Client, what: string, table: string, options: AnonymizeOptions, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    if (options.signal?.aborted) throw new AnonymizeError(`anonymization aborted while masking ${what}; resume with the same run id`, table);
+    throw new AnonymizeError(`anonymizing ${what} failed: ${scrub(messageOf(error), options.key)}`, table);
+  }
+}
+
+/** On abort, cancels the statement in flight from a second session, so a long UPDATE stops now. */
+function cancelOnAbort(options: AnonymizeOptions, client: pg.Client): () => Promise<void> {
+  const signal = options.signal;
+  if (!signal) return async () => {};
+  let pid: Promise<number> | undefined;
+  let cancelling: Promise<void> = Promise.resolve();
+  const onAbort = () => {
+    pid ??= backendPid(client);
+    cancelling = (async () => {
+      const target = await pid;
+      const other = await options.connect();
+      try {
+        await other.query('SELECT pg_catalog.pg_cancel_backend($1)', [target]);
+      } finally {
+        await other.end();
+      }
+    })().catch(() => {});
+  };
+  // Read the pid up front: once a statement is running, this connection cannot answer.
+  pid = backendPid(client);
+  pid.catch(() => {});
+  signal.addEventListener('abort', onAbort, { once: true });
+  return async () => {
+    signal.removeEventListener('abort', onAbort);
+    await cancelling;
+  };
+}

@@ -1,0 +1,8 @@
+// The anonymization engine's public surface: parse rules, mask a fork in place, verify it.
+export { parseRules, RulesError } from './rules.js';
+export type { AnonymizeRules, ColumnStrategy, TableRule, TableRuleEntry, ColumnRule, JsonPathRule, FakeKind, StrategyName } from './rules.js';
+export { anonymizeDatabase, AnonymizeError } from './execute.js';
+export type { AnonymizeOptions, AnonymizeProgress, AnonymizeResult, TableOutcome } from './execute.js';
+export { verifyAnonymized } from './verify.js';
+export type { VerifyOptions, VerifyReport, CheckResult } from './verify.js';
+export { quoteIdent } from './quote.js';

@@ -1,0 +1,51 @@
+// The per-table completion ledger inside the fork. A table's row is written in the same
+// transaction that masks it, so "in the ledger" and "masked" can never disagree after a crash.
+import type pg from 'pg';
+
+export const LEDGER_TABLE = 'refork.anonymized';
+
+export async function ensureLedger(client: pg.Client): Promise<void> {
+  await client.query('CREATE SCHEMA IF NOT EXISTS refork');
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS refork.anonymized (
+       table_name text PRIMARY KEY,
+       run_id text NOT NULL,
+       rows bigint,
+       completed_at timestamptz NOT NULL DEFAULT now()
+     )`,
+  );
+  // What was checked inside the table's transaction (residual sample counts); no values, no key.
+  await client.query('ALTER TABLE refork.anonymized ADD COLUMN IF NOT EXISTS checks jsonb');
+}
+
+export async function ledgerExists(client: pg.Client): Promise<boolean> {
+  const result = await client.query<{ exists: boolean }>(`SELECT pg_catalog.to_regclass('refork.anonymized') IS NOT NULL AS exists`);
+  return result.rows[0]?.exists === true;
+}
+
+/** Tables already finished by this run (display names, e.g. `public.users`). */
+export async function completedTables(client: pg.Client, runId: string): Promise<Set<string>> {
+  const result = await client.query<{ table_name: string }>('SELECT table_name FROM refork.anonymized WHERE run_id = $1', [runId]);
+  return new Set(result.rows.map((row) => row.table_name));
+}
+
+/** Call inside the table's transaction, after locking the table: a concurrent or earlier attempt may have finished it. */
+export async function isCompleted(client: pg.Client, table: string, runId: string): Promise<boolean> {
+  const result = await client.query('SELECT 1 FROM refork.anonymized WHERE table_name = $1 AND run_id = $2', [table, runId]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+export async function recordCompletion(client: pg.Client, table: string, runId: string, rows: number, checks?: object): Promise<void> {
+  // A row left by another run id (a manual re-run on the same database) is taken over, not duplicated.
+  await client.query(
+    `INSERT INTO refork.anonymized (table_name, run_id, rows, checks) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (table_name) DO UPDATE SET run_id = EXCLUDED.run_id, rows = EXCLUDED.rows, checks = EXCLUDED.checks, completed_at = now()`,
+    [table, runId, rows, checks === undefined ? null : JSON.stringify(checks)],
+  );
+}
+
+/** The checks each table recorded in this run, by table display name. */
+export async function recordedChecks(client: pg.Client, runId: string): Promise<Map<string, unknown>> {
+  const result = await client.query<{ table_name: string; checks: unknown }>('SELECT table_name, checks FROM refork.anonymized WHERE run_id = $1', [runId]);
+  return new Map(result.rows.map((row) => [row.table_name, row.checks]));
+}

@@ -1,0 +1,87 @@
+// Read-only gates on the fork before it may be promoted. Each gate fails closed: an error while
+// checking is reported as a problem, never as a pass.
+import type pg from 'pg';
+import { loadCatalog } from './catalog.js';
+import type { Gate, GateContext } from './gates/check.js';
+import { coverageGate } from './gates/coverage.js';
+import { formatsGate } from './gates/formats.js';
+import { indexesGate } from './gates/indexes.js';
+import { ledgerGate } from './gates/ledger.js';
+import { piiGate } from './gates/pii.js';
+import { residualGate } from './gates/residual.js';
+import { statisticsGate } from './gates/statistics.js';
+import { buildPlan } from './plan.js';
+import type { AnonymizeRules } from './rules.js';
+import { locateExistingPgcrypto, messageOf, scrub } from './session.js';
+
+export interface VerifyOptions {
+  connect: () => Promise<pg.Client>;
+  rules: AnonymizeRules;
+  runId: string;
+  key: string;
+}
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  problems: string[];
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** Every problem found, one line each; empty exactly when ok. */
+  problems: string[];
+  /** How many checks ran (a check that could not run counts, and fails). */
+  checks: number;
+  results: CheckResult[];
+  /** Rules to review and add for columns nobody classified (YAML under `anonymize:`), when there are any. */
+  suggestedPatch?: string;
+}
+
+/** In the order they run: cheap catalog checks first, sampling last. */
+export const GATES: Gate[] = [coverageGate, ledgerGate, residualGate, indexesGate, formatsGate, statisticsGate, piiGate];
+
+export async function verifyAnonymized(options: VerifyOptions, gates: Gate[] = GATES): Promise<VerifyReport> {
+  const results: CheckResult[] = [];
+  const extras: GateContext['extras'] = {};
+  const record = (name: string, found: string[]) => results.push({ name, ok: found.length === 0, problems: found });
+  let client: pg.Client | undefined;
+  try {
+    client = await options.connect();
+    // Nothing here writes; a read-only transaction makes sure of it, and gives every gate one snapshot.
+    await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const catalog = await loadCatalog(client);
+    const crypto = (await locateExistingPgcrypto(client)) ?? '"public"';
+    const plan = (() => {
+      try {
+        return buildPlan(options.rules, catalog, { key: options.key, crypto });
+      } catch (error) {
+        record('rules', [`rules do not match the database: ${scrub(messageOf(error), options.key)}`]);
+        return undefined;
+      }
+    })();
+    if (plan) {
+      record('rules', []);
+      const context: GateContext = { client, rules: options.rules, runId: options.runId, key: options.key, catalog, plan, extras };
+      for (const gate of gates) {
+        try {
+          record(gate.name, await gate.run(context));
+        } catch (error) {
+          record(gate.name, [`check ${gate.name} could not run: ${scrub(messageOf(error), options.key)}`]);
+          // A failed statement aborts the transaction; the next gates need a working one.
+          await client.query('ROLLBACK');
+          await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        }
+      }
+    }
+  } catch (error) {
+    record('setup', [`verification could not run: ${scrub(messageOf(error), options.key)}`]);
+  } finally {
+    if (client) {
+      await client.query('ROLLBACK').catch(() => {});
+      await client.end().catch(() => {});
+    }
+  }
+  const problems = results.flatMap((result) => result.problems);
+  return { ok: problems.length === 0, problems, checks: results.length, results, ...extras };
+}

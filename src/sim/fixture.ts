@@ -1,0 +1,61 @@
+// Seeding from a JSON/YAML-shaped fixture, for `refork sim --fixture` and the demo:
+// { apps: [{ name, releasePhase?, databases: [{ as?, plan?, name?, fromDatabase?, seedSql?, follower? }],
+//            attachments: [{ addon, as, namespace? }] }] }
+// Apps are created first, then every database, then shared attachments (which may name an
+// add-on of another app).
+import { z } from 'zod';
+import type { SimAddon, SimApp, SimAttachment, Simulator } from './types.js';
+
+const databaseSchema = z.object({
+  as: z.string().optional(),
+  plan: z.string().optional(),
+  name: z.string().optional(),
+  fromDatabase: z.string().optional(),
+  seedSql: z.string().optional(),
+  follower: z.boolean().optional(),
+});
+
+const appSchema = z.object({
+  name: z.string(),
+  releasePhase: z.boolean().optional(),
+  databases: z.array(databaseSchema).optional(),
+  attachments: z.array(z.object({ addon: z.string(), as: z.string(), namespace: z.string().nullable().optional() })).optional(),
+});
+
+export const fixtureSchema = z.object({ apps: z.array(appSchema) });
+export type Fixture = z.infer<typeof fixtureSchema>;
+
+export interface LoadedFixture {
+  apps: SimApp[];
+  addons: SimAddon[];
+  attachments: SimAttachment[];
+}
+
+export class FixtureError extends Error {
+  override readonly name = 'FixtureError';
+}
+
+export function parseFixture(value: unknown): Fixture {
+  const parsed = fixtureSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.join('.') : '';
+    throw new FixtureError(`Invalid simulator fixture${where ? ` at ${where}` : ''}: ${issue?.message ?? 'unknown problem'}`);
+  }
+  return parsed.data;
+}
+
+export async function loadFixture(sim: Pick<Simulator, 'createApp' | 'addDatabase' | 'attach'>, value: unknown): Promise<LoadedFixture> {
+  const fixture = parseFixture(value);
+  const loaded: LoadedFixture = { apps: [], addons: [], attachments: [] };
+  for (const app of fixture.apps) loaded.apps.push(sim.createApp(app.name, { releasePhase: app.releasePhase === true }));
+  for (const app of fixture.apps) {
+    for (const database of app.databases ?? []) loaded.addons.push(await sim.addDatabase(app.name, database));
+  }
+  for (const app of fixture.apps) {
+    for (const attachment of app.attachments ?? []) {
+      loaded.attachments.push(sim.attach(attachment.addon, app.name, attachment.as, attachment.namespace ?? null));
+    }
+  }
+  return loaded;
+}

@@ -1,0 +1,182 @@
+// API JSON shapes of the Platform API schema (add-on, add-on-attachment, release, formation,
+// account) and of the data API (shared/heroku-api.md §1.2, §2.3, §3.1, §4.2).
+import { createHash } from 'node:crypto';
+import { configVarName } from './attachments.js';
+import type { DatabaseServer } from './databases.js';
+import { monthlyCents, SERVICE } from './plans.js';
+import type { AddonRecord, AppRecord, AttachmentRecord, ReleaseRecord, SimState } from './state.js';
+
+/** Stable UUID-shaped ids for things that have no record (plans, the service, the account). */
+export function stableId(seed: string): string {
+  const hex = createHash('sha1').update(seed).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+export const ACCOUNT = { id: stableId('account'), email: 'simulator@refork.invalid', name: 'refork simulator' };
+
+export interface Inclusions {
+  addonPlan: boolean;
+  configVars: boolean;
+}
+
+export class Renderer {
+  constructor(
+    private readonly state: SimState,
+    private readonly databases: DatabaseServer,
+  ) {}
+
+  addon(addon: AddonRecord): Record<string, unknown> {
+    const app = this.state.appOf(addon);
+    const configVars =
+      addon.state === 'provisioned'
+        ? this.state
+            .attachmentsOfAddon(addon)
+            .filter((attachment) => attachment.appId === addon.appId)
+            .map(configVarName)
+        : [];
+    return {
+      actions: [],
+      addon_service: { id: stableId(SERVICE), name: SERVICE },
+      app: this.state.ref(app),
+      billing_entity: { ...this.state.ref(app), type: 'app' },
+      billed_price: { cents: monthlyCents(addon.plan), contract: false, unit: 'month' },
+      config_vars: configVars,
+      created_at: addon.createdAt,
+      id: addon.id,
+      name: addon.name,
+      plan: { id: stableId(addon.plan), name: addon.plan },
+      provider_id: addon.providerId,
+      ...(addon.provisionMessage === null ? {} : { provision_message: addon.provisionMessage }),
+      state: addon.state,
+      updated_at: addon.updatedAt,
+      web_url: `https://data.heroku.com/datastores/${addon.id}`,
+    };
+  }
+
+  attachment(attachment: AttachmentRecord, include: Inclusions = { addonPlan: false, configVars: false }): Record<string, unknown> {
+    const addon = this.state.addon(attachment.addonId);
+    const app = this.state.app(attachment.appId);
+    return {
+      addon: {
+        id: addon.id,
+        name: addon.name,
+        app: this.state.ref(this.state.appOf(addon)),
+        ...(include.addonPlan ? { plan: { id: stableId(addon.plan), name: addon.plan } } : {}),
+      },
+      app: this.state.ref(app),
+      created_at: attachment.createdAt,
+      id: attachment.id,
+      name: attachment.name,
+      namespace: attachment.namespace,
+      updated_at: attachment.updatedAt,
+      web_url: `https://data.heroku.com/datastores/${addon.id}`,
+      log_input_url: null,
+      ...(include.configVars ? { config_vars: [configVarName(attachment)] } : {}),
+    };
+  }
+
+  release(app: AppRecord, release: ReleaseRecord): Record<string, unknown> {
+    const releases = this.state.releasesOf(app);
+    return {
+      addon_plan_names: this.state.addonsOfApp(app).map((addon) => addon.plan),
+      artifacts: [],
+      app: this.state.ref(app),
+      created_at: release.createdAt,
+      description: release.description,
+      id: release.id,
+      updated_at: release.updatedAt,
+      slug: null,
+      status: release.status,
+      user: { id: ACCOUNT.id, email: ACCOUNT.email },
+      version: release.version,
+      current: releases.at(-1) === release,
+      output_stream_url: null,
+      eligible_for_rollback: true,
+    };
+  }
+
+  formation(app: AppRecord): Array<Record<string, unknown>> {
+    const processes = [{ type: 'web', command: 'npm start', quantity: 1 }];
+    if (app.releasePhase) processes.push({ type: 'release', command: 'npm run migrate', quantity: 0 });
+    return processes.map((process) => ({
+      app: this.state.ref(app),
+      command: process.command,
+      created_at: app.createdAt,
+      dyno_size: { id: stableId('standard-1X'), name: 'standard-1X' },
+      id: stableId(`${app.id}/${process.type}`),
+      quantity: process.quantity,
+      size: 'standard-1X',
+      type: process.type,
+      updated_at: app.createdAt,
+    }));
+  }
+
+  account(): Record<string, unknown> {
+    return {
+      allow_tracking: false,
+      beta: false,
+      created_at: '2026-01-01T00:00:00Z',
+      email: ACCOUNT.email,
+      federated: false,
+      id: ACCOUNT.id,
+      identity_provider: null,
+      last_login: null,
+      name: ACCOUNT.name,
+      sms_number: null,
+      suspended_at: null,
+      delinquent_at: null,
+      two_factor_authentication: false,
+      updated_at: '2026-01-01T00:00:00Z',
+      verified: true,
+      country_of_residence: null,
+      default_organization: null,
+      default_team: null,
+    };
+  }
+
+  databaseInfo(addon: AddonRecord, waitingMessage: string, waiting: boolean): Record<string, unknown> {
+    const credential = addon.credential;
+    const forkedFrom = addon.forkedFromId === null ? null : (this.state.addons.get(addon.forkedFromId)?.name ?? addon.forkedFromId);
+    const following = addon.following === null ? null : (this.state.addons.get(addon.following)?.name ?? addon.following);
+    const info: Array<{ name: string; values: string[] }> = [
+      { name: 'Plan', values: [addon.plan.split(':')[1] ?? addon.plan] },
+      { name: 'Status', values: [waiting ? capitalize(waitingMessage) : 'Available'] },
+      { name: 'Fork/Follow', values: [addon.available && following === null ? 'Available' : 'Temporarily Unavailable'] },
+      { name: 'PG Version', values: ['18'] },
+    ];
+    if (forkedFrom !== null) info.push({ name: 'Forked From', values: [`@ref:${forkedFrom}`] });
+    if (following !== null) info.push({ name: 'Following', values: [`@ref:${following}`] });
+    return {
+      addon_id: addon.id,
+      name: addon.name,
+      plan: addon.plan.split(':')[1] ?? addon.plan,
+      port: credential?.port ?? 5432,
+      database_name: credential?.database ?? null,
+      database_user: credential?.user ?? null,
+      resource_url: credential ? `postgres://${credential.host}:${credential.port}/${credential.database}` : null,
+      'waiting?': waiting,
+      following,
+      leader: following,
+      forked_from: forkedFrom,
+      info,
+    };
+  }
+
+  credentials(addon: AddonRecord): Record<string, unknown> | null {
+    const credential = addon.credential;
+    if (!credential) return null;
+    return {
+      uuid: stableId(`${addon.id}/default`),
+      name: 'default',
+      state: 'active',
+      database: credential.database,
+      host: credential.host,
+      port: credential.port,
+      credentials: [{ user: credential.user, password: credential.password, state: 'active', connections: 0 }],
+    };
+  }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

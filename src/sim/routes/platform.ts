@@ -1,0 +1,180 @@
+// Platform API routes (api.heroku.com): add-ons, attachments, config vars, formation, releases,
+// account and the resolvers the heroku CLI uses (shared/heroku-api.md §1, §4, §5, §8).
+import type { SimCore } from '../core.js';
+import { notFound } from '../errors.js';
+import { header, reply, type Reply, type RequestContext } from '../http.js';
+import { addonConfig, identity, nested, objectBody, optionalNullableString, optionalString, requiredIdentity } from '../params.js';
+import { paginate, parseRange } from '../range.js';
+import type { Inclusions, Renderer } from '../render.js';
+import { Router } from '../router.js';
+import type { AddonRecord, AppRecord, AttachmentRecord } from '../state.js';
+import { SERVICE } from '../plans.js';
+
+function param(context: RequestContext, name: string): string {
+  return context.params[name] ?? '';
+}
+
+function inclusions(context: RequestContext): Inclusions {
+  const wanted = (header(context.headers, 'accept-inclusion') ?? '').split(',').map((part) => part.trim());
+  return { addonPlan: wanted.includes('addon:plan'), configVars: wanted.includes('config_vars') };
+}
+
+function listed<T>(context: RequestContext, items: T[], fields: string[], valueOf: (item: T, field: string) => string | number, render: (item: T) => unknown): Reply {
+  const page = paginate(items, parseRange(header(context.headers, 'range'), fields), valueOf);
+  return reply(page.status, page.items.map(render), page.headers);
+}
+
+const byIdOrName = (record: { id: string; name: string }, field: string) => (field === 'name' ? record.name : record.id);
+
+export function platformRoutes(core: SimCore, render: Renderer): Router {
+  const { state, lifecycle, attachments } = core;
+  const app = (context: RequestContext): AppRecord => state.app(param(context, 'app'));
+
+  /** `GET /apps/{app}/addon-attachments/{id-or-name}`: a name prefers the default namespace (§4.2). */
+  const attachmentOnApp = (owner: AppRecord, idOrName: string): AttachmentRecord => {
+    const onApp = state.attachmentsOfApp(owner);
+    const found =
+      onApp.find((attachment) => attachment.id === idOrName) ??
+      onApp.find((attachment) => attachment.name === idOrName && attachment.namespace === null) ??
+      onApp.find((attachment) => attachment.name === idOrName);
+    if (!found) throw notFound('add_on attachment');
+    return found;
+  };
+
+  const attachmentList = (context: RequestContext, list: AttachmentRecord[]) => {
+    const include = inclusions(context);
+    return listed(context, list, ['id', 'name'], byIdOrName, (attachment) => render.attachment(attachment, include));
+  };
+
+  const addonList = (context: RequestContext, list: AddonRecord[]) => listed(context, list, ['id', 'name'], byIdOrName, (addon) => render.addon(addon));
+
+  return new Router()
+    .on('GET', '/account', () => reply(200, render.account()))
+    .on('GET', '/apps/:app', (context) => {
+      const owner = app(context);
+      return reply(200, { id: owner.id, name: owner.name, created_at: owner.createdAt, updated_at: owner.createdAt, web_url: `https://${owner.name}.herokuapp.com/` });
+    })
+    .on('GET', '/addons', (context) => addonList(context, [...state.addons.values()]))
+    .on('GET', '/apps/:app/addons', (context) => addonList(context, state.addonsOfApp(app(context))))
+    .on('POST', '/apps/:app/addons', (context) => {
+      const owner = app(context);
+      const body = objectBody(context.body);
+      const name = optionalString(body, 'name');
+      const attachmentName = optionalString(nested(body, 'attachment'), 'name');
+      const confirm = optionalString(body, 'confirm');
+      // A top-level `fork` is not add-on config: it is ignored and an empty database is made (§7).
+      const addon = lifecycle.createAddon({
+        app: owner,
+        plan: requiredIdentity(body, 'plan'),
+        config: addonConfig(body),
+        ...(name === undefined ? {} : { name }),
+        ...(attachmentName === undefined ? {} : { attachmentName }),
+        ...(confirm === undefined ? {} : { confirm }),
+      });
+      return reply(202, render.addon(addon));
+    })
+    .on('GET', '/addons/:addon', (context) => reply(200, render.addon(state.addon(param(context, 'addon')))))
+    .on('GET', '/apps/:app/addons/:addon', (context) => reply(200, render.addon(state.addonOfApp(app(context), param(context, 'addon')))))
+    .on('DELETE', '/apps/:app/addons/:addon', (context) => {
+      const addon = state.addonOfApp(app(context), param(context, 'addon'));
+      const force = objectBody(context.body)['force'] === true;
+      const result = lifecycle.destroy(addon, force);
+      return reply(result.status, render.addon(result.addon));
+    })
+    .on('GET', '/addons/:addon/addon-attachments', (context) => attachmentList(context, state.attachmentsOfAddon(state.addon(param(context, 'addon')))))
+    .on('GET', '/addon-attachments', (context) => attachmentList(context, [...state.attachments.values()]))
+    .on('GET', '/apps/:app/addon-attachments', (context) => attachmentList(context, state.attachmentsOfApp(app(context))))
+    .on('GET', '/apps/:app/addon-attachments/:attachment', (context) =>
+      reply(200, render.attachment(attachmentOnApp(app(context), param(context, 'attachment')), inclusions(context))),
+    )
+    .on('GET', '/addon-attachments/:attachment', (context) => reply(200, render.attachment(state.attachment(param(context, 'attachment')), inclusions(context))))
+    .on('POST', '/addon-attachments', async (context) => {
+      const body = objectBody(context.body);
+      const owner = state.app(requiredIdentity(body, 'app'));
+      const addon = state.addon(requiredIdentity(body, 'addon'));
+      const name = optionalString(body, 'name');
+      const confirm = optionalString(body, 'confirm');
+      const attachment = await attachments.attach({
+        addon,
+        app: owner,
+        namespace: optionalNullableString(body, 'namespace'),
+        ...(name === undefined ? {} : { name }),
+        ...(confirm === undefined ? {} : { confirm }),
+      });
+      return reply(201, render.attachment(attachment));
+    })
+    .on('DELETE', '/addon-attachments/:attachment', (context) => {
+      const attachment = state.attachment(param(context, 'attachment'));
+      return reply(200, render.attachment(attachments.detach(attachment)));
+    })
+    .on('GET', '/apps/:app/config-vars', (context) => reply(200, Object.fromEntries(state.configOf(app(context)))))
+    .on('GET', '/apps/:app/formation', (context) => reply(200, render.formation(app(context))))
+    .on('GET', '/apps/:app/releases', (context) => {
+      const owner = app(context);
+      return listed(
+        context,
+        state.releasesOf(owner),
+        ['version', 'id'],
+        (release, field) => (field === 'id' ? release.id : release.version),
+        (release) => render.release(owner, release),
+      );
+    })
+    .on('GET', '/apps/:app/releases/:release', (context) => {
+      const owner = app(context);
+      const wanted = param(context, 'release');
+      const release = state.releasesOf(owner).find((candidate) => candidate.id === wanted || String(candidate.version) === wanted);
+      if (!release) throw notFound('release');
+      return reply(200, render.release(owner, release));
+    })
+    .on('POST', '/actions/addons/resolve', (context) => {
+      const body = objectBody(context.body);
+      const wanted = requiredIdentity(body, 'addon');
+      const appName = identity(body, 'app');
+      const service = identity(body, 'addon_service');
+      const found = service !== undefined && service !== SERVICE ? [] : resolveAddons(core, wanted, appName);
+      if (found.length === 0) throw notFound('add_on');
+      return reply(200, found.map((addon) => render.addon(addon)));
+    })
+    .on('POST', '/actions/addon-attachments/resolve', (context) => {
+      const body = objectBody(context.body);
+      const wanted = requiredIdentity(body, 'addon_attachment');
+      const appName = identity(body, 'app');
+      const service = identity(body, 'addon_service');
+      const found = service !== undefined && service !== SERVICE ? [] : resolveAttachments(core, wanted, appName);
+      if (found.length === 0) throw notFound('add_on attachment');
+      const include = inclusions(context);
+      return reply(200, found.map((attachment) => render.attachment(attachment, include)));
+    });
+}
+
+/** `APP::ATTACHMENT`, an add-on id or name, or an attachment name on `app`. */
+function resolveAddons(core: SimCore, wanted: string, appName: string | undefined): AddonRecord[] {
+  const found = new Map<string, AddonRecord>();
+  for (const attachment of resolveAttachments(core, wanted, appName)) {
+    const addon = core.state.addons.get(attachment.addonId);
+    if (addon) found.set(addon.id, addon);
+  }
+  const direct = wanted.includes('::') ? undefined : core.state.findAddon(wanted);
+  if (direct) found.set(direct.id, direct);
+  return [...found.values()];
+}
+
+function resolveAttachments(core: SimCore, wanted: string, appName: string | undefined): AttachmentRecord[] {
+  const { state } = core;
+  const separator = wanted.indexOf('::');
+  const scopeName = separator > 0 ? wanted.slice(0, separator) : appName;
+  const name = separator > 0 ? wanted.slice(separator + 2) : wanted;
+  const byId = state.attachments.get(wanted);
+  if (byId) return [byId];
+  if (scopeName !== undefined) {
+    const scope = state.findApp(scopeName);
+    if (!scope) return [];
+    const onApp = state.attachmentsOfApp(scope);
+    const named = onApp.filter((attachment) => attachment.name === name);
+    if (named.length > 0) return named;
+    const addon = state.findAddon(name);
+    return addon ? onApp.filter((attachment) => attachment.addonId === addon.id) : [];
+  }
+  const addon = state.findAddon(name);
+  return addon ? state.attachmentsOfAddon(addon) : [];
+}
