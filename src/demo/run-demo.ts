@@ -93,7 +93,7 @@ export async function runDemo(print: (line: string) => void = (line) => console.
 
       const database = sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace);
       if (!database) return 1;
-      const sample = 'SELECT id::text, full_name, email, phone FROM customers ORDER BY id LIMIT 3';
+      const sample = 'SELECT c.id::text AS id, c.full_name, c.email, c.phone FROM customers c ORDER BY c.id LIMIT 3';
       print('\nProduction (acme-prod DATABASE):');
       print(table(await query<Customer>(sim.databaseUrl(prod.id), sample)));
       print(`\nStaging after the refresh (acme-staging DATABASE = ${database.addon.name}):`);
