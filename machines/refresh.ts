@@ -56,6 +56,8 @@ export interface RefreshContext extends RefreshInput {
   /** Epoch ms before which the runner must not start the current step's effect. */
   notBefore: number | null;
   promoted: boolean;
+  /** Set when the target's release phase failed after promotion (the run then ends failed). */
+  releaseFailure: string | null;
   abortRequested: boolean;
   /** The failure that sent the run to compensation or ended it. */
   error: StepFailure | null;
@@ -105,6 +107,7 @@ export const refreshMachine = setup({
     forkIsAvailable: (_, output: WaitForForkOutput) => output.available,
     forkWasPromoted: (_, output: CompensateOutput) => output.promoted,
     abortWasRequested: ({ context }) => context.abortRequested,
+    releasePhaseFailed: ({ context }) => context.releaseFailure !== null,
   },
   actions: {
     scheduleRetry: assign(({ context, event }) => {
@@ -136,6 +139,7 @@ export const refreshMachine = setup({
     attempts: {},
     notBefore: null,
     promoted: false,
+    releaseFailure: null,
     abortRequested: false,
     error: null,
   }),
@@ -282,7 +286,10 @@ export const refreshMachine = setup({
           fork: context.fork ?? { id: '', name: context.forkName },
           oldDatabase: context.oldDatabase,
         }),
-        onDone: { target: 'cleaning', actions: ['clearSchedule', assign({ promoted: true })] },
+        onDone: {
+          target: 'cleaning',
+          actions: ['clearSchedule', assign(({ event }) => ({ promoted: true, releaseFailure: event.output.releaseFailure }))],
+        },
         // Compensation reads Heroku first: if DATABASE already moved to the fork it rolls forward.
         onError: [
           { guard: 'mayRetry', target: 'promoting', reenter: true, actions: 'scheduleRetry' },
@@ -300,8 +307,26 @@ export const refreshMachine = setup({
           fork: context.fork ?? { id: '', name: context.forkName },
           attachmentName: context.attachmentName,
           oldDatabase: context.oldDatabase,
+          keepOldDatabase: context.releaseFailure !== null,
         }),
-        onDone: { target: 'succeeded', actions: 'clearSchedule' },
+        onDone: [
+          {
+            // Staging runs on the verified fork, but its release phase failed there: a human decides.
+            guard: 'releasePhaseFailed',
+            target: 'failed',
+            actions: assign(({ context }) => ({
+              notBefore: null,
+              error: {
+                step: 'promoting',
+                message: `promoted ${context.forkName}, but ${context.releaseFailure ?? 'the release phase failed'}; the old database ${context.oldDatabase?.name ?? ''} is kept for a rollback (\`heroku pg:promote\` it back, or destroy it)`,
+                code: 'release_failed',
+                retryable: false,
+                at: 0,
+              },
+            })),
+          },
+          { target: 'succeeded', actions: 'clearSchedule' },
+        ],
         onError: [
           { guard: 'mayRetry', target: 'cleaning', reenter: true, actions: 'scheduleRetry' },
           { target: 'failed', actions: 'recordFailure' },

@@ -21,6 +21,7 @@ export interface Tuning {
   pollMinMs: number;
   pollMaxMs: number;
   notFoundLimit: number;
+  releaseTimeoutMs: number;
 }
 
 /** Production defaults; REFORK_* variables exist for tests and unusual setups. */
@@ -36,6 +37,7 @@ export function tuningFrom(env: NodeJS.ProcessEnv): Tuning {
     pollMinMs: num('REFORK_POLL_MIN_MS', 5_000),
     pollMaxMs: num('REFORK_POLL_MAX_MS', 60_000),
     notFoundLimit: num('REFORK_NOT_FOUND_LIMIT', 20),
+    releaseTimeoutMs: num('REFORK_RELEASE_TIMEOUT_MS', 15 * 60_000),
   };
 }
 
@@ -103,7 +105,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
         rules: pipeline.anonymize,
         controlDatabaseUrl: env.controlDatabaseUrl,
         anonymizeKey: env.anonymizeKey,
-        polling: { minMs: tuning.pollMinMs, maxMs: tuning.pollMaxMs, notFoundLimit: tuning.notFoundLimit },
+        polling: { minMs: tuning.pollMinMs, maxMs: tuning.pollMaxMs, notFoundLimit: tuning.notFoundLimit, releaseTimeoutMs: tuning.releaseTimeoutMs },
       }),
     }),
     close: async () => {

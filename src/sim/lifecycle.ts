@@ -2,7 +2,7 @@
 // fork), and destroy -> deprovisioning -> gone. The database copy runs in the background, never
 // inside the request, and the timing of each phase follows the simulator's options.
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Attachments } from './attachments.js';
+import type { AttachRequest, Attachments } from './attachments.js';
 import type { DatabaseCredential, DatabaseServer } from './databases.js';
 import { invalidParams } from './errors.js';
 import type { EventLog } from './events.js';
@@ -36,6 +36,11 @@ export interface CreateAddonRequest {
   config: Record<string, string>;
 }
 
+interface Lineage {
+  forkedFromId: string | null;
+  following: string | null;
+}
+
 const ADDON_NAME = /^[a-zA-Z][A-Za-z0-9_-]+$/;
 
 export class Lifecycle {
@@ -60,18 +65,10 @@ export class Lifecycle {
     const name = this.chooseName(request.name);
     const forkValue = request.config['fork'];
     const source = forkValue === undefined ? undefined : resolveForkSource(this.state, request.app, forkValue);
-    const addon = this.record(request.app, plan, name, { forkedFromId: source?.id ?? null, following: null });
-    const attachRequest = {
-      addon,
-      app: request.app,
-      namespace: null,
-      defaultToDatabase: true,
-      ...(request.attachmentName === undefined ? {} : { name: request.attachmentName }),
-      ...(request.confirm === undefined ? {} : { confirm: request.confirm }),
-    };
-    this.attachments.plan(attachRequest); // throws before the add-on exists
-    this.commitRecord(addon, request.app);
-    this.attachments.attachNow(attachRequest);
+    const addon = this.open(request.app, plan, name, { forkedFromId: source?.id ?? null, following: null }, {
+      name: request.attachmentName,
+      confirm: request.confirm,
+    });
     if (source) {
       addon.provisionMessage = 'Database will become available after it completes forking\nUse `heroku pg:wait` to track status';
     }
@@ -89,11 +86,7 @@ export class Lifecycle {
     }
     const leader = options.fromDatabase === undefined ? undefined : this.addonByDatabase(options.fromDatabase);
     const following = options.follower ? (leader?.id ?? 'unknown') : null;
-    const addon = this.record(app, plan, name, { forkedFromId: null, following });
-    const attachRequest = { addon, app, namespace: null, defaultToDatabase: true, ...(options.as === undefined ? {} : { name: options.as }) };
-    this.attachments.plan(attachRequest);
-    this.commitRecord(addon, app);
-    this.attachments.attachNow(attachRequest);
+    const addon = this.open(app, plan, name, { forkedFromId: null, following }, { name: options.as });
     try {
       const credential = await this.databases.create({
         login: true,
@@ -196,7 +189,22 @@ export class Lifecycle {
     return requested;
   }
 
-  private record(app: AppRecord, plan: string, name: string, lineage: { forkedFromId: string | null; following: string | null }): AddonRecord {
+  /** Records the add-on and its first attachment, after the attachment was validated. */
+  private open(app: AppRecord, plan: string, name: string, lineage: Lineage, attach: { name?: string | undefined; confirm?: string | undefined }): AddonRecord {
+    const addon = this.record(app, plan, name, lineage);
+    const request: AttachRequest = { addon, app, namespace: null, defaultToDatabase: true, ...attach };
+    this.attachments.plan(request); // throws before the add-on exists
+    this.state.addons.set(addon.id, addon);
+    this.events.emit('addon.created', {
+      app: this.state.ref(app),
+      addon: this.state.ref(addon),
+      detail: { plan: addon.plan, forkedFrom: addon.forkedFromId, following: addon.following },
+    });
+    this.attachments.attachNow(request);
+    return addon;
+  }
+
+  private record(app: AppRecord, plan: string, name: string, lineage: Lineage): AddonRecord {
     return {
       id: randomUUID(),
       name,
@@ -215,15 +223,6 @@ export class Lifecycle {
       credential: null,
       provisioning: null,
     };
-  }
-
-  private commitRecord(addon: AddonRecord, app: AppRecord): void {
-    this.state.addons.set(addon.id, addon);
-    this.events.emit('addon.created', {
-      app: this.state.ref(app),
-      addon: this.state.ref(addon),
-      detail: { plan: addon.plan, forkedFrom: addon.forkedFromId, following: addon.following },
-    });
   }
 
   private markProvisioned(addon: AddonRecord, credential: DatabaseCredential): void {

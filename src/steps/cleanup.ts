@@ -21,6 +21,7 @@ export async function cleanup(deps: StepDeps, input: CleanupInput, { signal, log
   }
 
   if (!oldDatabase || oldDatabase.id === fork.id) return { oldDatabase: 'none' };
+  if (input.keepOldDatabase) return { oldDatabase: 'kept' };
   if (oldDatabase.app === app) {
     await mutation(deps, 'destroyOldDatabase', () => heroku.destroyAddon(app, oldDatabase.id, { signal }));
     logger.info('old database destroyed', { app, addon: oldDatabase.name });

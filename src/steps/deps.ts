@@ -19,6 +19,8 @@ export interface StepDeps {
     maxMs: number;
     /** Data-API 404s tolerated right after creation before the fork counts as lost. */
     notFoundLimit: number;
+    /** How long a release phase may run after promotion (the CLI waits 15 minutes). */
+    releaseTimeoutMs: number;
   };
 }
 

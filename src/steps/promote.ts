@@ -4,6 +4,7 @@
 import type { Attachment } from '../heroku/types.js';
 import { attachesAddon, primaryDatabase } from './attachments.js';
 import { mutation, type StepDeps } from './deps.js';
+import { awaitAttachRelease } from './release-phase.js';
 import { StepError, type PromoteInput, type PromoteOutput, type StepContext } from './types.js';
 
 const POOLER = { name: 'DATABASE_CONNECTION_POOL', namespace: 'connection-pooling:default' };
@@ -37,7 +38,9 @@ export async function promote(deps: StepDeps, input: PromoteInput, { signal, log
   if (!confirmed || !attachesAddon(confirmed, fork.id)) {
     throw new StepError(`after promotion, ${app}'s DATABASE is not ${fork.name}`, 'promotion_unconfirmed', true);
   }
-  return { promoted: true };
+  const releaseFailure = await awaitAttachRelease(deps, app, fork.name, signal);
+  if (releaseFailure) logger.warn('release phase failed after promotion', { app, addon: fork.name, failure: releaseFailure });
+  return { promoted: true, releaseFailure };
 }
 
 async function keepAlias(deps: StepDeps, app: string, current: Attachment, attachments: Attachment[], signal: AbortSignal) {

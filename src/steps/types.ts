@@ -77,6 +77,8 @@ export interface PromoteInput {
 }
 export interface PromoteOutput {
   promoted: true;
+  /** The app's release phase failed against the new database: keep the old one for rollback. */
+  releaseFailure: string | null;
 }
 
 export interface CleanupInput {
@@ -84,9 +86,11 @@ export interface CleanupInput {
   fork: CreateForkOutput;
   attachmentName: string;
   oldDatabase: AddonRef | null;
+  /** After a failed release phase the old database stays, under its alias, for a rollback. */
+  keepOldDatabase: boolean;
 }
 export interface CleanupOutput {
-  oldDatabase: 'destroyed' | 'detached' | 'none';
+  oldDatabase: 'destroyed' | 'detached' | 'kept' | 'none';
 }
 
 export interface CompensateInput {

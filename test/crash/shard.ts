@@ -4,6 +4,11 @@ import { crashAt, recordBoundaries, type CrashResult } from './harness.js';
 
 const MUST_HAVE = ['heroku:createAddon:before#1', 'heroku:createAddon:after#1', 'heroku:promote:after#1', 'heroku:destroyOldDatabase:before#1', 'store:startRun:after#1'];
 
+/** The second and later polls of the fork: whether a run makes them depends on timing. */
+export function isRepeatPoll(point: string): boolean {
+  return /^(effect:waitForFork:[a-z]+|store:save:waiting:[a-z]+)#([2-9]|\d\d)$/.test(point);
+}
+
 export async function crashEveryBoundary(shard: number, shards: number): Promise<{ results: CrashResult[]; total: number }> {
   const points = await recordBoundaries();
   const missing = MUST_HAVE.filter((p) => !points.includes(p));

@@ -125,3 +125,26 @@ describe('refork run, end to end', () => {
     for (const secret of [TOKEN, ANONYMIZE_KEY, ...passwords]) expect(stored).not.toContain(secret);
   });
 });
+
+describe('a staging app with a release phase', () => {
+  it('waits for the release that promotion triggers, then cleans up', async () => {
+    world = await createWorld({ releasePhase: true });
+    const result = await world.cli(['run', 'staging']);
+    expect(result.stdout).toMatch(/succeeded/);
+    expect((await checkInvariants(world, { status: 'succeeded' })).violations).toEqual([]);
+    const events = world.sim.events;
+    const attached = events.find((e) => e.type === 'release.updated' && /Attach DATABASE \(@ref:refork-/.test(String(e.detail?.description)) && e.detail?.status === 'succeeded');
+    const destroyed = events.find((e) => e.type === 'addon.destroy_requested' && e.addon?.name === world?.oldStagingAddon);
+    expect(attached?.seq).toBeLessThan(destroyed?.seq ?? 0);
+  });
+
+  it('ends failed, on the verified fork, with the old database kept for a rollback, when that release fails', async () => {
+    world = await createWorld({ releasePhase: true, failReleaseOnPromote: true });
+    const result = await world.cli(['run', 'staging']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/failed: promoting: promoted refork-staging-\w+, but the release phase of v\d+ .*failed; the old database .* is kept for a rollback/);
+    expect(stagingDatabase(world)).toMatch(/^refork-staging-/);
+    expect(world.sim.addons('acme-staging').map((a) => a.name)).toContain(world.oldStagingAddon);
+    expect(world.attachChecks.filter((c) => c.addon.startsWith('refork-')).every((c) => c.anonymized)).toBe(true);
+  });
+});

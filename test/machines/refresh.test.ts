@@ -69,7 +69,7 @@ describe('refresh machine', () => {
     s = step(s, done('anonymize', { tables: 3, rows: 10, skipped: 0 }));
     s = step(s, done('verify', { checks: 3 }));
     expect(pendingEffect(s)).toMatchObject({ src: 'promote', input: { fork, oldDatabase: old } });
-    s = step(s, done('promote', { promoted: true }));
+    s = step(s, done('promote', { promoted: true, releaseFailure: null }));
     expect(s.context.promoted).toBe(true);
     expect(pendingEffect(s)).toMatchObject({ src: 'cleanup', input: { oldDatabase: old, attachmentName: s.context.attachmentName } });
     s = step(s, done('cleanup', { oldDatabase: 'destroyed' }));
@@ -156,5 +156,16 @@ describe('refresh machine', () => {
   it('refuses a snapshot from another machine version', () => {
     const [s] = initialTransition(refreshMachine, input);
     expect(() => restore(persist(s), MACHINE_VERSION + 1)).toThrow(/machine version/);
+  });
+});
+
+describe('refresh machine after a failed release phase', () => {
+  it('keeps the old database and ends failed, naming the rollback', () => {
+    let s = toPromoting();
+    s = step(s, done('promote', { promoted: true, releaseFailure: 'the release phase of v9 failed' }));
+    expect(pendingEffect(s)).toMatchObject({ src: 'cleanup', input: { keepOldDatabase: true } });
+    s = step(s, done('cleanup', { oldDatabase: 'kept' }));
+    expect(stateOf(s)).toBe('failed');
+    expect(s.context.error?.message).toMatch(/release phase of v9 failed; the old database postgresql-stg-1 is kept for a rollback/);
   });
 });

@@ -51,6 +51,10 @@ export interface WorldOptions {
   pipeline?: Record<string, unknown>;
   /** Top-level config keys besides `pipelines`. */
   config?: Record<string, unknown>;
+  /** Staging has a release phase (each attachment change runs it). */
+  releasePhase?: boolean;
+  /** The release that the promotion triggers fails. */
+  failReleaseOnPromote?: boolean;
 }
 
 export const RULES = {
@@ -73,8 +77,10 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     provisionDelayMs: options.provisionDelayMs ?? 50,
     dataApi404Ms: 20,
     waitingMs: 20,
+    releaseDelayMs: 50,
     onAttach: async (event) => {
       if (event.app !== 'acme-staging' || event.name !== 'DATABASE') return;
+      if (options.failReleaseOnPromote && event.addon.name.startsWith('refork-')) sim.failNextRelease();
       attachChecks.push({ addon: event.addon.name, ...(await inspectAnonymized(event.adminUrl)) });
     },
   });
@@ -82,7 +88,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const seed = await createTestDatabase('prodseed');
   await seedDemoDatabase(seed.url, options.customers ?? 200);
   sim.createApp('acme-prod');
-  sim.createApp('acme-staging');
+  sim.createApp('acme-staging', { releasePhase: options.releasePhase ?? false });
   const prod = await sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', fromDatabase: seed.name });
   const oldStaging = await sim.addDatabase('acme-staging', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE' });
   await seed.drop();
