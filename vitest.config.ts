@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most suites wait on child processes and PostgreSQL rather than on this CPU.
+    maxWorkers: 3,
+    minWorkers: 1,
   },
 });

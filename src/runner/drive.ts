@@ -93,7 +93,8 @@ export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: Dr
       const run = await store.getRun(runId);
       if (run?.abortRequestedAt) {
         const [next] = transition(refreshMachine, snapshot, { type: 'ABORT' });
-        if (!(await save(next, { type: 'ABORT', detail: { requestedAt: run.abortRequestedAt.toISOString() } }))) continue;
+        // A failed save marks the lease lost; the next turn of the loop returns.
+        await save(next, { type: 'ABORT', detail: { requestedAt: run.abortRequestedAt.toISOString() } });
         continue;
       }
     }
