@@ -1,5 +1,5 @@
 // Heroku's error answer (shared/heroku-api.md §0.3): status plus `{id, message, resource?}`.
-export type NotFoundResource = 'app' | 'add_on' | 'add_on attachment' | 'release' | 'database';
+export type NotFoundResource = 'app' | 'add_on' | 'add_on attachment' | 'release';
 
 export class SimError extends Error {
   constructor(
@@ -13,6 +13,7 @@ export class SimError extends Error {
   }
 
   body(): Record<string, string> {
+    if (this.message === '') return { id: this.id };
     return this.resource === undefined
       ? { id: this.id, message: this.message }
       : { id: this.id, message: this.message, resource: this.resource };
@@ -24,11 +25,21 @@ const notFoundMessages: Record<NotFoundResource, string> = {
   add_on: "Couldn't find that add on.",
   'add_on attachment': "Couldn't find that add on attachment.",
   release: "Couldn't find that release.",
-  database: 'Not found.',
 };
 
 export function notFound(resource: NotFoundResource): SimError {
-  return new SimError(404, 'not_found', notFoundMessages[resource], resource === 'database' ? undefined : resource);
+  return new SimError(404, 'not_found', notFoundMessages[resource], resource);
+}
+
+/**
+ * The data API's 404 for a database it does not know (yet): `{"id":"not_found"}`, no `message`.
+ * Shogun has no published schema; the body follows its one real client. The CLI's `pg:wait`
+ * and `pg:info` treat a 404 as "not provisioned yet" by reading `statusCode` off the HTTP error,
+ * and @heroku-cli/command keeps that raw error only when the body has no `message` (otherwise it
+ * wraps it in a HerokuAPIError without `statusCode`, and `pg:wait` would die on the first 404).
+ */
+export function dataApiNotFound(): SimError {
+  return new SimError(404, 'not_found', '');
 }
 
 export function invalidParams(message: string): SimError {

@@ -101,6 +101,8 @@ export class Lifecycle {
       throw error;
     }
     this.markAvailable(addon);
+    // A seeded database already existed: the data API knows it from the start.
+    addon.dataApiKnownAtMs = Date.now();
     await this.attachments.goLive(addon, { hook: false });
     return addon;
   }
@@ -129,7 +131,7 @@ export class Lifecycle {
   /** Data API `wait_status`; `null` means 404 (§2.2: Shogun does not know the database yet). */
   waitStatus(addon: AddonRecord): WaitStatusBody | null {
     if (addon.state === 'deprovisioning') return null;
-    if (Date.now() < addon.createdAtMs + this.timing.dataApi404Ms) return null;
+    if (Date.now() < addon.dataApiKnownAtMs) return null;
     if (addon.state === 'deprovisioned') return { 'waiting?': false, 'error?': true, message: addon.failureMessage ?? 'error' };
     if (addon.available) return { 'waiting?': false, 'error?': false, message: 'available' };
     return { 'waiting?': true, 'error?': false, message: 'preparing' };
@@ -137,7 +139,23 @@ export class Lifecycle {
 
   /** Data API database info answers only once the database exists (§2.3). */
   knowsDatabase(addon: AddonRecord): boolean {
-    return addon.state === 'provisioned' && Date.now() >= addon.createdAtMs + this.timing.dataApi404Ms;
+    return addon.state === 'provisioned' && Date.now() >= addon.dataApiKnownAtMs;
+  }
+
+  /**
+   * Moves a created add-on's data-API view one phase on, whatever the timing options say:
+   * 404 -> `preparing`, then `preparing` -> `available` (once provisioning has finished). Lets a
+   * test watch a client go through each phase without racing the clock.
+   */
+  async advance(addon: AddonRecord): Promise<'preparing' | 'available'> {
+    if (Date.now() < addon.dataApiKnownAtMs && !addon.available) {
+      addon.dataApiKnownAtMs = Date.now();
+      return 'preparing';
+    }
+    await addon.provisioning;
+    if (addon.state !== 'provisioned') throw new Error(`${addon.name} is ${addon.state}: it cannot become available`);
+    await this.makeAvailable(addon);
+    return 'available';
   }
 
   private async provision(addon: AddonRecord, template: string | undefined, failure: string | undefined): Promise<void> {
@@ -162,12 +180,16 @@ export class Lifecycle {
     }
     this.markProvisioned(addon, credential);
     await this.attachments.goLive(addon, { hook: true });
-    const availableAt = Math.max(Date.now(), addon.createdAtMs + this.timing.dataApi404Ms) + this.timing.waitingMs;
-    this.scheduler.later(availableAt - Date.now(), async () => {
-      if (addon.state !== 'provisioned' || !addon.credential) return;
-      await this.databases.allowLogin(addon.credential.user);
-      this.markAvailable(addon);
-    });
+    const availableAt = Math.max(Date.now(), addon.dataApiKnownAtMs) + this.timing.waitingMs;
+    this.scheduler.later(availableAt - Date.now(), () => this.makeAvailable(addon));
+  }
+
+  /** Idempotent: the timer and `advance` may both get here. */
+  private async makeAvailable(addon: AddonRecord): Promise<void> {
+    if (addon.available || addon.state !== 'provisioned' || !addon.credential) return;
+    await this.databases.allowLogin(addon.credential.user);
+    if (addon.available || addon.state !== 'provisioned') return;
+    this.markAvailable(addon);
   }
 
   private async deprovision(addon: AddonRecord): Promise<void> {
@@ -213,6 +235,7 @@ export class Lifecycle {
       state: 'provisioning',
       createdAt: now(),
       createdAtMs: Date.now(),
+      dataApiKnownAtMs: Date.now() + this.timing.dataApi404Ms,
       updatedAt: now(),
       providerId: `resource${randomInt(1e9)}@heroku.com`,
       ...lineage,

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { configVarName } from './attachments.js';
 import type { DatabaseServer } from './databases.js';
-import { monthlyCents, SERVICE } from './plans.js';
+import { canBeForked, monthlyCents, SERVICE, tierOf } from './plans.js';
 import type { AddonRecord, AppRecord, AttachmentRecord, ReleaseRecord, SimState } from './state.js';
 
 /** Stable UUID-shaped ids for things that have no record (plans, the service, the account). */
@@ -19,13 +19,23 @@ export interface Inclusions {
   configVars: boolean;
 }
 
+/** `Accept-Expansion: addon_service,plan` (§0.2): the named objects come whole instead of `{id, name}`. */
+export interface Expansions {
+  addonService: boolean;
+  plan: boolean;
+}
+
+const NO_EXPANSION: Expansions = { addonService: false, plan: false };
+/** A fixed date for records the simulator never changes (plans, the service). */
+const CATALOG_DATE = '2026-01-01T00:00:00Z';
+
 export class Renderer {
   constructor(
     private readonly state: SimState,
     private readonly databases: DatabaseServer,
   ) {}
 
-  addon(addon: AddonRecord): Record<string, unknown> {
+  addon(addon: AddonRecord, expand: Expansions = NO_EXPANSION): Record<string, unknown> {
     const app = this.state.appOf(addon);
     const configVars =
       addon.state === 'provisioned'
@@ -36,7 +46,7 @@ export class Renderer {
         : [];
     return {
       actions: [],
-      addon_service: { id: stableId(SERVICE), name: SERVICE },
+      addon_service: expand.addonService ? this.service() : { id: stableId(SERVICE), name: SERVICE },
       app: this.state.ref(app),
       billing_entity: { ...this.state.ref(app), type: 'app' },
       billed_price: { cents: monthlyCents(addon.plan), contract: false, unit: 'month' },
@@ -44,12 +54,54 @@ export class Renderer {
       created_at: addon.createdAt,
       id: addon.id,
       name: addon.name,
-      plan: { id: stableId(addon.plan), name: addon.plan },
+      plan: expand.plan ? this.plan(addon.plan) : { id: stableId(addon.plan), name: addon.plan },
       provider_id: addon.providerId,
       ...(addon.provisionMessage === null ? {} : { provision_message: addon.provisionMessage }),
       state: addon.state,
       updated_at: addon.updatedAt,
       web_url: `https://data.heroku.com/datastores/${addon.id}`,
+    };
+  }
+
+  /** The schema's `plan` resource (`#/definitions/plan`); the CLI prints its `price`. */
+  plan(plan: string): Record<string, unknown> {
+    const tier = tierOf(plan);
+    return {
+      addon_service: { id: stableId(SERVICE), name: SERVICE },
+      compliance: null,
+      created_at: CATALOG_DATE,
+      default: false,
+      description: `Heroku Postgres ${tier}`,
+      human_name: tier.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => `${dash === '' ? '' : ' '}${letter.toUpperCase()}`),
+      id: stableId(plan),
+      // Private Spaces take Standard-tier and higher, the same line as forking (§6).
+      installable_inside_private_network: canBeForked(plan),
+      installable_outside_private_network: true,
+      name: plan,
+      price: { cents: monthlyCents(plan), contract: false, unit: 'month' },
+      space_default: false,
+      state: 'public',
+      updated_at: CATALOG_DATE,
+      visible: true,
+    };
+  }
+
+  /** The schema's `add-on-service` resource. */
+  service(): Record<string, unknown> {
+    return {
+      cli_plugin_name: null,
+      created_at: CATALOG_DATE,
+      human_name: 'Heroku Postgres',
+      id: stableId(SERVICE),
+      name: SERVICE,
+      state: 'ga',
+      supports_multiple_installations: true,
+      supports_sharing: true,
+      updated_at: CATALOG_DATE,
+      supported_generations: [
+        { id: stableId('generation/cedar'), name: 'cedar' },
+        { id: stableId('generation/fir'), name: 'fir' },
+      ],
     };
   }
 

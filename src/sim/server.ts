@@ -160,7 +160,11 @@ export async function startServer(core: SimCore, routers: Routers, port = 0): Pr
       write(response, reply(fault.status, body, headers));
       return;
     }
-    const result = await answer(async () => api({ ...context, body: parseJson(text) }));
+    const result = await answer(async () => {
+      const body = parseJson(text);
+      if (core.options.recordBodies === true && body !== undefined) entry.body = body;
+      return api({ ...context, body });
+    });
     if (fault === 'applyThenDrop') {
       // Applied but never acknowledged: the client sees a reset connection.
       entry.fault = 'applyThenDrop';

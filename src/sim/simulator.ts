@@ -23,6 +23,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     events: core.events.all,
     requests: core.requests,
     faults: { add: (rule) => core.faults.add(rule), clear: () => core.faults.clear() },
+    advanceDatabase: (addon) => core.lifecycle.advance(core.state.addon(addon)),
     failNextFork: (opts) => core.lifecycle.failNextFork(opts?.message),
     failNextRelease: () => core.releases.failNextRelease(),
     close: () => {

@@ -20,6 +20,8 @@ export interface AddonRecord {
   state: SimAddonState;
   createdAt: string;
   createdAtMs: number;
+  /** Until then the data API answers 404 (§2.2); `advanceDatabase` may bring it forward. */
+  dataApiKnownAtMs: number;
   updatedAt: string;
   providerId: string;
   forkedFromId: string | null;

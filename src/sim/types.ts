@@ -75,6 +75,8 @@ export interface SimRequest {
   /** 0 when no response was written (fault 'drop', 'timeout', 'applyThenDrop'). */
   status: number;
   fault?: string;
+  /** The parsed JSON body, only with `recordBodies` (bodies may carry a fork source URL). */
+  body?: unknown;
 }
 
 export type FaultKind =
@@ -120,6 +122,8 @@ export interface SimulatorOptions {
   /** Release phase: a release stays `pending` this long (apps with releasePhase only). */
   releaseDelayMs?: number;
   rateLimit?: { capacity: number; refillPerMinute: number } | false;
+  /** Keep each API request's JSON body in `requests` (off by default: a body may hold a database URL). */
+  recordBodies?: boolean;
   /**
    * Awaited before an attachment's config var goes live, for invariant checks: on POST
    * /addon-attachments (before the attachment is committed) and when a created add-on
@@ -153,6 +157,12 @@ export interface Simulator {
   events: SimEvent[];
   requests: SimRequest[];
   faults: { add(rule: FaultRule): void; clear(): void };
+  /**
+   * Moves a created add-on's data-API view one phase on, whatever the timing options say: 404 ->
+   * `preparing`, then `preparing` -> `available` (after provisioning). For tests that must see
+   * a client go through each phase without racing the clock.
+   */
+  advanceDatabase(addonNameOrId: string): Promise<'preparing' | 'available'>;
   failNextFork(opts?: { message?: string }): void;
   /** The next release created on an app with a release phase ends `failed`. */
   failNextRelease(): void;

@@ -38,6 +38,18 @@ describe('attachments', () => {
     expect(Object.keys(sim.configVars(bare)).sort()[1]).toMatch(/^HEROKU_POSTGRESQL_[A-Z]+_URL$/);
   });
 
+  it('attaches a named first database on a DB-less app under its name only, never as DATABASE', async () => {
+    // Why refork always names the fork's attachment: unnamed, it would go live as DATABASE_URL (§1.3).
+    const bare = uniqueName('bare');
+    sim.createApp(bare);
+    const created = await api<AddonBody>(sim, 'POST', `/apps/${bare}/addons`, { plan: 'heroku-postgresql:essential-0', attachment: { name: 'REFORK_FIRST' } });
+    expect(created.status).toBe(202);
+    await settled(sim, bare, created.body.name);
+    expect(Object.keys(sim.configVars(bare))).toEqual(['REFORK_FIRST_URL']);
+    expect(sim.attachments(bare).map((attachment) => attachment.name)).toEqual(['REFORK_FIRST']);
+    expect((await api(sim, 'GET', `/apps/${bare}/addon-attachments/DATABASE`)).status).toBe(404);
+  });
+
   it('answers 423 confirmation_required when the name is taken and no confirm is sent', async () => {
     const answer = await api<ErrorBody>(sim, 'POST', '/addon-attachments', { addon: { name: fresh.name }, app: { name: app }, name: 'DATABASE' });
     expect(answer.status).toBe(423);

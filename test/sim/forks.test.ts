@@ -201,6 +201,34 @@ describe('forking a database', () => {
     expect(sim.addons(staging).some((addon) => sim.attachments(staging).some((a) => a.name === 'REFUSED' && a.addon.id === addon.id))).toBe(false);
   });
 
+  // heroku-api.md §6: essential (and legacy mini/basic/dev) and hobby cannot be a fork source;
+  // Standard and higher can. The positive cases keep this from passing by refusing everything.
+  it.each([
+    ['essential-0', false],
+    ['essential-2', false],
+    ['mini', false],
+    ['basic', false],
+    ['dev', false],
+    ['hobby-dev', false],
+    ['hobby-basic', false],
+    ['standard-0', true],
+    ['premium-2', true],
+  ])('forks from a heroku-postgresql:%s source: %s', async (tier, allowed) => {
+    const source = await sim.addDatabase(prod, { plan: `heroku-postgresql:${tier}` });
+    const answer = await api<ErrorBody & AddonBody>(sim, 'POST', `/apps/${staging}/addons`, {
+      plan: 'heroku-postgresql:standard-0',
+      attachment: { name: `FORK_${tier.replace('-', '_').toUpperCase()}` },
+      config: { fork: source.name },
+    });
+    if (allowed) {
+      expect(answer.status).toBe(202);
+      expect(answer.body.state).toBe('provisioning');
+    } else {
+      expect(answer.status).toBe(422);
+      expect(answer.body).toMatchObject({ id: 'invalid_params', message: expect.stringContaining('Standard-tier') });
+    }
+  });
+
   it('refuses an unknown fork source and never echoes a URL password', async () => {
     const answer = await api<ErrorBody>(sim, 'POST', `/apps/${staging}/addons`, {
       plan: 'heroku-postgresql:standard-0',

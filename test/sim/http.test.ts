@@ -1,5 +1,5 @@
 // The HTTP contract around every call: Accept, token, error shapes, headers, rate limit, Range.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
 import { type AddonBody, api, type ErrorBody, startSim, TOKEN, uniqueName } from './helpers.js';
 
@@ -79,6 +79,71 @@ describe('HTTP contract', () => {
     } finally {
       await limited.close();
     }
+  });
+
+  it('starts with a bucket of 4,500 by default', async () => {
+    const fresh = await startSim();
+    try {
+      expect((await api(fresh, 'GET', '/account/rate-limits')).body).toEqual({ remaining: 4500 });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('refills the bucket continuously at the configured rate (75 a minute on Heroku), up to its capacity', async () => {
+    // Only Date is faked: the bucket reads the clock, the sockets keep their real timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = new Date('2026-06-01T00:00:00Z').getTime();
+    vi.setSystemTime(start);
+    const limited = await startSim({ rateLimit: { capacity: 100, refillPerMinute: 75 } });
+    try {
+      const seen: Array<string | null> = [];
+      for (let call = 0; call < 100; call += 1) seen.push((await api(limited, 'GET', '/account')).headers.get('ratelimit-remaining'));
+      expect(seen.slice(0, 2)).toEqual(['99', '98']);
+      expect(seen.at(-1)).toBe('0');
+      expect((await api(limited, 'GET', '/account')).status).toBe(429);
+      // One token per 800 ms: not yet at 700 ms, one at 1,000 ms (with 0.25 left over).
+      vi.setSystemTime(start + 700);
+      expect((await api(limited, 'GET', '/account')).status).toBe(429);
+      vi.setSystemTime(start + 1_000);
+      expect((await api(limited, 'GET', '/account')).status).toBe(200);
+      expect((await api(limited, 'GET', '/account')).status).toBe(429);
+      vi.setSystemTime(start + 61_000);
+      expect((await api(limited, 'GET', '/account/rate-limits')).body).toEqual({ remaining: 75 });
+      vi.setSystemTime(start + 10 * 60_000);
+      expect((await api(limited, 'GET', '/account/rate-limits')).body).toEqual({ remaining: 100 });
+    } finally {
+      vi.useRealTimers();
+      await limited.close();
+    }
+  });
+
+  it('sends RateLimit-Remaining on every answer, errors and the data API included', async () => {
+    const answers = [
+      await api(sim, 'GET', '/account'),
+      await api(sim, 'GET', '/account', undefined, { Accept: 'application/json' }),
+      await api(sim, 'GET', '/account', undefined, { Authorization: 'Bearer nope' }),
+      await api(sim, 'GET', '/apps/no-such-app/addons'),
+      await api(sim, 'POST', `/apps/${app}/addons`, {}),
+      await api(sim, 'GET', '/no/such/endpoint'),
+      await api(sim, 'GET', '/client/v11/databases/00000000-0000-0000-0000-000000000000/wait_status'),
+      await api(sim, 'GET', '/account/rate-limits'),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 406, 401, 404, 422, 404, 404, 200]);
+    for (const answer of answers) expect(answer.headers.get('ratelimit-remaining')).toMatch(/^\d+$/);
+  });
+
+  it('expands plan and addon_service on add-on answers only when asked with Accept-Expansion', async () => {
+    const created = await api<AddonBody>(sim, 'POST', `/apps/${app}/addons`, { plan: 'heroku-postgresql:standard-0', attachment: { name: 'EXPANDED' } });
+    const plain = await api<Record<string, unknown>>(sim, 'GET', `/apps/${app}/addons/${created.body.name}`);
+    expect(Object.keys(plain.body['plan'] as object).sort()).toEqual(['id', 'name']);
+    expect(Object.keys(plain.body['addon_service'] as object).sort()).toEqual(['id', 'name']);
+    const expanded = await api<Record<string, unknown>>(sim, 'GET', `/apps/${app}/addons/${created.body.name}`, undefined, {
+      'Accept-Expansion': 'addon_service,plan',
+    });
+    // The CLI prints the plan's price ("~$0.069/hour (max $50/month)") from this.
+    expect(expanded.body['plan']).toMatchObject({ name: 'heroku-postgresql:standard-0', price: { cents: 5000, contract: false, unit: 'month' }, state: 'public' });
+    expect(expanded.body['addon_service']).toMatchObject({ name: 'heroku-postgresql', human_name: 'Heroku Postgres', state: 'ga' });
   });
 
   it('pages lists with Range and Next-Range', async () => {

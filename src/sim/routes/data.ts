@@ -1,7 +1,7 @@
 // Data API ("Shogun") routes on the same server: wait status, database info, credentials
 // (shared/heroku-api.md §2.2, §2.3, §3.1 option B).
 import type { SimCore } from '../core.js';
-import { notFound } from '../errors.js';
+import { dataApiNotFound } from '../errors.js';
 import { reply, type RequestContext } from '../http.js';
 import type { Renderer } from '../render.js';
 import { Router } from '../router.js';
@@ -12,26 +12,26 @@ export function dataRoutes(core: SimCore, render: Renderer): Router {
   // The CLI passes the add-on UUID here; whether a name works is unconfirmed (§2.2), so only ids do.
   const byId = (context: RequestContext): AddonRecord => {
     const addon = state.addons.get(context.params['id'] ?? '');
-    if (!addon) throw notFound('database');
+    if (!addon) throw dataApiNotFound();
     return addon;
   };
 
   return new Router()
     .on('GET', '/client/v11/databases/:id/wait_status', (context) => {
       const status = lifecycle.waitStatus(byId(context));
-      if (!status) throw notFound('database');
+      if (!status) throw dataApiNotFound();
       return reply(200, status);
     })
     .on('GET', '/client/v11/databases/:id', (context) => {
       const addon = byId(context);
       const status = lifecycle.waitStatus(addon);
-      if (!lifecycle.knowsDatabase(addon) || !status) throw notFound('database');
+      if (!lifecycle.knowsDatabase(addon) || !status) throw dataApiNotFound();
       return reply(200, render.databaseInfo(addon, status.message, status['waiting?']));
     })
     .on('GET', '/postgres/v0/databases/:name/credentials/default', (context) => {
       const addon = state.findAddon(context.params['name'] ?? '');
       const body = addon && lifecycle.knowsDatabase(addon) ? render.credentials(addon) : null;
-      if (!body) throw notFound('database');
+      if (!body) throw dataApiNotFound();
       return reply(200, body);
     });
 }

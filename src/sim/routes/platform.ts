@@ -5,7 +5,7 @@ import { notFound } from '../errors.js';
 import { header, reply, type Reply, type RequestContext } from '../http.js';
 import { addonConfig, identity, nested, objectBody, optionalNullableString, optionalString, requiredIdentity } from '../params.js';
 import { paginate, parseRange } from '../range.js';
-import type { Inclusions, Renderer } from '../render.js';
+import type { Expansions, Inclusions, Renderer } from '../render.js';
 import { Router } from '../router.js';
 import type { AddonRecord, AppRecord, AttachmentRecord } from '../state.js';
 import { SERVICE } from '../plans.js';
@@ -17,6 +17,11 @@ function param(context: RequestContext, name: string): string {
 function inclusions(context: RequestContext): Inclusions {
   const wanted = (header(context.headers, 'accept-inclusion') ?? '').split(',').map((part) => part.trim());
   return { addonPlan: wanted.includes('addon:plan'), configVars: wanted.includes('config_vars') };
+}
+
+function expansions(context: RequestContext): Expansions {
+  const wanted = (header(context.headers, 'accept-expansion') ?? '').split(',').map((part) => part.trim());
+  return { addonService: wanted.includes('addon_service'), plan: wanted.includes('plan') };
 }
 
 function listed<T>(context: RequestContext, items: T[], fields: string[], valueOf: (item: T, field: string) => string | number, render: (item: T) => unknown): Reply {
@@ -46,7 +51,10 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
     return listed(context, list, ['id', 'name'], byIdOrName, (attachment) => render.attachment(attachment, include));
   };
 
-  const addonList = (context: RequestContext, list: AddonRecord[]) => listed(context, list, ['id', 'name'], byIdOrName, (addon) => render.addon(addon));
+  const addonList = (context: RequestContext, list: AddonRecord[]) => {
+    const expand = expansions(context);
+    return listed(context, list, ['id', 'name'], byIdOrName, (addon) => render.addon(addon, expand));
+  };
 
   return new Router()
     .on('GET', '/account', () => reply(200, render.account()))
@@ -71,15 +79,17 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
         ...(attachmentName === undefined ? {} : { attachmentName }),
         ...(confirm === undefined ? {} : { confirm }),
       });
-      return reply(202, render.addon(addon));
+      return reply(202, render.addon(addon, expansions(context)));
     })
-    .on('GET', '/addons/:addon', (context) => reply(200, render.addon(state.addon(param(context, 'addon')))))
-    .on('GET', '/apps/:app/addons/:addon', (context) => reply(200, render.addon(state.addonOfApp(app(context), param(context, 'addon')))))
+    .on('GET', '/addons/:addon', (context) => reply(200, render.addon(state.addon(param(context, 'addon')), expansions(context))))
+    .on('GET', '/apps/:app/addons/:addon', (context) =>
+      reply(200, render.addon(state.addonOfApp(app(context), param(context, 'addon')), expansions(context))),
+    )
     .on('DELETE', '/apps/:app/addons/:addon', (context) => {
       const addon = state.addonOfApp(app(context), param(context, 'addon'));
       const force = objectBody(context.body)['force'] === true;
       const result = lifecycle.destroy(addon, force);
-      return reply(result.status, render.addon(result.addon));
+      return reply(result.status, render.addon(result.addon, expansions(context)));
     })
     .on('GET', '/addons/:addon/addon-attachments', (context) => attachmentList(context, state.attachmentsOfAddon(state.addon(param(context, 'addon')))))
     .on('GET', '/addon-attachments', (context) => attachmentList(context, [...state.attachments.values()]))
@@ -133,7 +143,8 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
       const service = identity(body, 'addon_service');
       const found = service !== undefined && service !== SERVICE ? [] : resolveAddons(core, wanted, appName);
       if (found.length === 0) throw notFound('add_on');
-      return reply(200, found.map((addon) => render.addon(addon)));
+      const expand = expansions(context);
+      return reply(200, found.map((addon) => render.addon(addon, expand)));
     })
     .on('POST', '/actions/addon-attachments/resolve', (context) => {
       const body = objectBody(context.body);
