@@ -25,6 +25,10 @@ export interface TableInfo {
   name: TableName;
   partitioned: boolean;
   estimatedRows: number;
+  /** Main heap and out-of-line (TOAST) sizes, and the number of indexes: inputs of the cost model. */
+  heapBytes: number;
+  toastBytes: number;
+  indexCount: number;
   columns: ColumnInfo[];
   /** Tables (partition roots) with a foreign key pointing at this one, self-references excluded. */
   referencedBy: TableName[];
@@ -44,8 +48,20 @@ export const EXCLUDED_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast',
 export async function loadCatalog(client: pg.Client): Promise<Catalog> {
   // Partitions are reached through their root (an UPDATE or TRUNCATE on the root covers them),
   // so only roots and plain tables are listed.
-  const tables = await client.query<{ oid: number; schema: string; name: string; relkind: string; reltuples: number }>(
-    `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples
+  const tables = await client.query<{
+    oid: number;
+    schema: string;
+    name: string;
+    relkind: string;
+    reltuples: number;
+    heap_bytes: string;
+    toast_bytes: string;
+    index_count: number;
+  }>(
+    `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples,
+            pg_catalog.pg_relation_size(c.oid) AS heap_bytes,
+            CASE WHEN c.reltoastrelid <> 0 THEN pg_catalog.pg_relation_size(c.reltoastrelid) ELSE 0 END AS toast_bytes,
+            (SELECT pg_catalog.count(*)::int FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid) AS index_count
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
@@ -110,6 +126,9 @@ export async function loadCatalog(client: pg.Client): Promise<Catalog> {
       name: { schema: row.schema, table: row.name },
       partitioned: row.relkind === 'p',
       estimatedRows: Math.max(0, Math.round(row.reltuples)),
+      heapBytes: Number(row.heap_bytes),
+      toastBytes: Number(row.toast_bytes),
+      indexCount: row.index_count,
       columns: [],
       referencedBy: [],
     });

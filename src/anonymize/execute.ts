@@ -2,13 +2,15 @@
 // writing its ledger row before it commits, so a run resumed with the same run id skips what is
 // done and never applies a pseudonym twice.
 import type pg from 'pg';
-import { loadCatalog, type Catalog } from './catalog.js';
-import { loadDictionaries } from './fake.js';
+import { loadCatalog, type Catalog, type TableInfo } from './catalog.js';
+import { loadDictionaries, type DictionaryName } from './fake.js';
+import { canStageInParallel, dropLeftoverStages, stageInParallel } from './stage.js';
 import { listMaterializedViews, refreshMaterializedView, type MaterializedView } from './views.js';
 import { completedTables, ensureLedger, isCompleted, recordCompletion } from './ledger.js';
 import { buildPlan, type Plan, type TableStep } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
 import { sampleOriginals } from './residual.js';
+import { chooseMethod, rewriteTable, type Method } from './rewrite.js';
 import { RulesError, type AnonymizeRules } from './rules.js';
 import { backendPid, locatePgcrypto, messageOf, prepareSession, scrub } from './session.js';
 import { disableUserTriggers, restoreTriggers } from './triggers.js';
@@ -18,6 +20,13 @@ export interface AnonymizeProgress {
   state: 'started' | 'done' | 'skipped';
   rows?: number;
   elapsedMs?: number;
+  /** On 'started': the catalog's row estimate for this table. */
+  estimatedRows?: number;
+  /** Tables finished or skipped so far, of all the plan holds. */
+  finished: number;
+  total: number;
+  /** Time left for the remaining tables at the rows-per-second seen so far (once there is a rate). */
+  etaMs?: number;
 }
 
 export interface AnonymizeOptions {
@@ -29,6 +38,8 @@ export interface AnonymizeOptions {
   key: string;
   signal?: AbortSignal;
   onProgress?: (progress: AnonymizeProgress) => void;
+  /** Sessions that compute a big table's masks in parallel (default 2); 1 disables it. */
+  parallelism?: number;
 }
 
 export interface TableOutcome {
@@ -67,7 +78,8 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
     const catalog = await loadCatalog(client);
     const plan = buildPlan(options.rules, catalog, { key: options.key, crypto });
     await loadDictionaries(client, plan.dictionaries);
-    return await executePlan(client, plan, { catalog, crypto }, options);
+    await dropLeftoverStages(client);
+    return await executePlan(client, plan, { catalog, crypto, dictionaries: plan.dictionaries }, options);
   } catch (error) {
     if (error instanceof RulesError || error instanceof AnonymizeError) {
       error.message = scrub(error.message, options.key);
@@ -83,25 +95,32 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
 interface Schema {
   catalog: Catalog;
   crypto: string;
+  dictionaries: Set<DictionaryName>;
 }
+
+/** Sessions that compute a big table's masks at once; the database's cores are the limit. */
+const DEFAULT_PARALLELISM = 2;
 
 async function executePlan(client: pg.Client, plan: Plan, schema: Schema, options: AnonymizeOptions): Promise<AnonymizeResult> {
   const outcomes: TableOutcome[] = [];
   const done = await completedTables(client, options.runId);
+  const progress = progressTracker(plan, done);
   const report = (outcome: TableOutcome) => {
     outcomes.push(outcome);
+    progress.finish(outcome);
     options.onProgress?.(
       outcome.skipped
-        ? { table: outcome.table, state: 'skipped' }
-        : { table: outcome.table, state: 'done', rows: outcome.rows, elapsedMs: outcome.elapsedMs },
+        ? { table: outcome.table, state: 'skipped', ...progress.position() }
+        : { table: outcome.table, state: 'done', rows: outcome.rows, elapsedMs: outcome.elapsedMs, ...progress.position() },
     );
   };
+  const started = (table: string, estimatedRows?: number) => options.onProgress?.({ table, state: 'started', estimatedRows, ...progress.position() });
 
   const truncates = plan.truncates.filter((step) => !done.has(step.display));
   for (const step of plan.truncates) if (done.has(step.display)) report({ table: step.display, rows: 0, skipped: true, elapsedMs: 0 });
   if (truncates.length > 0) {
     checkAborted(options, truncates[0]?.display ?? '');
-    for (const step of truncates) options.onProgress?.({ table: step.display, state: 'started' });
+    for (const step of truncates) started(step.display, step.estimatedRows);
     for (const outcome of await runTruncates(client, truncates, options)) report(outcome);
   }
 
@@ -111,7 +130,7 @@ async function executePlan(client: pg.Client, plan: Plan, schema: Schema, option
       continue;
     }
     checkAborted(options, step.display);
-    options.onProgress?.({ table: step.display, state: 'started' });
+    started(step.display, step.estimatedRows);
     report(await runUpdate(client, step, schema, options));
   }
 
@@ -122,10 +141,36 @@ async function executePlan(client: pg.Client, plan: Plan, schema: Schema, option
       continue;
     }
     checkAborted(options, view.display);
-    options.onProgress?.({ table: view.display, state: 'started' });
+    started(view.display);
     report(await refreshView(client, view, options));
   }
   return { tables: outcomes };
+}
+
+/**
+ * Counts finished tables and estimates the time left from the masking rate so far (rows per
+ * millisecond over the tables this process masked), using the catalog's row estimates.
+ */
+function progressTracker(plan: Plan, done: Set<string>) {
+  const estimates = new Map<string, number>([...plan.truncates, ...plan.updates].map((step) => [step.display, step.estimatedRows]));
+  const total = estimates.size;
+  let finished = 0;
+  let remainingRows = [...plan.updates].filter((step) => !done.has(step.display)).reduce((sum, step) => sum + step.estimatedRows, 0);
+  let maskedRows = 0;
+  let maskingMs = 0;
+  return {
+    finish(outcome: TableOutcome) {
+      finished++;
+      if (outcome.skipped || !plan.updates.some((step) => step.display === outcome.table)) return;
+      remainingRows = Math.max(0, remainingRows - (estimates.get(outcome.table) ?? 0));
+      maskedRows += outcome.rows;
+      maskingMs += outcome.elapsedMs;
+    },
+    position(): { finished: number; total: number; etaMs?: number } {
+      const rate = maskingMs > 0 && maskedRows > 0 ? maskedRows / maskingMs : undefined;
+      return { finished: Math.min(finished, total), total, ...(rate ? { etaMs: Math.round(remainingRows / rate) } : {}) };
+    },
+  };
 }
 
 async function refreshView(client: pg.Client, view: MaterializedView, options: AnonymizeOptions): Promise<TableOutcome> {
@@ -146,22 +191,60 @@ async function runUpdate(client: pg.Client, step: Extract<TableStep, { kind: 'up
   if (!table) throw new AnonymizeError(`${step.display} disappeared from the catalog while masking`, step.display);
   const started = performance.now();
   const what = `${step.display} (columns ${step.columns.map((column) => quoteIdent(column.column)).join(', ')})`;
+  // Computing a big rewritten table's masks is spread over several sessions before its transaction.
+  const stage =
+    chooseMethod(table, step).method === 'rewrite' && canStageInParallel(table, options.parallelism ?? DEFAULT_PARALLELISM)
+      ? await stageInParallel(client, options.connect, step, table, options.parallelism ?? DEFAULT_PARALLELISM, schema.dictionaries).catch(
+          (error: unknown) => {
+            throw new AnonymizeError(`anonymizing ${what} failed while computing masks: ${scrub(messageOf(error), options.key)}`, step.display);
+          },
+        )
+      : undefined;
   return inTransaction(client, what, step.display, options, async () => {
     // The lock serializes with any other session masking this table; the ledger is read after it.
     await client.query(`LOCK TABLE ${quoteTable(step.table)} IN SHARE ROW EXCLUSIVE MODE`);
-    if (await isCompleted(client, step.display, options.runId)) return { table: step.display, rows: 0, skipped: true, elapsedMs: 0 };
+    if (await isCompleted(client, step.display, options.runId)) {
+      if (stage) await client.query(`DROP TABLE IF EXISTS ${stage}`);
+      return { table: step.display, rows: 0, skipped: true, elapsedMs: 0 };
+    }
     const triggers = await disableUserTriggers(client, step.table);
     const probe = await sampleOriginals(client, step, table, options.key, schema.crypto);
-    const result = await client.query(step.sql, step.params);
+    const { rows, ...how } = await maskRows(client, step, table, options, stage);
     const residual = await probe.check();
     await restoreTriggers(client, triggers);
     // Until ANALYZE, pg_stats still shows original values (most common values, histogram bounds)
     // to anyone who can read the table; in the same transaction, "done" always means "analyzed".
     await client.query(`ANALYZE ${quoteTable(step.table)}`);
-    const rows = result.rowCount ?? 0;
-    await recordCompletion(client, step.display, options.runId, rows, { residual: residual.columns });
+    await recordCompletion(client, step.display, options.runId, rows, { ...how, residual: residual.columns });
     return { table: step.display, rows, skipped: false, elapsedMs: Math.round(performance.now() - started) };
   });
+}
+
+/** Masks the rows by the method the cost model picks; a rewrite that cannot be done falls back to UPDATE. */
+async function maskRows(
+  client: pg.Client,
+  step: Extract<TableStep, { kind: 'update' }>,
+  table: TableInfo,
+  options: AnonymizeOptions,
+  stage: string | undefined,
+): Promise<{ rows: number; method: Method; staged?: 'parallel' | 'single'; fallback?: string }> {
+  const choice = chooseMethod(table, step);
+  if (choice.method === 'rewrite') {
+    await client.query('SAVEPOINT refork_rewrite');
+    try {
+      const rows = await rewriteTable(client, step, table, stage);
+      await client.query('RELEASE SAVEPOINT refork_rewrite');
+      return { rows, method: 'rewrite', staged: stage ? 'parallel' : 'single' };
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT refork_rewrite');
+      if (stage) await client.query(`DROP TABLE IF EXISTS ${stage}`);
+      const result = await client.query(step.sql, step.params);
+      return { rows: result.rowCount ?? 0, method: 'update', fallback: scrub(messageOf(error), options.key) };
+    }
+  }
+  const result = await client.query(step.sql, step.params);
+  return { rows: result.rowCount ?? 0, method: 'update' };
 }
 
 async function runTruncates(client: pg.Client, steps: Extract<TableStep, { kind: 'truncate' }>[], options: AnonymizeOptions): Promise<TableOutcome[]> {

@@ -6,3 +6,7 @@ export type { AnonymizeOptions, AnonymizeProgress, AnonymizeResult, TableOutcome
 export { verifyAnonymized } from './verify.js';
 export type { VerifyOptions, VerifyReport, CheckResult } from './verify.js';
 export { quoteIdent } from './quote.js';
+export { planAnonymization, formatPlan } from './plan-report.js';
+export type { PlanReport, PlannedTable, PlanOptions } from './plan-report.js';
+export { scanForPii } from './scan.js';
+export type { ScanReport, ScannedColumn } from './scan.js';

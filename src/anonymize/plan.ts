@@ -13,6 +13,8 @@ export interface MaskedColumn {
   column: string;
   strategy: ColumnStrategy;
   where: string;
+  /** The SQL that computes the masked value, over the row alias; its $n refer to the step's params. */
+  expression: string;
 }
 
 export type TableStep =
@@ -104,7 +106,7 @@ function compileUpdate(
     checkUniqueSafety(rule, column, table);
     const expression = compileColumn(rule.strategy, column, `${ROW_ALIAS}.${quoteIdent(column.name)}`, rule.where, ctx);
     assignments.push(`${quoteIdent(column.name)} = ${expression}`);
-    masked.push({ column: column.name, strategy: rule.strategy, where: rule.where });
+    masked.push({ column: column.name, strategy: rule.strategy, where: rule.where, expression });
   }
   if (assignments.length === 0) return undefined;
   return {
@@ -112,7 +114,8 @@ function compileUpdate(
     table: table.name,
     estimatedRows: table.estimatedRows,
     columns: masked,
-    sql: `UPDATE ${quoteTable(table.name)} AS ${ROW_ALIAS} SET ${assignments.join(', ')}`,
+    // ONLY: a child of a (legacy) inheritance parent has its own rule and must not be masked twice.
+    sql: `UPDATE ${table.partitioned ? '' : 'ONLY '}${quoteTable(table.name)} AS ${ROW_ALIAS} SET ${assignments.join(', ')}`,
     params: params.values,
   };
 }

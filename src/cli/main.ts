@@ -87,6 +87,21 @@ program
   .action(async (options: { unlock?: boolean }) => set(await (await import('./commands/migrate.js')).migrateCommand(options)));
 
 program
+  .command('plan <pipeline>')
+  .description("what anonymization would do to the source database's tables, without writing anything")
+  .option('--url <url>', 'read this database instead of the source app\'s')
+  .option('--preview <rows>', 'show this many masked sample rows per table (needs REFORK_ANONYMIZE_KEY)', (v) => Math.floor(positiveNumber(v)))
+  .option('--json', 'machine-readable output')
+  .action(async (pipeline: string, options: { url?: string; preview?: number; json?: boolean }) => set(await (await import('./commands/plan.js')).planCommand(pipeline, options)));
+
+program
+  .command('scan [pipeline]')
+  .description('propose anonymization rules from column names and sampled values (values are never printed)')
+  .option('--url <url>', "read this database instead of the pipeline's source")
+  .option('--json', 'machine-readable output')
+  .action(async (pipeline: string | undefined, options: { url?: string; json?: boolean }) => set(await (await import('./commands/scan.js')).scanCommand(pipeline, options)));
+
+program
   .command('demo')
   .description('run a whole refresh locally: embedded PostgreSQL, Heroku simulator, fake production data')
   .action(async () => set(await (await import('./commands/demo.js')).demoCommand()));

@@ -1,0 +1,142 @@
+// `refork plan`: what anonymization would do to a database, without writing: per table the
+// strategy, the statement, the estimated rows and size, the columns nobody classified, and
+// optionally a preview of masked rows computed by a read-only SELECT of the same expressions.
+import type pg from 'pg';
+import { loadCatalog } from './catalog.js';
+import { findUncovered, suggestPatch } from './coverage.js';
+import { loadDictionaries } from './fake.js';
+import { buildPlan, ROW_ALIAS } from './plan.js';
+import { displayTable, quoteIdent, quoteTable } from './quote.js';
+import type { AnonymizeRules } from './rules.js';
+import { locateExistingPgcrypto, messageOf, scrub } from './session.js';
+import { listMaterializedViews } from './views.js';
+
+export interface PlannedTable {
+  table: string;
+  action: 'update' | 'truncate' | 'refresh';
+  estimatedRows: number;
+  totalBytes: number;
+  columns: Array<{ column: string; strategy: string }>;
+  /** The statement as it would run; values (the key among them) appear as $n. */
+  sql: string;
+  preview?: Array<Record<string, unknown>>;
+}
+
+export interface PlanReport {
+  ok: boolean;
+  tables: PlannedTable[];
+  uncovered: Array<{ table: string; columns: string[] }>;
+  suggestedPatch?: string;
+  problems: string[];
+}
+
+export interface PlanOptions {
+  connect: () => Promise<pg.Client>;
+  rules: AnonymizeRules;
+  /** Needed only for previews; the plan itself never contains it. */
+  key?: string;
+  /** Masked sample rows per table (0: none). */
+  previewRows?: number;
+}
+
+export async function planAnonymization(options: PlanOptions): Promise<PlanReport> {
+  const key = options.key ?? 'plan-without-a-key';
+  const report: PlanReport = { ok: true, tables: [], uncovered: [], problems: [] };
+  let client: pg.Client | undefined;
+  try {
+    client = await options.connect();
+    // Not READ ONLY: previews need the fake dictionaries in a temp table. Everything is rolled back.
+    await client.query('BEGIN');
+    const catalog = await loadCatalog(client);
+    const crypto = await locateExistingPgcrypto(client);
+    const uncovered = findUncovered(options.rules, catalog);
+    report.uncovered = uncovered.map((item) => ({ table: item.display, columns: item.columns.map((column) => column.name) }));
+    if (uncovered.length > 0) {
+      report.suggestedPatch = suggestPatch(uncovered);
+      report.problems.push(`${uncovered.length} table(s) have unclassified columns: verification would halt the run`);
+    }
+    const plan = buildPlan(options.rules, catalog, { key, crypto: crypto ?? '"public"' });
+    const sizes = await tableSizes(client);
+    for (const step of plan.truncates) {
+      report.tables.push({
+        table: step.display,
+        action: 'truncate',
+        estimatedRows: step.estimatedRows,
+        totalBytes: sizes.get(step.display) ?? 0,
+        columns: [],
+        sql: `TRUNCATE TABLE ${quoteTable(step.table)}`,
+      });
+    }
+    const previews = (options.previewRows ?? 0) > 0 && options.key !== undefined && crypto !== undefined;
+    if ((options.previewRows ?? 0) > 0 && !previews) report.problems.push('no preview: it needs the key and pgcrypto installed in the database');
+    if (previews) await loadDictionaries(client, plan.dictionaries);
+    for (const step of plan.updates) {
+      const planned: PlannedTable = {
+        table: step.display,
+        action: 'update',
+        estimatedRows: step.estimatedRows,
+        totalBytes: sizes.get(step.display) ?? 0,
+        columns: step.columns.map((column) => ({ column: column.column, strategy: column.strategy.kind })),
+        sql: step.sql,
+      };
+      if (previews) {
+        const select = step.columns.map((column) => `${column.expression} AS ${quoteIdent(column.column)}`).join(', ');
+        const rows = await client.query(`SELECT ${select} FROM ${quoteTable(step.table)} AS ${ROW_ALIAS} LIMIT ${Math.floor(options.previewRows ?? 0)}`, step.params);
+        planned.preview = rows.rows;
+      }
+      report.tables.push(planned);
+    }
+    for (const view of await listMaterializedViews(client)) {
+      report.tables.push({
+        table: view.display,
+        action: 'refresh',
+        estimatedRows: 0,
+        totalBytes: sizes.get(view.display) ?? 0,
+        columns: [],
+        sql: `REFRESH MATERIALIZED VIEW ${quoteTable(view.name)}`,
+      });
+    }
+  } catch (error) {
+    report.problems.push(scrub(messageOf(error), key));
+  } finally {
+    await client?.query('ROLLBACK').catch(() => {});
+    await client?.end().catch(() => {});
+  }
+  report.ok = report.problems.length === 0;
+  return report;
+}
+
+async function tableSizes(client: pg.Client): Promise<Map<string, number>> {
+  const result = await client.query<{ schema: string; name: string; bytes: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, pg_catalog.pg_total_relation_size(c.oid) AS bytes
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  return new Map(result.rows.map((row) => [displayTable({ schema: row.schema, table: row.name }), Number(row.bytes)]));
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** The plan as a human reads it in a terminal. */
+export function formatPlan(report: PlanReport): string {
+  const lines: string[] = [];
+  for (const table of report.tables) {
+    const columns = table.columns.map((column) => `${column.column}: ${column.strategy}`).join(', ');
+    lines.push(`${table.action.padEnd(8)} ${table.table}  ~${table.estimatedRows} rows, ${formatBytes(table.totalBytes)}${columns ? `  [${columns}]` : ''}`);
+    lines.push(`         ${table.sql.length > 300 ? `${table.sql.slice(0, 300)}…` : table.sql}`);
+    for (const row of table.preview ?? []) lines.push(`         preview: ${JSON.stringify(row)}`);
+  }
+  for (const item of report.uncovered) lines.push(`UNCOVERED ${item.table}: ${item.columns.join(', ')}`);
+  if (report.suggestedPatch) lines.push('', 'Suggested rules (review, then add under anonymize:):', report.suggestedPatch);
+  for (const problem of report.problems) lines.push(`problem: ${problem}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,74 @@
+// A fresh database owned by a fresh NON-superuser role, as on Heroku: whatever the engine does
+// here, it does with the owner's rights only.
+import { createHmac, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { adminQuery, createTestDatabase, databaseUrl, serverUrl } from '../support/databases.js';
+
+export interface Fixture {
+  url: string;
+  /** The same database as the superuser, for looking where the owner cannot. */
+  adminUrl: string;
+  role: string;
+  password: string;
+  /** A new owner connection each call, like the pipeline's connector. */
+  connect(): Promise<pg.Client>;
+  /** Runs one statement as the owner. */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
+  drop(): Promise<void>;
+}
+
+export async function createFixture(schema: string): Promise<Fixture> {
+  const database = await createTestDatabase('anon');
+  const role = `owner_${randomBytes(5).toString('hex')}`;
+  const password = `pw-${randomBytes(12).toString('hex')}`;
+  const server = serverUrl();
+  await adminQuery(server, `CREATE ROLE "${role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}'`);
+  await adminQuery(server, `ALTER DATABASE "${database.name}" OWNER TO "${role}"`);
+  const url = new URL(databaseUrl(server, database.name));
+  url.username = role;
+  url.password = password;
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    return client;
+  };
+  const query = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => {
+    const client = await connect();
+    try {
+      return (await client.query<R>(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  await query(schema);
+  return {
+    url: url.toString(),
+    adminUrl: database.url,
+    role,
+    password,
+    connect,
+    query,
+    drop: async () => {
+      await database.drop();
+      await adminQuery(server, `DROP ROLE IF EXISTS "${role}"`);
+    },
+  };
+}
+
+export function newKey(): string {
+  return `k-${randomBytes(24).toString('hex')}`;
+}
+
+/** What the engine's keyed hash must produce, computed independently in Node. */
+export function expectedHash(key: string, value: string): string {
+  return createHmac('sha256', key).update(value).digest('hex');
+}
+
+export function expectedEmail(key: string, email: string, domain = 'example.test'): string {
+  return `u${expectedHash(key, email.toLowerCase()).slice(0, 16)}@${domain}`;
+}
+
+/** A run id no other test uses. */
+export function newRunId(): string {
+  return `run-${randomBytes(6).toString('hex')}`;
+}

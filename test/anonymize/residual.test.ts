@@ -1,0 +1,54 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { anonymizeDatabase, parseRules, verifyAnonymized } from '../../src/anonymize/index.js';
+import { createFixture, newKey, newRunId, type Fixture } from './fixture.js';
+
+let fixture: Fixture;
+const key = newKey();
+
+beforeEach(async () => {
+  fixture = await createFixture(`
+    CREATE TABLE people (id int PRIMARY KEY, email text, born date);
+    INSERT INTO people SELECT i, 'p' || i || '@gmail.com', date '1980-01-01' + i FROM generate_series(1, 50) i;
+    CREATE TABLE nokey (email text);
+    INSERT INTO nokey SELECT 'q' || i || '@gmail.com' FROM generate_series(1, 50) i;
+  `);
+});
+afterEach(async () => {
+  await fixture.drop();
+});
+
+const RULES = parseRules(
+  { tables: { people: { columns: { id: 'safe', email: 'email', born: { strategy: 'shift', days: 10 } } }, nokey: { columns: { email: 'email' } } } },
+  'anonymize',
+);
+
+describe('residual check', () => {
+  it('records, per masked column, how many sampled originals it checked and that none survived', async () => {
+    const runId = newRunId();
+    await anonymizeDatabase({ connect: fixture.connect, rules: RULES, runId, key });
+    expect(await fixture.query(`SELECT table_name, checks FROM refork.anonymized ORDER BY 1`)).toEqual([
+      { table_name: 'public.nokey', checks: { method: 'update', residual: { email: { sampled: 50, unchanged: 0 } } } },
+      { table_name: 'public.people', checks: { method: 'update', residual: { email: { sampled: 50, unchanged: 0 }, born: { sampled: 50, unchanged: 0 } } } },
+    ]);
+  });
+
+  it('rolls the table back when masking silently left the originals in place', async () => {
+    // A rewrite rule turns every UPDATE into nothing: the statement "succeeds" and changes no row.
+    await fixture.query(`CREATE RULE swallow AS ON UPDATE TO people DO INSTEAD NOTHING`);
+    await expect(anonymizeDatabase({ connect: fixture.connect, rules: RULES, runId: newRunId(), key })).rejects.toThrow(
+      /anonymizing public\.people \(columns "email", "born"\) failed: residual check: 50 of 50 sampled original values of column "email" are still there after masking/,
+    );
+    expect(await fixture.query(`SELECT table_name FROM refork.anonymized WHERE table_name = 'public.people'`)).toEqual([]);
+  });
+
+  it('makes verification fail for a table whose ledger row carries no residual check', async () => {
+    const runId = newRunId();
+    await anonymizeDatabase({ connect: fixture.connect, rules: RULES, runId, key });
+    await fixture.query(`UPDATE refork.anonymized SET checks = NULL WHERE table_name = 'public.people'`);
+    const report = await verifyAnonymized({ connect: fixture.connect, rules: RULES, runId, key });
+    expect(report.problems).toEqual([
+      'public.people."email": no residual check was recorded for this run',
+      'public.people."born": no residual check was recorded for this run',
+    ]);
+  });
+});
