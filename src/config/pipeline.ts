@@ -73,10 +73,19 @@ const configSchema = z.strictObject({
 /** Turns the first zod issue into `file: path.to.key: what is wrong`. */
 function firstIssue(file: string, error: z.ZodError): ConfigError {
   const issue = error.issues[0];
-  const path = issue?.path.map(String).join('.') || '(top level)';
+  const path = issue?.path.map(String).reduce<string>((where, key, i) => (i === 0 && PLAIN_KEY.test(key) ? key : pathChild(where, key)), '') || '(top level)';
   let message = issue?.message ?? 'invalid';
-  if (issue?.code === 'unrecognized_keys') message = `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove it or check its spelling`;
-  return new ConfigError(`${file}: ${path}: ${message}`);
+  if (issue?.code === 'unrecognized_keys') message = `unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: remove it or check its spelling`;
+  // A key written by the user can hold a newline; the error stays one line whatever it holds.
+  return new ConfigError(`${file}: ${path}: ${message}`.replace(/[\r\n]+/g, ' '));
+}
+
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** `a.b` for plain keys, `a["odd key"]` otherwise (quotes, spaces and newlines escaped). */
+function pathChild(where: string, key: string): string {
+  if (/^\d+$/.test(key)) return `${where}[${key}]`;
+  return PLAIN_KEY.test(key) ? `${where}.${key}` : `${where}[${JSON.stringify(key)}]`;
 }
 
 export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfig {

@@ -7,21 +7,26 @@ import type { StepDeps } from './deps.js';
 import { StepError, type AnonymizeInput, type AnonymizeOutput, type StepContext, type VerifyInput, type VerifyOutput } from './types.js';
 
 /** The URL is read afresh from the fork's config var on every connect: credentials rotate. */
-function forkConnector(deps: StepDeps, input: AnonymizeInput, signal: AbortSignal) {
+function forkConnector(deps: StepDeps, input: AnonymizeInput, { signal, logger }: StepContext) {
   return async (): Promise<pg.Client> => {
     const variable = `${input.attachmentName}_URL`;
     const vars = await deps.heroku.getConfigVars(input.app, { signal });
     const url = vars[variable];
     if (!url) throw new StepError(`config var ${variable} is missing on ${input.app}: the fork's attachment is gone`, 'fork_url_missing', true);
     const client = new pg.Client(clientConfig(url));
+    // A session cut while idle (the fork restarted, a backend terminated) is emitted as an
+    // 'error' event; without a listener Node would crash the runner. The next query on this
+    // client then fails, and the step is retried from the fork's ledger.
+    client.on('error', (error) => logger.warn('fork connection lost', { app: input.app, error: error.message }));
     await client.connect();
     return client;
   };
 }
 
-export async function anonymizeFork(deps: StepDeps, input: AnonymizeInput, { signal, logger }: StepContext): Promise<AnonymizeOutput> {
+export async function anonymizeFork(deps: StepDeps, input: AnonymizeInput, context: StepContext): Promise<AnonymizeOutput> {
+  const { signal, logger } = context;
   const report = await anonymizeDatabase({
-    connect: forkConnector(deps, input, signal),
+    connect: forkConnector(deps, input, context),
     rules: deps.rules,
     runId: input.runId,
     key: deps.anonymizeKey,
@@ -35,9 +40,9 @@ export async function anonymizeFork(deps: StepDeps, input: AnonymizeInput, { sig
   };
 }
 
-export async function verifyFork(deps: StepDeps, input: VerifyInput, { signal }: StepContext): Promise<VerifyOutput> {
+export async function verifyFork(deps: StepDeps, input: VerifyInput, context: StepContext): Promise<VerifyOutput> {
   const report = await verifyAnonymized({
-    connect: forkConnector(deps, input, signal),
+    connect: forkConnector(deps, input, context),
     rules: deps.rules,
     runId: input.runId,
     key: deps.anonymizeKey,

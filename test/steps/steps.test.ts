@@ -32,7 +32,7 @@ beforeEach(async () => {
     rules: parseRules({ tables: {} }, 'test'),
     anonymizeKey: 'k'.repeat(32),
     controlDatabaseUrl: 'postgres://control.invalid/control',
-    polling: { minMs: 10, maxMs: 50, notFoundLimit: 5 },
+    polling: { minMs: 10, maxMs: 50, notFoundLimit: 5, releaseTimeoutMs: 5_000 },
   });
 });
 afterEach(async () => {
@@ -108,10 +108,10 @@ describe('cleanup', () => {
     const fork = await availableFork();
     const old = { id: sim.addons('acme-staging').find((a) => a.name === 'old-db')?.id ?? '', name: 'old-db', app: 'acme-staging' };
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: old }, ctx);
-    expect(await effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old }, ctx)).toEqual({ oldDatabase: 'destroyed' });
+    expect(await effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old, keepOldDatabase: false }, ctx)).toEqual({ oldDatabase: 'destroyed' });
     expect(sim.attachments('acme-staging').map((a) => a.name)).toEqual(['DATABASE']);
     // Repeated after a crash: the old database is already gone, which counts as done.
-    expect(await effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old }, ctx)).toEqual({ oldDatabase: 'destroyed' });
+    expect(await effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old, keepOldDatabase: false }, ctx)).toEqual({ oldDatabase: 'destroyed' });
   });
 
   it('detaches, never destroys, an old database owned by another app', async () => {
@@ -121,14 +121,14 @@ describe('cleanup', () => {
     const fork = await availableFork();
     const shared = { id: sim.addons('acme-shared').find((a) => a.name === 'shared-db')?.id ?? '', name: 'shared-db', app: 'acme-shared' };
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: null }, ctx);
-    expect(await effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: shared }, ctx)).toEqual({ oldDatabase: 'detached' });
+    expect(await effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: shared, keepOldDatabase: false }, ctx)).toEqual({ oldDatabase: 'detached' });
     expect(sim.addons('acme-shared').map((a) => a.name)).toContain('shared-db');
     expect(sim.attachments('acme-staging').some((a) => a.addon.name === 'shared-db')).toBe(false);
   });
 
   it('refuses to clean up while DATABASE is not the fork', async () => {
     const fork = await availableFork();
-    await expect(effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: null }, ctx)).rejects.toThrow(/refusing to clean up/);
+    await expect(effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: null, keepOldDatabase: false }, ctx)).rejects.toThrow(/refusing to clean up/);
     expect(mutations).toEqual(['createAddon']);
   });
 });

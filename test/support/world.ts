@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { seedDemoDatabase } from '../../src/demo/seed.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { findLeaks, passwordOf, secretsOfEnv, type Exhibit } from '../secrets/scan.js';
 import { adminQuery, createTestDatabase, databaseUrl, serverUrl, type TestDatabase } from './databases.js';
 
 export const TOKEN = `test-token-${randomBytes(8).toString('hex')}`;
@@ -32,6 +33,8 @@ export interface World {
   attachChecks: AttachCheck[];
   /** stdout + stderr of every CLI call, for the secrets scan. */
   output: string[];
+  /** Values that must never appear in output or control tables; close() scans for them. */
+  secrets: Set<string>;
   cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
   spawn(args: string[], extraEnv?: NodeJS.ProcessEnv): SpawnedCli;
   close(): Promise<void>;
@@ -71,6 +74,10 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const server = serverUrl();
   const attachChecks: AttachCheck[] = [];
   const output: string[] = [];
+  const secrets = new Set<string>([TOKEN, ANONYMIZE_KEY]);
+  const serverPassword = passwordOf(server);
+  if (serverPassword) secrets.add(serverPassword);
+  const running = new Set<Promise<unknown>>();
   const sim = await startSimulator({
     postgresUrl: server,
     token: TOKEN,
@@ -79,6 +86,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     waitingMs: 20,
     releaseDelayMs: 50,
     onAttach: async (event) => {
+      const password = passwordOf(event.databaseUrl);
+      if (password) secrets.add(password);
       if (event.app !== 'acme-staging' || event.name !== 'DATABASE') return;
       if (options.failReleaseOnPromote && event.addon.name.startsWith('refork-')) sim.failNextRelease();
       attachChecks.push({ addon: event.addon.name, ...(await inspectAnonymized(event.adminUrl)) });
@@ -130,23 +139,50 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     oldStagingAddon: oldStaging.name,
     attachChecks,
     output,
+    secrets,
     cli: async (args, extraEnv = {}) => {
+      for (const secret of secretsOfEnv(extraEnv)) secrets.add(secret);
       const result = await runCli(args, { ...env, ...extraEnv });
       output.push(result.stdout, result.stderr);
       return result;
     },
     spawn: (args, extraEnv = {}) => {
+      for (const secret of secretsOfEnv(extraEnv)) secrets.add(secret);
       const spawned = spawnCli(args, { ...env, ...extraEnv });
-      void spawned.done.then((result) => output.push(result.stdout, result.stderr));
+      const recorded = spawned.done.then((result) => output.push(result.stdout, result.stderr));
+      running.add(recorded);
+      void recorded.finally(() => running.delete(recorded));
       return spawned;
     },
     close: async () => {
-      await sim.close();
-      await control.drop();
-      await rm(dir, { recursive: true, force: true });
+      // Children still running get a moment to finish so their output is scanned too.
+      await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, 5_000))]);
+      let leaks: string[] = [];
+      try {
+        for (const addon of sim.addons()) {
+          const password = passwordOf(sim.databaseUrl(addon.id));
+          if (password) secrets.add(password);
+        }
+        leaks = findLeaks([...output.map((text, i) => ({ where: `CLI output #${i}`, text })), ...(await storedRows(control.url))], secrets);
+      } finally {
+        await sim.close();
+        await control.drop();
+        await rm(dir, { recursive: true, force: true });
+      }
+      if (leaks.length) throw new Error(`secrets scan: ${leaks.length} leak(s): ${leaks.slice(0, 5).join('; ')}`);
     },
   };
   return world;
+}
+
+/** Every row refork stored (runs with their snapshot and error, events with their detail), as text. */
+async function storedRows(url: string): Promise<Exhibit[]> {
+  const exhibits: Exhibit[] = [];
+  for (const table of ['refork_runs', 'refork_run_events']) {
+    const rows = await adminQuery(url, `SELECT to_jsonb(t)::text AS text FROM ${table} t`).catch(() => null);
+    if (rows) exhibits.push(...rows.rows.map((row: { text: string }, i: number) => ({ where: `${table} row ${i}`, text: row.text })));
+  }
+  return exhibits;
 }
 
 export interface SpawnedCli {
