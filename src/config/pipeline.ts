@@ -1,6 +1,7 @@
 // refork.yml: the pipelines (source app, target app, plan, schedule, anonymization rules).
 // Validated as a whole before anything else runs, so a typo never gets as far as Heroku.
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseRules, type AnonymizeRules } from '../anonymize/index.js';
@@ -138,7 +139,40 @@ export async function loadConfig(path: string): Promise<ReforkConfig> {
     const reason = error instanceof Error ? error.message.split('\n')[0] : 'invalid YAML';
     throw new ConfigError(`${path}: not valid YAML: ${reason}`);
   }
-  return parseConfig(document, path);
+  return parseConfig(await withRuleFiles(document, path), path);
+}
+
+/**
+ * `anonymize: rules/staging.yml` names a file (relative to the config file) that holds the
+ * section, so a team can keep long rule sets apart or share them between pipelines.
+ */
+async function withRuleFiles(document: unknown, configPath: string): Promise<unknown> {
+  if (!isRecord(document) || !isRecord(document.pipelines)) return document;
+  const pipelines: Record<string, unknown> = {};
+  for (const [name, pipeline] of Object.entries(document.pipelines)) {
+    if (!isRecord(pipeline) || typeof pipeline.anonymize !== 'string') {
+      pipelines[name] = pipeline;
+      continue;
+    }
+    const file = resolve(dirname(configPath), pipeline.anonymize);
+    const where = `${configPath}: pipelines.${name}.anonymize`;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw new ConfigError(`${where}: rules file ${file} cannot be read; fix the path (it is relative to ${configPath})`);
+    }
+    try {
+      pipelines[name] = { ...pipeline, anonymize: parseYaml(text) as unknown };
+    } catch (error) {
+      throw new ConfigError(`${where}: ${file} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'invalid'}`);
+    }
+  }
+  return { ...document, pipelines };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function pipelineNamed(config: ReforkConfig, name: string): PipelineConfig {

@@ -43,6 +43,10 @@ function seconds(ms: unknown): string {
 /** `  [3/7, about 2 min left]` once the engine has a rate to estimate from. */
 function tally(entry: Record<string, unknown>): string {
   if (typeof entry.finished !== 'number' || typeof entry.total !== 'number') return '';
-  const eta = typeof entry.etaMs === 'number' && entry.finished < entry.total ? `, about ${Math.max(1, Math.round(entry.etaMs / 60_000))} min left` : '';
+  const eta = typeof entry.etaMs === 'number' && entry.finished < entry.total ? `, about ${duration(entry.etaMs)} left` : '';
   return `  [${entry.finished}/${entry.total}${eta}]`;
+}
+
+function duration(ms: number): string {
+  return ms < 60_000 ? `${Math.max(1, Math.ceil(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
 }

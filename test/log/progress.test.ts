@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { progressStream } from '../../src/log/progress.js';
 
-async function render(entries: object[]): Promise<string[]> {
+async function render(entries: unknown[]): Promise<string[]> {
   const lines: string[] = [];
   const stream = progressStream((line) => lines.push(line.replace(/^\s*[\d.]+s/, '')), Date.now());
   await new Promise<void>((resolve) => stream.end(entries.map((entry) => JSON.stringify(entry)).join('\n') + '\n', resolve));
@@ -15,14 +15,16 @@ describe('terminal progress', () => {
       { message: 'anonymize', state: 'started', table: 'public.tiny', estimatedRows: 10, finished: 0, total: 2 },
       { message: 'anonymize', state: 'done', table: 'public.tiny', rows: 10, elapsedMs: 40, finished: 1, total: 2, etaMs: 180_000 },
       { message: 'anonymize', state: 'started', table: 'public.customers', estimatedRows: 1_000_000, finished: 1, total: 2, etaMs: 180_000 },
-      { message: 'anonymize', state: 'done', table: 'public.customers', rows: 1_000_000, elapsedMs: 175_000, finished: 2, total: 2, etaMs: 0 },
+      { message: 'anonymize', state: 'done', table: 'public.customers', rows: 1_000_000, elapsedMs: 175_000, finished: 2, total: 3, etaMs: 1_200 },
+      { message: 'anonymize', state: 'done', table: 'public.notes', rows: 10, elapsedMs: 1, finished: 3, total: 3, etaMs: 0 },
       'not json',
     ]);
     expect(lines).toEqual([
       '  waiting → anonymizing',
       '    masked public.tiny (10 rows, 0.0 s)  [1/2, about 3 min left]',
       '    masking public.customers (~1000000 rows)…',
-      '    masked public.customers (1000000 rows, 175.0 s)  [2/2]',
+      '    masked public.customers (1000000 rows, 175.0 s)  [2/3, about 2 s left]',
+      '    masked public.notes (10 rows, 0.0 s)  [3/3]',
     ]);
   });
 });
