@@ -67,7 +67,8 @@ export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: Dr
       return false;
     }
     boundary(`store:save:${to}:after`);
-    logger.info('transition', { from, to, event: event.type, status });
+    const waitMessage = to === 'waiting' ? next.context.wait.message : undefined;
+    logger.info('transition', { from, to, event: event.type, status, ...(waitMessage ? { waitMessage } : {}) });
     snapshot = next;
     return true;
   };

@@ -2,22 +2,13 @@
 // the next runner and, once thawed, writes nothing and touches nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../support/invariants.js';
-import { createWorld, readControl, type World } from '../support/world.js';
+import { createWorld, readControl, until, type World } from '../support/world.js';
 
 let world: World | undefined;
 afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('lease takeover', () => {
   it('lets a new runner take over a frozen one, whose writes then all fail', async () => {

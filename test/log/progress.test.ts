@@ -11,6 +11,8 @@ async function render(entries: unknown[]): Promise<string[]> {
 describe('terminal progress', () => {
   it('shows transitions, big tables as they start, and each masked table with its count and time left', async () => {
     const lines = await render([
+      { message: 'transition', from: 'forking', to: 'waiting' },
+      { message: 'transition', from: 'waiting', to: 'waiting', waitMessage: 'preparing' },
       { message: 'transition', from: 'waiting', to: 'anonymizing' },
       { message: 'anonymize', state: 'started', table: 'public.tiny', estimatedRows: 10, finished: 0, total: 2 },
       { message: 'anonymize', state: 'done', table: 'public.tiny', rows: 10, elapsedMs: 40, finished: 1, total: 2, etaMs: 180_000 },
@@ -20,6 +22,8 @@ describe('terminal progress', () => {
       'not json',
     ]);
     expect(lines).toEqual([
+      '  forking → waiting',
+      '    still waiting for the fork (preparing)…',
       '  waiting → anonymizing',
       '    masked public.tiny (10 rows, 0.0 s)  [1/2, about 3 min left]',
       '    masking public.customers (~1000000 rows)…',

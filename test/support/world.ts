@@ -233,4 +233,14 @@ export async function readControl<T extends pg.QueryResultRow>(world: World, sql
   return (await adminQuery(world.control.url, sql, params)).rows as T[];
 }
 
+/** Polls `check` every 25 ms; throws after `timeoutMs` (a bound, not a timing assertion). */
+export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 export { databaseUrl, readFile };
