@@ -24,6 +24,23 @@ describe('refork tick', () => {
     expect(await readControl(world, 'SELECT id FROM refork_runs')).toHaveLength(1);
   });
 
+  it('starts one run when ten ticks come at once', async () => {
+    world = await createWorld({ provisionDelayMs: 1_000, pipeline: { schedule: '0 3 * * *' } });
+    const w = world;
+    const ticks = await Promise.all(Array.from({ length: 10 }, () => w.cli(['tick'])));
+    // Whoever did not start or resume the run found it held, or found nothing due any more.
+    for (const tick of ticks) expect(tick.stdout, tick.stderr).toMatch(/^$|succeeded|is held by|paused/);
+    expect(ticks.filter((tick) => /succeeded/.test(tick.stdout)).length).toBeLessThanOrEqual(1);
+    const runs = await readControl<{ id: string }>(w, 'SELECT id FROM refork_runs');
+    expect(runs).toHaveLength(1);
+    // On a loaded machine the starter can miss its lease; a later tick finishes the same run.
+    await until(async () => (await w.cli(['tick'])).stdout === '' && (await readControl(w, "SELECT id FROM refork_runs WHERE status = 'active'")).length === 0, 'the run to end', 60_000);
+    expect(await readControl(w, 'SELECT id FROM refork_runs')).toHaveLength(1);
+    const report = await checkInvariants(w, { status: 'succeeded' });
+    expect(report.violations).toEqual([]);
+    expect(report.forksCreated).toBe(1);
+  });
+
   it('never starts a pipeline without a schedule, but resumes its interrupted run', async () => {
     world = await createWorld();
     expect((await world.cli(['tick'])).stdout).toBe('');
