@@ -10,12 +10,16 @@ function isTransientDatabaseError(code: string): boolean {
   return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
 }
 
+// A lost database session, as it reads once wrapped by the anonymization engine (which keeps the
+// message, not the SQLSTATE): the fork's per-table ledger makes a retry safe.
+const LOST_CONNECTION = /Connection terminated|Client has encountered a connection error|terminating connection due to administrator command|server closed the connection unexpectedly|Connection reset|ECONNRESET|ECONNREFUSED|the database system is (starting up|shutting down|in recovery mode)/i;
+
 export function toStepFailure(error: unknown, step: string, at: number): StepFailure {
   const message = redact(error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
   const fields = (error && typeof error === 'object' ? error : {}) as { code?: unknown; id?: unknown; retryable?: unknown };
   const code = typeof fields.id === 'string' ? fields.id : typeof fields.code === 'string' ? fields.code : 'error';
   let retryable: boolean;
   if (typeof fields.retryable === 'boolean') retryable = fields.retryable;
-  else retryable = TRANSIENT_ERRNO.has(code) || isTransientDatabaseError(code) || /Connection terminated/i.test(message);
+  else retryable = TRANSIENT_ERRNO.has(code) || isTransientDatabaseError(code) || LOST_CONNECTION.test(message);
   return { step, message, code, retryable, at };
 }
