@@ -19,6 +19,8 @@ export interface ColumnInfo {
   /** Part of a primary key or of any unique index (plain or expression). */
   unique: boolean;
   primaryKey: boolean;
+  /** Distinct non-null values the planner's statistics estimate (pg_stats), when there are any. */
+  estimatedDistinct?: number;
 }
 
 export interface TableInfo {
@@ -118,6 +120,16 @@ export async function loadCatalog(client: pg.Client): Promise<Catalog> {
       WHERE k.contype = 'f' AND COALESCE(pg_catalog.pg_partition_root(k.conrelid), k.conrelid)
                               <> COALESCE(pg_catalog.pg_partition_root(k.confrelid), k.confrelid)`,
   );
+  // Only the masking engine's cost model reads these (pg_stats shows the owner its own tables).
+  const statistics = await client.query<{ oid: number; name: string; n_distinct: number }>(
+    `SELECT c.oid::int AS oid, s.attname AS name, s.n_distinct::float8 AS n_distinct
+       FROM pg_catalog.pg_stats s
+       JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname
+       JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
+      WHERE c.oid = ANY ($1::int[]) AND NOT s.inherited`,
+    [tables.rows.map((row) => row.oid)],
+  );
+  const distinct = new Map(statistics.rows.map((row) => [`${row.oid}\u0000${row.name}`, row.n_distinct]));
 
   const byOid = new Map<number, TableInfo>();
   const viewOids = new Set(tables.rows.filter((row) => row.relkind === 'm').map((row) => row.oid));
@@ -134,7 +146,12 @@ export async function loadCatalog(client: pg.Client): Promise<Catalog> {
     });
   }
   for (const row of columns.rows) {
-    byOid.get(row.oid)?.columns.push({
+    const table = byOid.get(row.oid);
+    const nDistinct = distinct.get(`${row.oid}\u0000${row.name}`);
+    // n_distinct < 0 is a fraction of the rows; > 0 an absolute count.
+    const estimatedDistinct =
+      nDistinct === undefined || nDistinct === null || table === undefined ? undefined : nDistinct < 0 ? Math.round(-nDistinct * table.estimatedRows) : nDistinct;
+    table?.columns.push({
       name: row.name,
       type: row.type,
       baseType: row.base_type,
@@ -145,6 +162,7 @@ export async function loadCatalog(client: pg.Client): Promise<Catalog> {
       identityAlways: row.identity_always,
       unique: row.is_unique,
       primaryKey: row.is_pk,
+      ...(estimatedDistinct === undefined ? {} : { estimatedDistinct }),
     });
   }
   for (const row of references.rows) {

@@ -10,7 +10,7 @@ import { completedTables, ensureLedger, isCompleted, recordCompletion } from './
 import { buildPlan, type Plan, type TableStep } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
 import { sampleOriginals } from './residual.js';
-import { chooseMethod, rewriteTable, type Method } from './rewrite.js';
+import { chooseMethod, rebuildsIndexes, rewriteTable, updateWithoutIndexes, type Method } from './rewrite.js';
 import { RulesError, type AnonymizeRules } from './rules.js';
 import { backendPid, locatePgcrypto, messageOf, prepareSession, scrub } from './session.js';
 import { disableUserTriggers, restoreTriggers } from './triggers.js';
@@ -196,7 +196,7 @@ async function runUpdate(client: pg.Client, step: Extract<TableStep, { kind: 'up
     chooseMethod(table, step).method === 'rewrite' && canStageInParallel(table, options.parallelism ?? DEFAULT_PARALLELISM)
       ? await stageInParallel(client, options.connect, step, table, options.parallelism ?? DEFAULT_PARALLELISM, schema.dictionaries).catch(
           (error: unknown) => {
-            throw new AnonymizeError(`anonymizing ${what} failed while computing masks: ${scrub(messageOf(error), options.key)}`, step.display);
+            throw new AnonymizeError(`anonymizing ${what} failed: ${scrub(messageOf(error), options.key)} (while computing masks in parallel sessions)`, step.display);
           },
         )
       : undefined;
@@ -204,7 +204,7 @@ async function runUpdate(client: pg.Client, step: Extract<TableStep, { kind: 'up
     // The lock serializes with any other session masking this table; the ledger is read after it.
     await client.query(`LOCK TABLE ${quoteTable(step.table)} IN SHARE ROW EXCLUSIVE MODE`);
     if (await isCompleted(client, step.display, options.runId)) {
-      if (stage) await client.query(`DROP TABLE IF EXISTS ${stage}`);
+      if (stage) await client.query(`DROP TABLE IF EXISTS ${stage.name}`);
       return { table: step.display, rows: 0, skipped: true, elapsedMs: 0 };
     }
     const triggers = await disableUserTriggers(client, step.table);
@@ -220,14 +220,17 @@ async function runUpdate(client: pg.Client, step: Extract<TableStep, { kind: 'up
   });
 }
 
-/** Masks the rows by the method the cost model picks; a rewrite that cannot be done falls back to UPDATE. */
+/**
+ * Masks the rows by the method the cost model picks; a rewrite (or an UPDATE with its indexes
+ * rebuilt) that cannot be done falls back to a plain UPDATE.
+ */
 async function maskRows(
   client: pg.Client,
   step: Extract<TableStep, { kind: 'update' }>,
   table: TableInfo,
   options: AnonymizeOptions,
-  stage: string | undefined,
-): Promise<{ rows: number; method: Method; staged?: 'parallel' | 'single'; fallback?: string }> {
+  stage: { name: string; rows: number } | undefined,
+): Promise<{ rows: number; method: Method; staged?: 'parallel' | 'single'; indexes?: 'rebuilt'; fallback?: string }> {
   const choice = chooseMethod(table, step);
   if (choice.method === 'rewrite') {
     await client.query('SAVEPOINT refork_rewrite');
@@ -238,7 +241,20 @@ async function maskRows(
     } catch (error) {
       if (options.signal?.aborted) throw error;
       await client.query('ROLLBACK TO SAVEPOINT refork_rewrite');
-      if (stage) await client.query(`DROP TABLE IF EXISTS ${stage}`);
+      if (stage) await client.query(`DROP TABLE IF EXISTS ${stage.name}`);
+      const result = await client.query(step.sql, step.params);
+      return { rows: result.rowCount ?? 0, method: 'update', fallback: scrub(messageOf(error), options.key) };
+    }
+  }
+  if (rebuildsIndexes(table)) {
+    await client.query('SAVEPOINT refork_update');
+    try {
+      const rows = await updateWithoutIndexes(client, step, table);
+      await client.query('RELEASE SAVEPOINT refork_update');
+      return { rows, method: 'update', indexes: 'rebuilt' };
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT refork_update');
       const result = await client.query(step.sql, step.params);
       return { rows: result.rowCount ?? 0, method: 'update', fallback: scrub(messageOf(error), options.key) };
     }

@@ -15,6 +15,8 @@ export interface MaskedColumn {
   where: string;
   /** The SQL that computes the masked value, over the row alias; its $n refer to the step's params. */
   expression: string;
+  /** The keyed digest expressions inside `expression` (a fake may read one digest several times). */
+  digests: string[];
 }
 
 export type TableStep =
@@ -104,9 +106,11 @@ function compileUpdate(
       throw new RulesError(`${rule.where}: ${quoteIdent(column.name)} is GENERATED ALWAYS AS IDENTITY and cannot be updated; mark it safe`);
     }
     checkUniqueSafety(rule, column, table);
-    const expression = compileColumn(rule.strategy, column, `${ROW_ALIAS}.${quoteIdent(column.name)}`, rule.where, ctx);
+    const ref = `${ROW_ALIAS}.${quoteIdent(column.name)}`;
+    const digests: string[] = [];
+    const expression = compileColumn(rule.strategy, column, ref, rule.where, { ...ctx, digests });
     assignments.push(`${quoteIdent(column.name)} = ${expression}`);
-    masked.push({ column: column.name, strategy: rule.strategy, where: rule.where, expression });
+    masked.push({ column: column.name, strategy: rule.strategy, where: rule.where, expression, digests: [...new Set(digests)] });
   }
   if (assignments.length === 0) return undefined;
   return {

@@ -1,32 +1,46 @@
 // The physical side of masking one table. In place, an UPDATE writes a second copy of every row
-// and a new entry in every index; for a big table with several indexes it is quicker to compute
-// the masked rows once into a temp table (no WAL), empty the table, load them back, and rebuild
-// the indexes and constraints in sorted passes. The table keeps its identity (oid, grants, views,
-// triggers, sequences), so nothing that depends on it needs recreating: only its indexes, its
-// key constraints and the foreign keys pointing at it are dropped and re-added, from their
-// exact catalog definitions, inside the same transaction.
+// and a new entry in every index; for a big indexed table it is quicker to compute the masked
+// rows once into a stage (no WAL), empty the table, load them back, and rebuild the indexes and
+// constraints in sorted passes. The table keeps its identity (oid, grants, views, triggers,
+// sequences), so nothing that depends on it needs recreating: only its indexes, its key
+// constraints and the foreign keys pointing at it are dropped and re-added, from their exact
+// catalog definitions, inside the same transaction. A table whose bytes are mostly out-of-line
+// values stays in place (an UPDATE carries them over by pointer), with its indexes dropped during
+// the UPDATE and rebuilt after when it is big enough for that to pay.
 import type pg from 'pg';
 import type { TableInfo } from './catalog.js';
 import type { TableStep } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
 import { ROW_ALIAS } from './plan.js';
-import { maskedSelect } from './stage.js';
+import { maskedSelect, maskingSelect } from './stage.js';
 
 export type Method = 'update' | 'rewrite';
 
 type UpdateStep = Extract<TableStep, { kind: 'update' }>;
 
-/** The cost model (research note §2.5), from catalog figures only. */
+/**
+ * The cost model (research note §2.5, adjusted by the benchmark), from catalog figures only. An
+ * UPDATE writes a whole new version of every row (masked share or not) and, on the full pages of
+ * a fresh fork, a new entry in every index, one random insert at a time; a rewrite writes the rows
+ * once and builds each index in one sorted pass. So any indexed table of some size is rewritten,
+ * except when most of its bytes are out-of-line values an UPDATE carries over by pointer.
+ */
 export function chooseMethod(table: TableInfo, step: UpdateStep): { method: Method; reason: string } {
   if (table.partitioned) return { method: 'update', reason: 'partitioned table' };
-  if (table.estimatedRows < 50_000) return { method: 'update', reason: 'small table' };
+  if (table.estimatedRows < REWRITE_MIN_ROWS) return { method: 'update', reason: 'small table' };
   if (table.toastBytes > table.heapBytes) {
     return { method: 'update', reason: 'large out-of-line values an UPDATE does not rewrite' };
   }
   const share = step.columns.length / Math.max(1, table.columns.length);
-  if (table.indexCount >= 3 || share >= 0.5) return { method: 'rewrite', reason: `${table.indexCount} indexes, ${Math.round(share * 100)}% of columns masked` };
-  return { method: 'update', reason: 'few indexes and few masked columns' };
+  if (table.indexCount >= 1 || share >= 0.5) return { method: 'rewrite', reason: `${table.indexCount} indexes, ${Math.round(share * 100)}% of columns masked` };
+  return { method: 'update', reason: 'no index and few masked columns' };
 }
+
+/** Below this, the rewrite's fixed costs (dependents captured, dropped and rebuilt) outweigh its gains. */
+const REWRITE_MIN_ROWS = 50_000;
+
+/** maintenance_work_mem for the index rebuilds (and the foreign-key checks, which use it too). */
+const REBUILD_MEMORY = '256MB';
 
 interface Dependents {
   /** Foreign keys of other tables that point at this one. */
@@ -70,35 +84,80 @@ async function captureDependents(client: pg.Client, relation: string): Promise<D
  * table's transaction with the table locked. Throws (leaving the caller to roll back to a
  * savepoint) if anything depends on the table in a way a drop cannot undo.
  */
-export async function rewriteTable(client: pg.Client, step: UpdateStep, table: TableInfo, stage?: string): Promise<number> {
+export async function rewriteTable(client: pg.Client, step: UpdateStep, table: TableInfo, stage?: { name: string; rows: number }): Promise<number> {
   const relation = quoteTable(table.name);
   const dependents = await captureDependents(client, relation);
-  const { select, columns: list } = maskedSelect(step, table);
+  const { columns: list } = maskedSelect(step, table);
 
   // Without a stage filled in parallel beforehand, compute one here (a temp table writes no WAL).
-  const source = stage ?? 'refork_stage';
+  const source = stage?.name ?? 'refork_stage';
+  let staged = stage?.rows;
   if (stage === undefined) {
-    await client.query(`CREATE TEMP TABLE refork_stage ON COMMIT DROP AS SELECT ${select} FROM ONLY ${relation} AS ${ROW_ALIAS}`, step.params);
+    const select = maskingSelect(step, table);
+    const created = await client.query(`CREATE TEMP TABLE refork_stage ON COMMIT DROP AS ${select.text}`, select.values);
+    staged = created.rowCount ?? -1;
   }
-  // The stage must hold exactly the table's rows: anything else means it is stale or partial.
-  const counts = await client.query<{ staged: string; current: string }>(
-    `SELECT (SELECT pg_catalog.count(*) FROM ${source}) AS staged, (SELECT pg_catalog.count(*) FROM ONLY ${relation}) AS current`,
+  // The stage must hold exactly the table's rows: anything else means it is stale or partial. A
+  // shared stage is counted again here (another run could have replaced it); a temp one is private.
+  const counts = await client.query<{ staged: string | null; current: string }>(
+    `SELECT ${stage ? `(SELECT pg_catalog.count(*) FROM ${source})` : 'NULL'} AS staged, (SELECT pg_catalog.count(*) FROM ONLY ${relation}) AS current`,
   );
-  const staged = Number(counts.rows[0]?.staged ?? -1);
+  if (stage) staged = Number(counts.rows[0]?.staged ?? -1);
   if (staged !== Number(counts.rows[0]?.current ?? -2)) {
     throw new Error(`stage holds ${staged} rows but the table has ${counts.rows[0]?.current}`);
   }
-  for (const key of dependents.foreignKeys) await client.query(`ALTER TABLE ${key.table} DROP CONSTRAINT ${quoteIdent(key.name)}`);
-  for (const index of dependents.indexes) await client.query(`DROP INDEX ${index.name}`);
-  for (const constraint of [...dependents.constraints].reverse()) await client.query(`ALTER TABLE ${relation} DROP CONSTRAINT ${quoteIdent(constraint.name)}`);
+  await dropDependents(client, relation, dependents);
   await client.query(`TRUNCATE ONLY ${relation}`);
   const overriding = table.columns.some((column) => column.identityAlways) ? 'OVERRIDING SYSTEM VALUE ' : '';
   const loaded = await client.query(`INSERT INTO ${relation} (${list}) ${overriding}SELECT ${list} FROM ${source}`);
   await client.query(`DROP TABLE ${source}`);
-  if ((loaded.rowCount ?? 0) !== staged) throw new Error(`rewrite lost rows: ${staged} staged, ${loaded.rowCount} written back`);
-  // Sorted builds now, instead of one index entry per row during the load.
+  if ((loaded.rowCount ?? -1) !== staged) throw new Error(`rewrite lost rows: ${staged} staged, ${loaded.rowCount} written back`);
+  await restoreDependents(client, relation, dependents);
+  return loaded.rowCount ?? 0;
+}
+
+async function dropDependents(client: pg.Client, relation: string, dependents: Dependents): Promise<void> {
+  for (const key of dependents.foreignKeys) await client.query(`ALTER TABLE ${key.table} DROP CONSTRAINT ${quoteIdent(key.name)}`);
+  for (const index of dependents.indexes) await client.query(`DROP INDEX ${index.name}`);
+  for (const constraint of [...dependents.constraints].reverse()) await client.query(`ALTER TABLE ${relation} DROP CONSTRAINT ${quoteIdent(constraint.name)}`);
+}
+
+async function restoreDependents(client: pg.Client, relation: string, dependents: Dependents): Promise<void> {
+  // Sorted builds now, instead of one index entry per row during the load, with room to sort in
+  // memory (raised for this transaction only, never lowered).
+  await client.query(
+    `SELECT pg_catalog.set_config(s.name, $1, true) FROM pg_catalog.pg_settings s
+      WHERE s.name = 'maintenance_work_mem' AND s.setting::bigint < pg_catalog.pg_size_bytes($1) / 1024`,
+    [REBUILD_MEMORY],
+  );
   for (const constraint of dependents.constraints) await client.query(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${constraint.definition}`);
   for (const index of dependents.indexes) await client.query(index.definition);
   for (const key of dependents.foreignKeys) await client.query(`ALTER TABLE ${key.table} ADD CONSTRAINT ${quoteIdent(key.name)} ${key.definition}`);
-  return loaded.rowCount ?? 0;
+}
+
+/** Below this, index entries written one by one cost less than dropping and rebuilding the indexes. */
+const INDEX_REBUILD_MIN_ROWS = 20_000;
+
+/**
+ * Whether an in-place UPDATE should run with the table's indexes and keys dropped and rebuilt
+ * after it (research note §2.4, S2): on the full pages of a fresh fork every updated row gets a
+ * new entry in every index, one random insert at a time. Not when other tables reference this one:
+ * their foreign keys would have to be checked again over all their rows.
+ */
+export function rebuildsIndexes(table: TableInfo): boolean {
+  return !table.partitioned && table.indexCount >= 1 && table.estimatedRows >= INDEX_REBUILD_MIN_ROWS && table.referencedBy.length === 0;
+}
+
+/**
+ * The table's UPDATE run with its indexes and key constraints dropped, then rebuilt from their
+ * exact definitions; returns the number of rows. Call inside the table's transaction with the
+ * table locked; throws (for the caller to roll back to a savepoint) when something depends on them.
+ */
+export async function updateWithoutIndexes(client: pg.Client, step: UpdateStep, table: TableInfo): Promise<number> {
+  const relation = quoteTable(table.name);
+  const dependents = await captureDependents(client, relation);
+  await dropDependents(client, relation, dependents);
+  const result = await client.query(step.sql, step.params);
+  await restoreDependents(client, relation, dependents);
+  return result.rowCount ?? 0;
 }

@@ -14,13 +14,17 @@ export interface CompileContext {
   crypto: string;
   /** Dictionaries the compiled expressions read: the session must load them first. */
   dictionaries: Set<DictionaryName>;
+  /** When set, every keyed digest expression compiled is recorded here (the engine computes repeated ones once per row). */
+  digests?: string[];
 }
 
 const EMAIL_LOCAL_HEX = 16;
 
 /** Hex digest of HMAC-SHA256(key, text). */
 export function hmacHex(text: string, ctx: CompileContext): string {
-  return `pg_catalog.encode(${ctx.crypto}.hmac(${text}, ${ctx.params.keyParam()}::text, 'sha256'), 'hex')`;
+  const digest = `pg_catalog.encode(${ctx.crypto}.hmac(${text}, ${ctx.params.keyParam()}::text, 'sha256'), 'hex')`;
+  ctx.digests?.push(digest);
+  return digest;
 }
 
 /** A non-negative integer below 2^32 taken from digest bytes [offset, offset+4). */

@@ -1,0 +1,219 @@
+// Benchmark (not a timed test): refork's anonymization engine against the baseline that
+// PostgreSQL Anonymizer and pynonymizer use, one raw set-based UPDATE per table with the very same
+// mask expressions, each on a fresh copy of the same data set, on an embedded PostgreSQL.
+//
+//   node --import tsx bench/anonymize.ts [--rows 1000000] [--json] [--fast]
+//
+// --fast runs Postgres without fsync/full_page_writes (quicker, less like production).
+// With --json the last line is {"rows", "speedup", "worstTableSpeedup", "peakRssMb", ...}.
+import pg from 'pg';
+import { anonymizeDatabase, parseRules } from '../src/anonymize/index.js';
+import { loadCatalog } from '../src/anonymize/catalog.js';
+import { loadDictionaries } from '../src/anonymize/fake.js';
+import { buildPlan } from '../src/anonymize/plan.js';
+import { locatePgcrypto } from '../src/anonymize/session.js';
+import { startEmbeddedPostgres } from '../src/pg/embedded.js';
+
+interface Args {
+  rows: number;
+  json: boolean;
+  fast: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { rows: 1_000_000, json: false, fast: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--json') args.json = true;
+    else if (arg === '--fast') args.fast = true;
+    else if (arg === '--rows') args.rows = Number(argv[++i]);
+    else throw new Error(`unknown argument ${arg}; use --rows N, --json, --fast`);
+  }
+  if (!Number.isInteger(args.rows) || args.rows < 1000) throw new Error('--rows must be a whole number ≥ 1000');
+  return args;
+}
+
+const KEY = 'bench-key-0123456789abcdef0123456789abcdef';
+
+const RULES = parseRules(
+  {
+    tables: {
+      customers: {
+        columns: {
+          id: 'safe',
+          email: 'email',
+          first_name: { strategy: 'fake', kind: 'first_name' },
+          last_name: { strategy: 'fake', kind: 'last_name' },
+          phone: { strategy: 'fake', kind: 'phone' },
+          street: { strategy: 'fake', kind: 'street' },
+          city: { strategy: 'fake', kind: 'city' },
+          birth_date: { strategy: 'shift', days: 30 },
+          status: 'safe',
+          created_at: 'safe',
+          notes: null,
+        },
+      },
+      orders: { columns: { id: 'safe', customer_id: 'safe', total_cents: 'safe', shipping_address: { strategy: 'fake', kind: 'street' }, created_at: 'safe' } },
+      documents: { columns: { id: 'safe', owner_email: 'email', body: 'safe' } },
+    },
+  },
+  'bench.anonymize',
+);
+
+function log(args: Args, line: string): void {
+  if (!args.json) console.log(line);
+  else process.stderr.write(`${line}\n`);
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function databaseUrl(server: string, name: string): string {
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function buildDataSet(url: string, rows: number): Promise<void> {
+  await withClient(url, async (client) => {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pgcrypto');
+    await client.query(`
+      CREATE TABLE customers (
+        id bigint PRIMARY KEY, email text NOT NULL, first_name text, last_name text, phone text, street text, city text,
+        birth_date date, status text, created_at timestamptz, notes text)`);
+    await client.query(
+      `INSERT INTO customers
+       SELECT i, 'person' || i || '@mail' || (i % 97) || '.com', 'First' || (i % 5000), 'Last' || (i % 20000),
+              '+1-202-' || lpad((i % 10000000)::text, 7, '0'), i || ' Main Street', 'City' || (i % 1000),
+              date '1950-01-01' + (i % 20000), (ARRAY['active', 'inactive', 'banned'])[1 + i % 3],
+              timestamptz '2020-01-01' + i * interval '1 minute', CASE WHEN i % 10 = 0 THEN 'called on ' || i END
+         FROM generate_series(1, $1::int) i`,
+      [rows],
+    );
+    await client.query('CREATE UNIQUE INDEX customers_email ON customers (email)');
+    await client.query('CREATE INDEX customers_last_name ON customers (last_name)');
+    await client.query('CREATE INDEX customers_created_at ON customers (created_at)');
+    await client.query('CREATE INDEX customers_status ON customers (status)');
+    await client.query('CREATE INDEX customers_phone ON customers (phone)');
+    await client.query(`
+      CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers, total_cents int,
+                           shipping_address text, created_at timestamptz)`);
+    await client.query(
+      `INSERT INTO orders SELECT i, 1 + (i::bigint * 7919) % $1::int, (i::bigint * 31) % 100000, (i % 9999) || ' Market Street',
+              timestamptz '2021-01-01' + i * interval '1 minute'
+         FROM generate_series(1, $1::int * 2) i`,
+      [rows],
+    );
+    await client.query('CREATE INDEX orders_customer ON orders (customer_id)');
+    // TOAST-heavy: a 6 kB body stored out of line and never masked; only the small email is.
+    await client.query('CREATE TABLE documents (id bigint PRIMARY KEY, owner_email text, body text)');
+    await client.query('ALTER TABLE documents ALTER COLUMN body SET STORAGE EXTERNAL');
+    await client.query(
+      `INSERT INTO documents SELECT i, 'owner' || i || '@corp.example.com', repeat(md5(i::text), 190)
+         FROM generate_series(1, greatest($1::int / 20, 100)) i`,
+      [rows],
+    );
+    await client.query('VACUUM ANALYZE');
+  });
+}
+
+type Timings = Map<string, number>;
+
+/** The baseline: one raw UPDATE (or TRUNCATE) per table, in one session, with the engine's own expressions. */
+async function runBaseline(url: string): Promise<Timings> {
+  return withClient(url, async (client) => {
+    const crypto = await locatePgcrypto(client);
+    const plan = buildPlan(RULES, await loadCatalog(client), { key: KEY, crypto });
+    await loadDictionaries(client, plan.dictionaries);
+    const timings: Timings = new Map();
+    for (const step of plan.updates) {
+      const started = performance.now();
+      await client.query(step.sql, step.params);
+      timings.set(step.display, performance.now() - started);
+    }
+    return timings;
+  });
+}
+
+async function runRefork(url: string): Promise<Timings> {
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    return client;
+  };
+  const result = await anonymizeDatabase({ connect, rules: RULES, runId: 'bench', key: KEY });
+  return new Map(result.tables.map((table) => [table.table, table.elapsedMs]));
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const server = await startEmbeddedPostgres({ durable: !args.fast });
+  try {
+    await withClient(server.url, async (client) => {
+      for (const setting of ["max_wal_size = '8GB'", "checkpoint_timeout = '30min'", "maintenance_work_mem = '512MB'", 'autovacuum = off']) {
+        await client.query(`ALTER SYSTEM SET ${setting}`);
+      }
+      await client.query('SELECT pg_reload_conf()');
+      await client.query('CREATE DATABASE bench_base');
+    });
+    let started = performance.now();
+    await buildDataSet(databaseUrl(server.url, 'bench_base'), args.rows);
+    log(args, `data set: ${args.rows} customers, ${args.rows * 2} orders, ${Math.max(args.rows / 20, 100)} documents (${((performance.now() - started) / 1000).toFixed(1)} s to build)`);
+
+    const measure = async (name: string, run: (url: string) => Promise<Timings>) => {
+      await withClient(server.url, async (client) => {
+        await client.query(`CREATE DATABASE ${name} TEMPLATE bench_base STRATEGY FILE_COPY`);
+        await client.query('CHECKPOINT');
+      });
+      started = performance.now();
+      const timings = await run(databaseUrl(server.url, name));
+      const total = performance.now() - started;
+      await withClient(server.url, (client) => client.query(`DROP DATABASE ${name}`));
+      return { timings, total };
+    };
+    const baseline = await measure('bench_baseline', runBaseline);
+    const refork = await measure('bench_refork', runRefork);
+
+    const rows: Array<{ table: string; baselineMs: number; reforkMs: number; speedup: number }> = [];
+    for (const [table, baselineMs] of baseline.timings) {
+      const reforkMs = refork.timings.get(table) ?? Number.NaN;
+      rows.push({ table, baselineMs, reforkMs, speedup: baselineMs / reforkMs });
+    }
+    log(args, `${'table'.padEnd(22)} ${'baseline'.padStart(10)} ${'refork'.padStart(10)} ${'speedup'.padStart(8)}`);
+    for (const row of rows) {
+      log(args, `${row.table.padEnd(22)} ${(row.baselineMs / 1000).toFixed(2).padStart(9)}s ${(row.reforkMs / 1000).toFixed(2).padStart(9)}s ${row.speedup.toFixed(2).padStart(7)}×`);
+    }
+    const speedup = baseline.total / refork.total;
+    const worstTableSpeedup = Math.min(...rows.map((row) => row.speedup));
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    log(args, `${'total'.padEnd(22)} ${(baseline.total / 1000).toFixed(2).padStart(9)}s ${(refork.total / 1000).toFixed(2).padStart(9)}s ${speedup.toFixed(2).padStart(7)}×`);
+    log(args, `refork peak RSS: ${peakRssMb.toFixed(0)} MB (the Node process; Postgres does the work)`);
+    if (args.json) {
+      console.log(
+        JSON.stringify({
+          rows: args.rows,
+          speedup: Number(speedup.toFixed(3)),
+          worstTableSpeedup: Number(worstTableSpeedup.toFixed(3)),
+          peakRssMb: Number(peakRssMb.toFixed(1)),
+          baselineSeconds: Number((baseline.total / 1000).toFixed(2)),
+          reforkSeconds: Number((refork.total / 1000).toFixed(2)),
+          tables: rows.map((row) => ({ table: row.table, baselineSeconds: row.baselineMs / 1000, reforkSeconds: row.reforkMs / 1000, speedup: row.speedup })),
+        }),
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
