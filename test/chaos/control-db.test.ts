@@ -1,0 +1,107 @@
+// The control database goes away (refused, or a black hole that hangs every query) while a
+// run is in flight: refork starts no side effect it could not record, stops with one line
+// and a non-zero exit, and `refork run` resumes cleanly once the database is back.
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkInvariants } from '../support/invariants.js';
+import { createWorld, spawnCli, type CliResult, type World } from '../support/world.js';
+import { activeState, ownLines, proxiedControl, until } from './control.js';
+import type { TcpProxy } from './proxy.js';
+
+let world: World | undefined;
+let proxy: TcpProxy | undefined;
+afterEach(async () => {
+  await proxy?.close();
+  await world?.close();
+  world = undefined;
+  proxy = undefined;
+});
+
+const mutations = (w: World, from: number) => w.sim.requests.slice(from).filter((r) => r.method !== 'GET');
+
+async function setup(provisionDelayMs: number): Promise<{ w: World; p: TcpProxy; env: NodeJS.ProcessEnv }> {
+  world = await createWorld({ provisionDelayMs });
+  const proxied = await proxiedControl(world);
+  proxy = proxied.proxy;
+  return { w: world, p: proxied.proxy, env: { ...world.env, ...proxied.env } };
+}
+
+/** Runs the CLI through the proxy and keeps its output for the secrets scan. */
+function run(w: World, env: NodeJS.ProcessEnv, args: string[]): { done: Promise<CliResult> } {
+  const spawned = spawnCli(args, env, { killAfterMs: 90_000 });
+  void spawned.done.then((r) => w.output.push(r.stdout, r.stderr));
+  return spawned;
+}
+
+async function resumeAndCheck(w: World, env: NodeJS.ProcessEnv): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const result = await run(w, env, ['run', 'staging']).done;
+    if (/succeeded/.test(result.stdout)) break;
+    await new Promise((r) => setTimeout(r, 500)); // a dead runner's lease expires (1.5 s TTL)
+  }
+  const report = await checkInvariants(w, { status: 'succeeded' });
+  expect(report.violations).toEqual([]);
+  expect(report.forksCreated).toBe(1);
+}
+
+describe('control database outages', () => {
+  it('refuses to start anything without its control database: one line, exit 1, no Heroku call', async () => {
+    const { w, p, env } = await setup(50);
+    p.set('refuse');
+    const result = await run(w, env, ['run', 'staging']).done;
+    expect(result.code).toBe(1);
+    expect(ownLines(result)).toHaveLength(1);
+    expect(ownLines(result)[0]).toMatch(/^refork: /);
+    expect(w.sim.requests).toEqual([]);
+    p.set('up');
+    await resumeAndCheck(w, env);
+  });
+
+  it('stops a run whose database is refused mid-wait before it anonymizes, and resumes it later', async () => {
+    const { w, p, env } = await setup(2_500);
+    const child = run(w, env, ['run', 'staging']);
+    await until(async () => (await activeState(w)) === 'waiting', 'the run to wait for its fork');
+    p.set('refuse');
+    const cutAt = w.sim.requests.length;
+    const result = await child.done;
+    expect(result.code).toBe(1);
+    expect(ownLines(result)).toHaveLength(1);
+    expect(mutations(w, cutAt)).toEqual([]);
+    expect(await activeState(w)).toBe('waiting'); // nothing past the last recorded transition
+    p.set('up');
+    await resumeAndCheck(w, env);
+  });
+
+  it('makes no Heroku mutation while its database is a black hole, and stops once it heals', async () => {
+    const { w, p, env } = await setup(2_500);
+    const child = run(w, env, ['run', 'staging']);
+    await until(async () => (await activeState(w)) === 'waiting', 'the run to wait for its fork');
+    p.set('blackhole');
+    const cutAt = w.sim.requests.length;
+    // Hold it past the fork becoming available and past the lease TTL.
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(mutations(w, cutAt)).toEqual([]);
+    expect(await activeState(w)).toBe('waiting');
+    p.set('up');
+    const result = await child.done;
+    // The held writes land late: the runner either finds its local lease deadline passed and
+    // stops (exit 1), or a late renewal kept the lease (nobody could claim it) and it finishes.
+    expect(ownLines(result)).toHaveLength(1);
+    expect(result.code === 1 || (result.code === 0 && /succeeded/.test(result.stdout))).toBe(true);
+    await resumeAndCheck(w, env);
+  });
+
+  it('lets a black-holed runner fail with one line when the held connections are reset', async () => {
+    const { w, p, env } = await setup(2_500);
+    const child = run(w, env, ['run', 'staging']);
+    await until(async () => (await activeState(w)) === 'waiting', 'the run to wait for its fork');
+    p.set('blackhole');
+    const cutAt = w.sim.requests.length;
+    await new Promise((r) => setTimeout(r, 4_000));
+    p.set('up', { resetHeld: true });
+    const result = await child.done;
+    expect(result.code).toBe(1);
+    expect(ownLines(result)).toHaveLength(1);
+    expect(mutations(w, cutAt)).toEqual([]);
+    await resumeAndCheck(w, env);
+  });
+});
