@@ -8,6 +8,7 @@ export class LeaseKeeper {
   private current: Lease;
   private deadline: number;
   private timer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private lostReason: string | null = null;
   private readonly lostController = new AbortController();
 
@@ -44,6 +45,23 @@ export class LeaseKeeper {
     const every = Math.max(50, Math.floor(this.ttlMs / 3));
     this.timer = setInterval(() => void this.renew(), every);
     this.timer.unref();
+    this.armDeadline();
+  }
+
+  /**
+   * Fires at the deadline itself, so a step in flight is cancelled through `lostSignal` while
+   * the control database is unreachable, not only when the runner next looks between steps.
+   */
+  private armDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    if (this.lostReason) return;
+    this.deadlineTimer = setTimeout(
+      () => {
+        if (this.lost === null) this.armDeadline(); // renewed meanwhile, or the timer fired early
+      },
+      Math.max(1, Math.ceil(this.deadline - performance.now())),
+    );
+    this.deadlineTimer.unref();
   }
 
   async renew(): Promise<boolean> {
@@ -57,6 +75,7 @@ export class LeaseKeeper {
       }
       this.current = renewed;
       this.deadline = sentAt + this.safeWindow();
+      if (this.timer) this.armDeadline();
       return true;
     } catch {
       // Unreachable control database: keep the old deadline; `lost` turns true when it passes.
@@ -72,5 +91,6 @@ export class LeaseKeeper {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.deadlineTimer);
   }
 }
