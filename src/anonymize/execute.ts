@@ -59,9 +59,16 @@ export class AnonymizeError extends Error {
   constructor(
     message: string,
     readonly table?: string,
+    /** The SQLSTATE of the database error underneath, so a runner can tell a lost session from a broken rule. */
+    readonly code?: string,
   ) {
     super(message);
   }
+}
+
+function sqlstateOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
 export async function anonymizeDatabase(options: AnonymizeOptions): Promise<AnonymizeResult> {
@@ -85,7 +92,7 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
       error.message = scrub(error.message, options.key);
       throw error;
     }
-    throw new AnonymizeError(`anonymization failed: ${scrub(messageOf(error), options.key)}`);
+    throw new AnonymizeError(`anonymization failed: ${scrub(messageOf(error), options.key)}`, undefined, sqlstateOf(error));
   } finally {
     await stopCancel();
     await client?.end().catch(() => {});
@@ -196,7 +203,7 @@ async function runUpdate(client: pg.Client, step: Extract<TableStep, { kind: 'up
     chooseMethod(table, step).method === 'rewrite' && canStageInParallel(table, options.parallelism ?? DEFAULT_PARALLELISM)
       ? await stageInParallel(client, options.connect, step, table, options.parallelism ?? DEFAULT_PARALLELISM, schema.dictionaries).catch(
           (error: unknown) => {
-            throw new AnonymizeError(`anonymizing ${what} failed: ${scrub(messageOf(error), options.key)} (while computing masks in parallel sessions)`, step.display);
+            throw new AnonymizeError(`anonymizing ${what} failed: ${scrub(messageOf(error), options.key)} (while computing masks in parallel sessions)`, step.display, sqlstateOf(error));
           },
         )
       : undefined;
@@ -299,7 +306,7 @@ async function inTransaction<T>(client: pg.Client, what: string, table: string, 
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     if (options.signal?.aborted) throw new AnonymizeError(`anonymization aborted while masking ${what}; resume with the same run id`, table);
-    throw new AnonymizeError(`anonymizing ${what} failed: ${scrub(messageOf(error), options.key)}`, table);
+    throw new AnonymizeError(`anonymizing ${what} failed: ${scrub(messageOf(error), options.key)}`, table, sqlstateOf(error));
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { registerSecret } from '../../src/log/redact.js';
+import { AnonymizeError } from '../../src/anonymize/index.js';
 import { toStepFailure } from '../../src/runner/failure.js';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -11,6 +12,7 @@ describe('toStepFailure', () => {
     ['a pg client used after its connection broke', new Error('anonymizing public.customers failed: Client has encountered a connection error and is not queryable')],
     ['a connection ended under a query', new Error('Connection terminated unexpectedly')],
     ['a database still starting', new Error('the database system is starting up')],
+    ['too many clients, under the engine\'s wrapping', new AnonymizeError('anonymizing public.users failed: sorry, too many clients already', 'public.users', '53300')],
   ])('retries %s', (_what, error) => {
     expect(toStepFailure(error, 'anonymizing', 1).retryable).toBe(true);
   });
@@ -18,6 +20,7 @@ describe('toStepFailure', () => {
   it.each([
     ['a constraint the masks break', withCode('new row for relation "users" violates check constraint "short"', '23514')],
     ['an uncovered column', new Error('public.users has unclassified columns: nickname')],
+    ['a broken rule, under the engine\'s wrapping', new AnonymizeError('anonymizing public.users failed: invalid input syntax for type integer', 'public.users', '22P02')],
   ])('does not retry %s', (_what, error) => {
     expect(toStepFailure(error, 'anonymizing', 1).retryable).toBe(false);
   });
