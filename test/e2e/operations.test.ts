@@ -85,7 +85,8 @@ describe('SIGTERM', () => {
 
 describe('refork abort', () => {
   it('makes the runner holding the run compensate and end aborted', async () => {
-    world = await createWorld({ provisionDelayMs: 3_000 });
+    // A fork that takes long: the abort command's own start-up must not outlast the wait.
+    world = await createWorld({ provisionDelayMs: 30_000 });
     const w = world;
     const running = w.spawn(['run', 'staging']);
     await until(inState(w, 'waiting'), 'the run to wait');

@@ -30,7 +30,7 @@ describe('lease takeover', () => {
 
     first.child.kill('SIGCONT');
     const thawed = await first.done;
-    expect(thawed.stdout).toMatch(/stopped: (lease|a fenced write)/);
+    expect(thawed.stdout, thawed.stdout + thawed.stderr).toMatch(/stopped: (lease|a fenced write)/);
     expect(thawed.code).toBe(1);
     const eventsAfter = await readControl(w, 'SELECT * FROM refork_run_events');
     expect(eventsAfter).toEqual(eventsBefore);

@@ -45,7 +45,8 @@ describe('the secrets scan', () => {
 });
 
 describe('no secret on any output surface', () => {
-  it('keeps the token, the key, every password and the webhook out of logs, errors, status and events', async () => {
+  // Fifteen CLI processes in one test: bounded generously for a loaded 2-core machine.
+  it('keeps the token, the key, every password and the webhook out of logs, errors, status and events', { timeout: 240_000 }, async () => {
     world = await createWorld();
     const w = world;
     const webhook = 'http://127.0.0.1:9/hooks/T000/very-secret-webhook-path';
