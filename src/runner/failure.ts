@@ -10,8 +10,8 @@ function isTransientDatabaseError(code: string): boolean {
   return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
 }
 
-// A lost database session, as it reads once wrapped by the anonymization engine (which keeps the
-// message, not the SQLSTATE): the fork's per-table ledger makes a retry safe.
+// A lost database session as it reads when no SQLSTATE came with it (pg's own client errors,
+// socket errors under a wrapped message): the fork's per-table ledger makes a retry safe.
 const LOST_CONNECTION = /Connection terminated|Client has encountered a connection error|terminating connection due to administrator command|server closed the connection unexpectedly|Connection reset|ECONNRESET|ECONNREFUSED|the database system is (starting up|shutting down|in recovery mode)/i;
 
 export function toStepFailure(error: unknown, step: string, at: number): StepFailure {
