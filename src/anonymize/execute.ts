@@ -198,10 +198,12 @@ async function runUpdate(client: pg.Client, step: Extract<TableStep, { kind: 'up
   if (!table) throw new AnonymizeError(`${step.display} disappeared from the catalog while masking`, step.display);
   const started = performance.now();
   const what = `${step.display} (columns ${step.columns.map((column) => quoteIdent(column.column)).join(', ')})`;
+  const { method } = chooseMethod(table, step);
+  const sessions = options.parallelism ?? DEFAULT_PARALLELISM;
   // Computing a big rewritten table's masks is spread over several sessions before its transaction.
   const stage =
-    chooseMethod(table, step).method === 'rewrite' && canStageInParallel(table, options.parallelism ?? DEFAULT_PARALLELISM)
-      ? await stageInParallel(client, options.connect, step, table, options.parallelism ?? DEFAULT_PARALLELISM, schema.dictionaries).catch(
+    method === 'rewrite' && canStageInParallel(table, sessions)
+      ? await stageInParallel(client, options.connect, step, table, sessions, schema.dictionaries).catch(
           (error: unknown) => {
             throw new AnonymizeError(`anonymizing ${what} failed: ${scrub(messageOf(error), options.key)} (while computing masks in parallel sessions)`, step.display, sqlstateOf(error));
           },
@@ -216,7 +218,7 @@ async function runUpdate(client: pg.Client, step: Extract<TableStep, { kind: 'up
     }
     const triggers = await disableUserTriggers(client, step.table);
     const probe = await sampleOriginals(client, step, table, options.key, schema.crypto);
-    const { rows, ...how } = await maskRows(client, step, table, options, stage);
+    const { rows, ...how } = await maskRows(client, step, table, method, options, stage);
     const residual = await probe.check();
     await restoreTriggers(client, triggers);
     // Until ANALYZE, pg_stats still shows original values (most common values, histogram bounds)
@@ -228,46 +230,48 @@ async function runUpdate(client: pg.Client, step: Extract<TableStep, { kind: 'up
 }
 
 /**
- * Masks the rows by the method the cost model picks; a rewrite (or an UPDATE with its indexes
+ * Masks the rows by the method the cost model picked; a rewrite (or an UPDATE with its indexes
  * rebuilt) that cannot be done falls back to a plain UPDATE.
  */
 async function maskRows(
   client: pg.Client,
   step: Extract<TableStep, { kind: 'update' }>,
   table: TableInfo,
+  method: Method,
   options: AnonymizeOptions,
   stage: { name: string; rows: number } | undefined,
 ): Promise<{ rows: number; method: Method; staged?: 'parallel' | 'single'; indexes?: 'rebuilt'; fallback?: string }> {
-  const choice = chooseMethod(table, step);
-  if (choice.method === 'rewrite') {
-    await client.query('SAVEPOINT refork_rewrite');
-    try {
-      const rows = await rewriteTable(client, step, table, stage);
-      await client.query('RELEASE SAVEPOINT refork_rewrite');
-      return { rows, method: 'rewrite', staged: stage ? 'parallel' : 'single' };
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      await client.query('ROLLBACK TO SAVEPOINT refork_rewrite');
+  const plainUpdate = async () => (await client.query(step.sql, step.params)).rowCount ?? 0;
+  if (method === 'rewrite') {
+    return orPlainUpdate(client, options, plainUpdate, async () => ({ rows: await rewriteTable(client, step, table, stage), method, staged: stage ? 'parallel' : 'single' }), async () => {
       if (stage) await client.query(`DROP TABLE IF EXISTS ${stage.name}`);
-      const result = await client.query(step.sql, step.params);
-      return { rows: result.rowCount ?? 0, method: 'update', fallback: scrub(messageOf(error), options.key) };
-    }
+    });
   }
   if (rebuildsIndexes(table)) {
-    await client.query('SAVEPOINT refork_update');
-    try {
-      const rows = await updateWithoutIndexes(client, step, table);
-      await client.query('RELEASE SAVEPOINT refork_update');
-      return { rows, method: 'update', indexes: 'rebuilt' };
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      await client.query('ROLLBACK TO SAVEPOINT refork_update');
-      const result = await client.query(step.sql, step.params);
-      return { rows: result.rowCount ?? 0, method: 'update', fallback: scrub(messageOf(error), options.key) };
-    }
+    return orPlainUpdate(client, options, plainUpdate, async () => ({ rows: await updateWithoutIndexes(client, step, table), method, indexes: 'rebuilt' }));
   }
-  const result = await client.query(step.sql, step.params);
-  return { rows: result.rowCount ?? 0, method: 'update' };
+  return { rows: await plainUpdate(), method: 'update' };
+}
+
+/** Tries `attempt` under a savepoint; on an error (not an abort) rolls it back and runs the plain UPDATE. */
+async function orPlainUpdate<T extends { rows: number; method: Method }>(
+  client: pg.Client,
+  options: AnonymizeOptions,
+  plainUpdate: () => Promise<number>,
+  attempt: () => Promise<T>,
+  cleanUp: () => Promise<void> = async () => {},
+): Promise<T | { rows: number; method: Method; fallback: string }> {
+  await client.query('SAVEPOINT refork_method');
+  try {
+    const done = await attempt();
+    await client.query('RELEASE SAVEPOINT refork_method');
+    return done;
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    await client.query('ROLLBACK TO SAVEPOINT refork_method');
+    await cleanUp();
+    return { rows: await plainUpdate(), method: 'update', fallback: scrub(messageOf(error), options.key) };
+  }
 }
 
 async function runTruncates(client: pg.Client, steps: Extract<TableStep, { kind: 'truncate' }>[], options: AnonymizeOptions): Promise<TableOutcome[]> {
