@@ -53,7 +53,15 @@ const RULES = parseRules(
           notes: null,
         },
       },
-      orders: { columns: { id: 'safe', customer_id: 'safe', total_cents: 'safe', shipping_address: { strategy: 'fake', kind: 'street' }, created_at: 'safe' } },
+      orders: {
+        columns: {
+          id: 'safe',
+          customer_id: 'safe',
+          total_cents: 'safe',
+          shipping_address: { strategy: 'fake', kind: 'street' },
+          created_at: 'safe',
+        },
+      },
       documents: { columns: { id: 'safe', owner_email: 'email', body: 'safe' } },
     },
   },
@@ -157,7 +165,12 @@ async function main(): Promise<void> {
   const server = await startEmbeddedPostgres({ durable: !args.fast });
   try {
     await withClient(server.url, async (client) => {
-      for (const setting of ["max_wal_size = '8GB'", "checkpoint_timeout = '30min'", "maintenance_work_mem = '512MB'", 'autovacuum = off']) {
+      for (const setting of [
+        "max_wal_size = '8GB'",
+        "checkpoint_timeout = '30min'",
+        "maintenance_work_mem = '512MB'",
+        'autovacuum = off',
+      ]) {
         await client.query(`ALTER SYSTEM SET ${setting}`);
       }
       await client.query('SELECT pg_reload_conf()');
@@ -165,7 +178,10 @@ async function main(): Promise<void> {
     });
     let started = performance.now();
     await buildDataSet(databaseUrl(server.url, 'bench_base'), args.rows);
-    log(args, `data set: ${args.rows} customers, ${args.rows * 2} orders, ${Math.max(args.rows / 20, 100)} documents (${((performance.now() - started) / 1000).toFixed(1)} s to build)`);
+    log(
+      args,
+      `data set: ${args.rows} customers, ${args.rows * 2} orders, ${Math.max(args.rows / 20, 100)} documents (${((performance.now() - started) / 1000).toFixed(1)} s to build)`,
+    );
 
     const measure = async (name: string, run: (url: string) => Promise<Timings>) => {
       await withClient(server.url, async (client) => {
@@ -188,12 +204,18 @@ async function main(): Promise<void> {
     }
     log(args, `${'table'.padEnd(22)} ${'baseline'.padStart(10)} ${'refork'.padStart(10)} ${'speedup'.padStart(8)}`);
     for (const row of rows) {
-      log(args, `${row.table.padEnd(22)} ${(row.baselineMs / 1000).toFixed(2).padStart(9)}s ${(row.reforkMs / 1000).toFixed(2).padStart(9)}s ${row.speedup.toFixed(2).padStart(7)}×`);
+      log(
+        args,
+        `${row.table.padEnd(22)} ${(row.baselineMs / 1000).toFixed(2).padStart(9)}s ${(row.reforkMs / 1000).toFixed(2).padStart(9)}s ${row.speedup.toFixed(2).padStart(7)}×`,
+      );
     }
     const speedup = baseline.total / refork.total;
     const worstTableSpeedup = Math.min(...rows.map((row) => row.speedup));
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    log(args, `${'total'.padEnd(22)} ${(baseline.total / 1000).toFixed(2).padStart(9)}s ${(refork.total / 1000).toFixed(2).padStart(9)}s ${speedup.toFixed(2).padStart(7)}×`);
+    log(
+      args,
+      `${'total'.padEnd(22)} ${(baseline.total / 1000).toFixed(2).padStart(9)}s ${(refork.total / 1000).toFixed(2).padStart(9)}s ${speedup.toFixed(2).padStart(7)}×`,
+    );
     log(args, `refork peak RSS: ${peakRssMb.toFixed(0)} MB (the Node process; Postgres does the work)`);
     if (args.json) {
       console.log(
@@ -204,7 +226,12 @@ async function main(): Promise<void> {
           peakRssMb: Number(peakRssMb.toFixed(1)),
           baselineSeconds: Number((baseline.total / 1000).toFixed(2)),
           reforkSeconds: Number((refork.total / 1000).toFixed(2)),
-          tables: rows.map((row) => ({ table: row.table, baselineSeconds: row.baselineMs / 1000, reforkSeconds: row.reforkMs / 1000, speedup: row.speedup })),
+          tables: rows.map((row) => ({
+            table: row.table,
+            baselineSeconds: row.baselineMs / 1000,
+            reforkSeconds: row.reforkMs / 1000,
+            speedup: row.speedup,
+          })),
         }),
       );
     }

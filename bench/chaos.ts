@@ -18,9 +18,7 @@ const { values } = parseArgs({
   },
 });
 
-const seeds = values.seed
-  ? [Number(values.seed)]
-  : Array.from({ length: Number(values.seeds ?? 50) }, (_, i) => Number(values.from) + i);
+const seeds = values.seed ? [Number(values.seed)] : Array.from({ length: Number(values.seeds ?? 50) }, (_, i) => Number(values.from) + i);
 if (seeds.some((s) => !Number.isInteger(s))) {
   console.error('chaos: --seed, --seeds and --from take integers');
   process.exit(2);
@@ -65,7 +63,11 @@ for (const failure of summary.failed) {
   console.log(`seed ${failure.seed} (replay: npm run chaos -- --seed ${failure.seed}): ${failure.description}`);
   for (const violation of failure.violations) console.log(`  - ${violation}`);
 }
-console.log(`coverage: ${Object.entries(summary.coverage).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+console.log(
+  `coverage: ${Object.entries(summary.coverage)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}`,
+);
 console.log(`duration: ${(summary.ms / 1000).toFixed(0)} s`);
 console.log(`${summary.seeds} seeds, ${summary.failed.length} violations`);
 // vitest's own code counts too: a sweep test that errored outside the seeds is a failure.

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx: no build step between a clone and a run.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, from `npm run build`; `npm ci` in a checkout builds it too).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('refork: the compiled CLI is missing (dist/): run `npm run build` in the package directory');
+  process.exit(1);
+}
+await import(main.href);

@@ -157,10 +157,7 @@ export const refreshMachine = setup({
         }),
         onDone: {
           target: 'forking',
-          actions: [
-            'clearSchedule',
-            assign(({ event }) => ({ source: event.output.source, oldDatabase: event.output.oldDatabase })),
-          ],
+          actions: ['clearSchedule', assign(({ event }) => ({ source: event.output.source, oldDatabase: event.output.oldDatabase }))],
         },
         // Nothing exists yet that would need compensation.
         onError: [

@@ -150,7 +150,11 @@ export async function loadCatalog(client: pg.Client): Promise<Catalog> {
     const nDistinct = distinct.get(`${row.oid}\u0000${row.name}`);
     // n_distinct < 0 is a fraction of the rows; > 0 an absolute count.
     const estimatedDistinct =
-      nDistinct === undefined || nDistinct === null || table === undefined ? undefined : nDistinct < 0 ? Math.round(-nDistinct * table.estimatedRows) : nDistinct;
+      nDistinct === undefined || nDistinct === null || table === undefined
+        ? undefined
+        : nDistinct < 0
+          ? Math.round(-nDistinct * table.estimatedRows)
+          : nDistinct;
     table?.columns.push({
       name: row.name,
       type: row.type,

@@ -46,7 +46,9 @@ function yamlKey(text: string): string {
 export function suggestPatch(uncovered: Uncovered[]): string {
   const lines = ['tables:'];
   for (const item of uncovered) {
-    lines.push(`  ${yamlKey(tableRuleKey(item.table))}:${item.newTable ? '   # new table: or write `truncate` / `safe` instead of columns' : ''}`);
+    lines.push(
+      `  ${yamlKey(tableRuleKey(item.table))}:${item.newTable ? '   # new table: or write `truncate` / `safe` instead of columns' : ''}`,
+    );
     lines.push('    columns:');
     const width = Math.max(...item.columns.map((column) => yamlKey(column.name).length));
     for (const column of item.columns) {

@@ -121,7 +121,8 @@ async function executePlan(client: pg.Client, plan: Plan, schema: Schema, option
         : { table: outcome.table, state: 'done', rows: outcome.rows, elapsedMs: outcome.elapsedMs, ...progress.position() },
     );
   };
-  const started = (table: string, estimatedRows?: number) => options.onProgress?.({ table, state: 'started', estimatedRows, ...progress.position() });
+  const started = (table: string, estimatedRows?: number) =>
+    options.onProgress?.({ table, state: 'started', estimatedRows, ...progress.position() });
 
   const truncates = plan.truncates.filter((step) => !done.has(step.display));
   for (const step of plan.truncates) if (done.has(step.display)) report({ table: step.display, rows: 0, skipped: true, elapsedMs: 0 });
@@ -193,7 +194,12 @@ function checkAborted(options: AnonymizeOptions, before: string): void {
   if (options.signal?.aborted) throw new AnonymizeError(`anonymization aborted before ${before}; resume with the same run id`, before);
 }
 
-async function runUpdate(client: pg.Client, step: Extract<TableStep, { kind: 'update' }>, schema: Schema, options: AnonymizeOptions): Promise<TableOutcome> {
+async function runUpdate(
+  client: pg.Client,
+  step: Extract<TableStep, { kind: 'update' }>,
+  schema: Schema,
+  options: AnonymizeOptions,
+): Promise<TableOutcome> {
   const table = schema.catalog.find(step.table);
   if (!table) throw new AnonymizeError(`${step.display} disappeared from the catalog while masking`, step.display);
   const started = performance.now();
@@ -203,11 +209,13 @@ async function runUpdate(client: pg.Client, step: Extract<TableStep, { kind: 'up
   // Computing a big rewritten table's masks is spread over several sessions before its transaction.
   const stage =
     method === 'rewrite' && canStageInParallel(table, sessions)
-      ? await stageInParallel(client, options.connect, step, table, sessions, schema.dictionaries).catch(
-          (error: unknown) => {
-            throw new AnonymizeError(`anonymizing ${what} failed: ${scrub(messageOf(error), options.key)} (while computing masks in parallel sessions)`, step.display, sqlstateOf(error));
-          },
-        )
+      ? await stageInParallel(client, options.connect, step, table, sessions, schema.dictionaries).catch((error: unknown) => {
+          throw new AnonymizeError(
+            `anonymizing ${what} failed: ${scrub(messageOf(error), options.key)} (while computing masks in parallel sessions)`,
+            step.display,
+            sqlstateOf(error),
+          );
+        })
       : undefined;
   return inTransaction(client, what, step.display, options, async () => {
     // The lock serializes with any other session masking this table; the ledger is read after it.
@@ -243,12 +251,22 @@ async function maskRows(
 ): Promise<{ rows: number; method: Method; staged?: 'parallel' | 'single'; indexes?: 'rebuilt'; fallback?: string }> {
   const plainUpdate = async () => (await client.query(step.sql, step.params)).rowCount ?? 0;
   if (method === 'rewrite') {
-    return orPlainUpdate(client, options, plainUpdate, async () => ({ rows: await rewriteTable(client, step, table, stage), method, staged: stage ? 'parallel' : 'single' }), async () => {
-      if (stage) await client.query(`DROP TABLE IF EXISTS ${stage.name}`);
-    });
+    return orPlainUpdate(
+      client,
+      options,
+      plainUpdate,
+      async () => ({ rows: await rewriteTable(client, step, table, stage), method, staged: stage ? 'parallel' : 'single' }),
+      async () => {
+        if (stage) await client.query(`DROP TABLE IF EXISTS ${stage.name}`);
+      },
+    );
   }
   if (rebuildsIndexes(table)) {
-    return orPlainUpdate(client, options, plainUpdate, async () => ({ rows: await updateWithoutIndexes(client, step, table), method, indexes: 'rebuilt' }));
+    return orPlainUpdate(client, options, plainUpdate, async () => ({
+      rows: await updateWithoutIndexes(client, step, table),
+      method,
+      indexes: 'rebuilt',
+    }));
   }
   return { rows: await plainUpdate(), method: 'update' };
 }
@@ -274,7 +292,11 @@ async function orPlainUpdate<T extends { rows: number; method: Method }>(
   }
 }
 
-async function runTruncates(client: pg.Client, steps: Extract<TableStep, { kind: 'truncate' }>[], options: AnonymizeOptions): Promise<TableOutcome[]> {
+async function runTruncates(
+  client: pg.Client,
+  steps: Extract<TableStep, { kind: 'truncate' }>[],
+  options: AnonymizeOptions,
+): Promise<TableOutcome[]> {
   const started = performance.now();
   const names = steps.map((step) => step.display).join(', ');
   return inTransaction(client, `truncating ${names}`, steps[0]?.display ?? '', options, async () => {
@@ -282,7 +304,8 @@ async function runTruncates(client: pg.Client, steps: Extract<TableStep, { kind:
     const pending: typeof steps = [];
     const outcomes: TableOutcome[] = [];
     for (const step of steps) {
-      if (await isCompleted(client, step.display, options.runId)) outcomes.push({ table: step.display, rows: 0, skipped: true, elapsedMs: 0 });
+      if (await isCompleted(client, step.display, options.runId))
+        outcomes.push({ table: step.display, rows: 0, skipped: true, elapsedMs: 0 });
       else pending.push(step);
     }
     if (pending.length === 0) return outcomes;
@@ -301,7 +324,13 @@ async function runTruncates(client: pg.Client, steps: Extract<TableStep, { kind:
   });
 }
 
-async function inTransaction<T>(client: pg.Client, what: string, table: string, options: AnonymizeOptions, work: () => Promise<T>): Promise<T> {
+async function inTransaction<T>(
+  client: pg.Client,
+  what: string,
+  table: string,
+  options: AnonymizeOptions,
+  work: () => Promise<T>,
+): Promise<T> {
   await client.query('BEGIN');
   try {
     const result = await work();
@@ -309,7 +338,8 @@ async function inTransaction<T>(client: pg.Client, what: string, table: string, 
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
-    if (options.signal?.aborted) throw new AnonymizeError(`anonymization aborted while masking ${what}; resume with the same run id`, table);
+    if (options.signal?.aborted)
+      throw new AnonymizeError(`anonymization aborted while masking ${what}; resume with the same run id`, table);
     throw new AnonymizeError(`anonymizing ${what} failed: ${scrub(messageOf(error), options.key)}`, table, sqlstateOf(error));
   }
 }

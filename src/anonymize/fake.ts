@@ -28,7 +28,9 @@ const TABLE = 'pg_temp.refork_dictionary';
 export async function loadDictionaries(client: pg.Client, names: Iterable<DictionaryName>): Promise<void> {
   const wanted = [...new Set(names)];
   if (wanted.length === 0) return;
-  await client.query(`CREATE TEMP TABLE IF NOT EXISTS refork_dictionary (dictionary text, position int, word text NOT NULL, PRIMARY KEY (dictionary, position))`);
+  await client.query(
+    `CREATE TEMP TABLE IF NOT EXISTS refork_dictionary (dictionary text, position int, word text NOT NULL, PRIMARY KEY (dictionary, position))`,
+  );
   for (const name of wanted) {
     await client.query(
       `INSERT INTO ${TABLE} (dictionary, position, word) SELECT $1::text, u.o::int - 1, u.w FROM unnest($2::text[]) WITH ORDINALITY AS u(w, o) ON CONFLICT DO NOTHING`,

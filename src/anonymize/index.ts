@@ -1,6 +1,15 @@
 // The anonymization engine's public surface: parse rules, mask a fork in place, verify it.
 export { parseRules, RulesError } from './rules.js';
-export type { AnonymizeRules, ColumnStrategy, TableRule, TableRuleEntry, ColumnRule, JsonPathRule, FakeKind, StrategyName } from './rules.js';
+export type {
+  AnonymizeRules,
+  ColumnStrategy,
+  TableRule,
+  TableRuleEntry,
+  ColumnRule,
+  JsonPathRule,
+  FakeKind,
+  StrategyName,
+} from './rules.js';
 export { anonymizeDatabase, AnonymizeError } from './execute.js';
 export type { AnonymizeOptions, AnonymizeProgress, AnonymizeResult, TableOutcome } from './execute.js';
 export { verifyAnonymized } from './verify.js';

@@ -46,6 +46,9 @@ export async function recordCompletion(client: pg.Client, table: string, runId: 
 
 /** The checks each table recorded in this run, by table display name. */
 export async function recordedChecks(client: pg.Client, runId: string): Promise<Map<string, unknown>> {
-  const result = await client.query<{ table_name: string; checks: unknown }>('SELECT table_name, checks FROM refork.anonymized WHERE run_id = $1', [runId]);
+  const result = await client.query<{ table_name: string; checks: unknown }>(
+    'SELECT table_name, checks FROM refork.anonymized WHERE run_id = $1',
+    [runId],
+  );
   return new Map(result.rows.map((row) => [row.table_name, row.checks]));
 }

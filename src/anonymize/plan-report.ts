@@ -68,7 +68,8 @@ export async function planAnonymization(options: PlanOptions): Promise<PlanRepor
       });
     }
     const previews = (options.previewRows ?? 0) > 0 && options.key !== undefined && crypto !== undefined;
-    if ((options.previewRows ?? 0) > 0 && !previews) report.problems.push('no preview: it needs the key and pgcrypto installed in the database');
+    if ((options.previewRows ?? 0) > 0 && !previews)
+      report.problems.push('no preview: it needs the key and pgcrypto installed in the database');
     if (previews) await loadDictionaries(client, plan.dictionaries);
     for (const step of plan.updates) {
       const planned: PlannedTable = {
@@ -81,7 +82,10 @@ export async function planAnonymization(options: PlanOptions): Promise<PlanRepor
       };
       if (previews) {
         const select = step.columns.map((column) => `${column.expression} AS ${quoteIdent(column.column)}`).join(', ');
-        const rows = await client.query(`SELECT ${select} FROM ${quoteTable(step.table)} AS ${ROW_ALIAS} LIMIT ${Math.floor(options.previewRows ?? 0)}`, step.params);
+        const rows = await client.query(
+          `SELECT ${select} FROM ${quoteTable(step.table)} AS ${ROW_ALIAS} LIMIT ${Math.floor(options.previewRows ?? 0)}`,
+          step.params,
+        );
         planned.preview = rows.rows;
       }
       report.tables.push(planned);
@@ -131,7 +135,9 @@ export function formatPlan(report: PlanReport): string {
   const lines: string[] = [];
   for (const table of report.tables) {
     const columns = table.columns.map((column) => `${column.column}: ${column.strategy}`).join(', ');
-    lines.push(`${table.action.padEnd(8)} ${table.table}  ~${table.estimatedRows} rows, ${formatBytes(table.totalBytes)}${columns ? `  [${columns}]` : ''}`);
+    lines.push(
+      `${table.action.padEnd(8)} ${table.table}  ~${table.estimatedRows} rows, ${formatBytes(table.totalBytes)}${columns ? `  [${columns}]` : ''}`,
+    );
     lines.push(`         ${table.sql.length > 300 ? `${table.sql.slice(0, 300)}…` : table.sql}`);
     for (const row of table.preview ?? []) lines.push(`         preview: ${JSON.stringify(row)}`);
   }

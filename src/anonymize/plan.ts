@@ -58,7 +58,9 @@ export function buildPlan(rules: AnonymizeRules, catalog: Catalog, options: Plan
   for (const entry of rules.tables) {
     const table = catalog.find(entry.name);
     if (!table) {
-      throw new RulesError(`${entry.where}: table ${displayTable(entry.name)} does not exist in the database; fix the name or remove the rule`);
+      throw new RulesError(
+        `${entry.where}: table ${displayTable(entry.name)} does not exist in the database; fix the name or remove the rule`,
+      );
     }
     const display = displayTable(table.name);
     if (entry.rule.kind === 'safe') continue;
@@ -96,11 +98,15 @@ function compileUpdate(
   for (const rule of rules) {
     const column = table.columns.find((candidate) => candidate.name === rule.column);
     if (!column) {
-      throw new RulesError(`${rule.where}: column ${quoteIdent(rule.column)} does not exist in ${displayTable(table.name)}; fix the name or remove the rule`);
+      throw new RulesError(
+        `${rule.where}: column ${quoteIdent(rule.column)} does not exist in ${displayTable(table.name)}; fix the name or remove the rule`,
+      );
     }
     if (rule.strategy.kind === 'safe') continue;
     if (column.generated) {
-      throw new RulesError(`${rule.where}: ${quoteIdent(column.name)} is a generated column, recomputed from its inputs; mask the inputs and mark it safe`);
+      throw new RulesError(
+        `${rule.where}: ${quoteIdent(column.name)} is a generated column, recomputed from its inputs; mask the inputs and mark it safe`,
+      );
     }
     if (column.identityAlways) {
       throw new RulesError(`${rule.where}: ${quoteIdent(column.name)} is GENERATED ALWAYS AS IDENTITY and cannot be updated; mark it safe`);

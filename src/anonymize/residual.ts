@@ -31,7 +31,13 @@ export interface ResidualProbe {
 
 type UpdateStep = Extract<TableStep, { kind: 'update' }>;
 
-export async function sampleOriginals(client: pg.Client, step: UpdateStep, table: TableInfo, key: string, crypto: string): Promise<ResidualProbe> {
+export async function sampleOriginals(
+  client: pg.Client,
+  step: UpdateStep,
+  table: TableInfo,
+  key: string,
+  crypto: string,
+): Promise<ResidualProbe> {
   const columns = step.columns.filter((column) => mustChange(column.strategy)).map((column) => column.column);
   if (columns.length === 0) return { check: async () => ({ columns: {} }) };
   const masked = new Set(step.columns.map((column) => column.column));
@@ -43,7 +49,9 @@ export async function sampleOriginals(client: pg.Client, step: UpdateStep, table
   const ctx: CompileContext = { params, crypto, dictionaries: new Set() };
   const ref = (column: string) => `${ROW_ALIAS}.${quoteIdent(column)}`;
   const hashes = columns.map((column) => `${hmacHex(`${ref(column)}::text`, ctx)}`);
-  const identity = byKey ? `jsonb_build_object(${keyColumns.map((column) => `${params.add(column)}::text, ${ref(column)}`).join(', ')})` : 'NULL::jsonb';
+  const identity = byKey
+    ? `jsonb_build_object(${keyColumns.map((column) => `${params.add(column)}::text, ${ref(column)}`).join(', ')})`
+    : 'NULL::jsonb';
   const percent = table.estimatedRows > SAMPLE * 50 ? Math.min(100, (SAMPLE * 50 * 100) / table.estimatedRows) : undefined;
   const from = `${quoteTable(table.name)} AS ${ROW_ALIAS}${percent === undefined ? '' : ` TABLESAMPLE SYSTEM (${percent.toFixed(6)})`}`;
   const before = await client.query<Array<string | null>>({
@@ -80,7 +88,9 @@ export async function sampleOriginals(client: pg.Client, step: UpdateStep, table
         const unchanged = Number(row[index] ?? 0);
         report.columns[column] = { sampled, unchanged };
         if (unchanged > 0) {
-          throw new Error(`residual check: ${unchanged} of ${sampled} sampled original values of column ${quoteIdent(column)} are still there after masking`);
+          throw new Error(
+            `residual check: ${unchanged} of ${sampled} sampled original values of column ${quoteIdent(column)} are still there after masking`,
+          );
         }
       });
       return report;

@@ -11,7 +11,6 @@ import type pg from 'pg';
 import type { TableInfo } from './catalog.js';
 import type { TableStep } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
-import { ROW_ALIAS } from './plan.js';
 import { maskedSelect, maskingSelect } from './stage.js';
 
 export type Method = 'update' | 'rewrite';
@@ -32,7 +31,8 @@ export function chooseMethod(table: TableInfo, step: UpdateStep): { method: Meth
     return { method: 'update', reason: 'large out-of-line values an UPDATE does not rewrite' };
   }
   const share = step.columns.length / Math.max(1, table.columns.length);
-  if (table.indexCount >= 1 || share >= 0.5) return { method: 'rewrite', reason: `${table.indexCount} indexes, ${Math.round(share * 100)}% of columns masked` };
+  if (table.indexCount >= 1 || share >= 0.5)
+    return { method: 'rewrite', reason: `${table.indexCount} indexes, ${Math.round(share * 100)}% of columns masked` };
   return { method: 'update', reason: 'no index and few masked columns' };
 }
 
@@ -84,7 +84,12 @@ async function captureDependents(client: pg.Client, relation: string): Promise<D
  * table's transaction with the table locked. Throws (leaving the caller to roll back to a
  * savepoint) if anything depends on the table in a way a drop cannot undo.
  */
-export async function rewriteTable(client: pg.Client, step: UpdateStep, table: TableInfo, stage?: { name: string; rows: number }): Promise<number> {
+export async function rewriteTable(
+  client: pg.Client,
+  step: UpdateStep,
+  table: TableInfo,
+  stage?: { name: string; rows: number },
+): Promise<number> {
   const relation = quoteTable(table.name);
   const dependents = await captureDependents(client, relation);
   const { columns: list } = maskedSelect(step, table);
@@ -119,7 +124,8 @@ export async function rewriteTable(client: pg.Client, step: UpdateStep, table: T
 async function dropDependents(client: pg.Client, relation: string, dependents: Dependents): Promise<void> {
   for (const key of dependents.foreignKeys) await client.query(`ALTER TABLE ${key.table} DROP CONSTRAINT ${quoteIdent(key.name)}`);
   for (const index of dependents.indexes) await client.query(`DROP INDEX ${index.name}`);
-  for (const constraint of [...dependents.constraints].reverse()) await client.query(`ALTER TABLE ${relation} DROP CONSTRAINT ${quoteIdent(constraint.name)}`);
+  for (const constraint of [...dependents.constraints].reverse())
+    await client.query(`ALTER TABLE ${relation} DROP CONSTRAINT ${quoteIdent(constraint.name)}`);
 }
 
 async function restoreDependents(client: pg.Client, relation: string, dependents: Dependents): Promise<void> {
@@ -130,9 +136,11 @@ async function restoreDependents(client: pg.Client, relation: string, dependents
       WHERE s.name = 'maintenance_work_mem' AND s.setting::bigint < pg_catalog.pg_size_bytes($1) / 1024`,
     [REBUILD_MEMORY],
   );
-  for (const constraint of dependents.constraints) await client.query(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${constraint.definition}`);
+  for (const constraint of dependents.constraints)
+    await client.query(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${constraint.definition}`);
   for (const index of dependents.indexes) await client.query(index.definition);
-  for (const key of dependents.foreignKeys) await client.query(`ALTER TABLE ${key.table} ADD CONSTRAINT ${quoteIdent(key.name)} ${key.definition}`);
+  for (const key of dependents.foreignKeys)
+    await client.query(`ALTER TABLE ${key.table} ADD CONSTRAINT ${quoteIdent(key.name)} ${key.definition}`);
 }
 
 /** Below this, index entries written one by one cost less than dropping and rebuilding the indexes. */

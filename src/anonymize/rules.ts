@@ -6,17 +6,7 @@ export class RulesError extends Error {
   override name = 'RulesError';
 }
 
-export const FAKE_KINDS = [
-  'first_name',
-  'last_name',
-  'full_name',
-  'phone',
-  'street',
-  'city',
-  'zip',
-  'company',
-  'username',
-] as const;
+export const FAKE_KINDS = ['first_name', 'last_name', 'full_name', 'phone', 'street', 'city', 'zip', 'company', 'username'] as const;
 export type FakeKind = (typeof FAKE_KINDS)[number];
 
 /** What happens to one column. Values are kept as text: Postgres parses them with the column's own type. */
@@ -164,7 +154,9 @@ export function parseTableKey(key: string, where: string): TableName {
 /** The inverse of parseTableKey: how to write a table's key in refork.yml. */
 export function tableRuleKey(name: TableName): string {
   const part = (text: string) => (text.includes('.') || text.startsWith('"') ? `"${text.replaceAll('"', '""')}"` : text);
-  return name.schema === 'public' && !name.table.includes('.') && !name.table.startsWith('"') ? name.table : `${part(name.schema)}.${part(name.table)}`;
+  return name.schema === 'public' && !name.table.includes('.') && !name.table.startsWith('"')
+    ? name.table
+    : `${part(name.schema)}.${part(name.table)}`;
 }
 
 function parseTableRule(value: unknown, where: string): TableRule {
@@ -201,7 +193,10 @@ export function parseStrategy(value: unknown, where: string): ColumnStrategy {
   if (typeof value === 'string') {
     if (!isStrategyName(value)) fail(where, `unknown strategy ${JSON.stringify(value)}; use one of ${STRATEGY_LIST}`);
     if (NEEDS_OPTIONS.has(value)) {
-      fail(where, `strategy ${value} needs options; write { strategy: ${value}, ${STRATEGY_OPTIONS[value].map((o) => `${o}: …`).join(', ')} }`);
+      fail(
+        where,
+        `strategy ${value} needs options; write { strategy: ${value}, ${STRATEGY_OPTIONS[value].map((o) => `${o}: …`).join(', ')} }`,
+      );
     }
     return parseOptions(value, {}, where);
   }
@@ -215,7 +210,10 @@ export function parseStrategy(value: unknown, where: string): ColumnStrategy {
     if (key === 'strategy') continue;
     if (!STRATEGY_OPTIONS[name].includes(key)) {
       const allowed = STRATEGY_OPTIONS[name];
-      fail(child(where, key), `unknown option for strategy ${name}; ${allowed.length ? `allowed: ${allowed.join(', ')}` : 'it takes no options'}`);
+      fail(
+        child(where, key),
+        `unknown option for strategy ${name}; ${allowed.length ? `allowed: ${allowed.join(', ')}` : 'it takes no options'}`,
+      );
     }
     options[key] = option;
   }
@@ -223,7 +221,8 @@ export function parseStrategy(value: unknown, where: string): ColumnStrategy {
 }
 
 function positiveInteger(value: unknown, where: string, what: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(where, `${what} must be a whole number ≥ 1, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    fail(where, `${what} must be a whole number ≥ 1, got ${describe(value)}`);
   return value;
 }
 
@@ -268,7 +267,8 @@ function parseOptions(name: StrategyName, options: Record<string, unknown>, wher
     case 'partial': {
       const keep = positiveInteger(options.keep, child(where, 'keep'), 'keep (the number of trailing characters kept)');
       const mask = options.mask ?? '*';
-      if (typeof mask !== 'string' || [...mask].length !== 1) fail(child(where, 'mask'), `expected one character such as "*", got ${describe(mask)}`);
+      if (typeof mask !== 'string' || [...mask].length !== 1)
+        fail(child(where, 'mask'), `expected one character such as "*", got ${describe(mask)}`);
       return { kind: 'partial', keep, mask };
     }
     case 'noise': {
@@ -302,7 +302,8 @@ function parseJsonPaths(value: unknown, where: string): JsonPathRule[] {
   return Object.entries(value).map(([path, strategy]) => {
     const pathWhere = child(where, path);
     const parts = path.split('.');
-    if (parts.some((part) => part.length === 0)) fail(pathWhere, 'empty path segment; write keys separated by dots, `*` for every array element');
+    if (parts.some((part) => part.length === 0))
+      fail(pathWhere, 'empty path segment; write keys separated by dots, `*` for every array element');
     const parsed = parseStrategy(strategy, pathWhere);
     if (parsed.kind === 'json' || parsed.kind === 'sql' || parsed.kind === 'safe') {
       fail(pathWhere, `strategy ${parsed.kind} cannot be used inside json; use null, constant, hash, email, fake or partial`);

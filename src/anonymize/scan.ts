@@ -63,7 +63,14 @@ export async function scanForPii(connect: () => Promise<pg.Client>): Promise<Sca
             pii: true,
           };
         }
-        columns.push({ table: displayTable(table.name), column: column.name, type: column.type, suggestion, hits, sampled: index >= 0 ? sample.rows.length : 0 });
+        columns.push({
+          table: displayTable(table.name),
+          column: column.name,
+          type: column.type,
+          suggestion,
+          hits,
+          sampled: index >= 0 ? sample.rows.length : 0,
+        });
         if (suggestion.yaml) yaml.push(`        ${JSON.stringify(column.name)}: ${suggestion.yaml}   # ${suggestion.reason}`);
       }
     }

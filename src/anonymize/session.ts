@@ -29,7 +29,9 @@ export async function locatePgcrypto(client: pg.Client): Promise<string> {
   try {
     await client.query('CREATE EXTENSION IF NOT EXISTS pgcrypto');
   } catch (error) {
-    throw new Error(`pgcrypto is needed for keyed masks and could not be installed in the fork: ${messageOf(error)}; run CREATE EXTENSION pgcrypto on the production database`);
+    throw new Error(
+      `pgcrypto is needed for keyed masks and could not be installed in the fork: ${messageOf(error)}; run CREATE EXTENSION pgcrypto on the production database`,
+    );
   }
   const created = await locateExistingPgcrypto(client);
   if (!created) throw new Error('pgcrypto is needed for keyed masks but is not installed after CREATE EXTENSION');

@@ -29,7 +29,9 @@ export function maskedSelect(step: UpdateStep, table: TableInfo, replace = new M
   const masked = new Map(step.columns.map((column) => [column.column, replace.get(column.column) ?? column.expression]));
   const columns = table.columns.filter((column) => !column.generated);
   return {
-    select: columns.map((column) => `${masked.get(column.name) ?? `${ROW_ALIAS}.${quoteIdent(column.name)}`} AS ${quoteIdent(column.name)}`).join(', '),
+    select: columns
+      .map((column) => `${masked.get(column.name) ?? `${ROW_ALIAS}.${quoteIdent(column.name)}`} AS ${quoteIdent(column.name)}`)
+      .join(', '),
     columns: columns.map((column) => quoteIdent(column.name)).join(', '),
   };
 }
@@ -50,7 +52,9 @@ export function memoizedColumns(step: UpdateStep, table: TableInfo): MaskedColum
   return step.columns.filter((masked) => {
     const column = table.columns.find((candidate) => candidate.name === masked.column);
     return (
-      column?.estimatedDistinct !== undefined && PER_VALUE.has(masked.strategy.kind) && column.estimatedDistinct <= table.estimatedRows * MEMOIZE_MAX_DISTINCT_SHARE
+      column?.estimatedDistinct !== undefined &&
+      PER_VALUE.has(masked.strategy.kind) &&
+      column.estimatedDistinct <= table.estimatedRows * MEMOIZE_MAX_DISTINCT_SHARE
     );
   });
 }
@@ -70,7 +74,11 @@ export interface Statement {
  *  - a keyed digest that a mask reads more than once (a fake phone's two parts) is computed once
  *    per row, in a lateral subquery (OFFSET 0 keeps the planner from folding it back in).
  */
-export function maskingSelect(step: UpdateStep, table: TableInfo, filter?: { sql: (first: number) => string; values: unknown[] }): Statement {
+export function maskingSelect(
+  step: UpdateStep,
+  table: TableInfo,
+  filter?: { sql: (first: number) => string; values: unknown[] },
+): Statement {
   const relation = quoteTable(table.name);
   const replace = new Map<string, string>();
   const laterals: string[] = [];
@@ -90,10 +98,16 @@ export function maskingSelect(step: UpdateStep, table: TableInfo, filter?: { sql
     }
     if (expression !== masked.expression) replace.set(masked.column, expression);
   }
-  if (digests.length > 0) laterals.push(`CROSS JOIN LATERAL (SELECT ${digests.map((digest, index) => `${digest} AS d${index}`).join(', ')} OFFSET 0) AS refork_digest`);
+  if (digests.length > 0)
+    laterals.push(
+      `CROSS JOIN LATERAL (SELECT ${digests.map((digest, index) => `${digest} AS d${index}`).join(', ')} OFFSET 0) AS refork_digest`,
+    );
   const { select } = maskedSelect(step, table, replace);
   const where = filter ? ` WHERE ${filter.sql(step.params.length + 1)}` : '';
-  return { text: `SELECT ${select} FROM ONLY ${relation} AS ${ROW_ALIAS} ${laterals.join(' ')}${where}`, values: [...step.params, ...(filter?.values ?? [])] };
+  return {
+    text: `SELECT ${select} FROM ONLY ${relation} AS ${ROW_ALIAS} ${laterals.join(' ')}${where}`,
+    values: [...step.params, ...(filter?.values ?? [])],
+  };
 }
 
 /** The single integer primary key column to slice on, if the table has one. */
@@ -136,7 +150,9 @@ export async function stageInParallel(
   const keyRef = `${ROW_ALIAS}.${quoteIdent(key)}`;
   await client.query(`DROP TABLE IF EXISTS ${stage}`);
   await client.query(`CREATE UNLOGGED TABLE ${stage} AS SELECT ${select} FROM ONLY ${relation} AS ${ROW_ALIAS} WITH NO DATA`, step.params);
-  const bounds = await client.query<{ low: string | null; high: string | null }>(`SELECT min(${quoteIdent(key)})::text AS low, max(${quoteIdent(key)})::text AS high FROM ONLY ${relation}`);
+  const bounds = await client.query<{ low: string | null; high: string | null }>(
+    `SELECT min(${quoteIdent(key)})::text AS low, max(${quoteIdent(key)})::text AS high FROM ONLY ${relation}`,
+  );
   const low = BigInt(bounds.rows[0]?.low ?? '0');
   const high = BigInt(bounds.rows[0]?.high ?? '-1');
   if (high < low) return { name: stage, rows: 0 };
@@ -147,7 +163,10 @@ export async function stageInParallel(
       const at = (slice: number) => (low + width * BigInt(slice) > high ? high : low + width * BigInt(slice));
       const bounds = [...(index > 0 ? [at(index)] : []), ...(index < sessions - 1 ? [at(index + 1)] : [])];
       const sql = (first: number) =>
-        [...(index > 0 ? [`${keyRef} >= $${first}::int8`] : []), ...(index < sessions - 1 ? [`${keyRef} < $${first + (index > 0 ? 1 : 0)}::int8`] : [])].join(' AND ') || 'true';
+        [
+          ...(index > 0 ? [`${keyRef} >= $${first}::int8`] : []),
+          ...(index < sessions - 1 ? [`${keyRef} < $${first + (index > 0 ? 1 : 0)}::int8`] : []),
+        ].join(' AND ') || 'true';
       const session = await connect();
       try {
         await prepareSession(session);

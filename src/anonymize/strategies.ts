@@ -59,7 +59,9 @@ export function compileColumn(strategy: ColumnStrategy, column: ColumnInfo, ref:
       if (!isTextLike(column)) unsuited('use it on a text or varchar column');
       const length = 1 + EMAIL_LOCAL_HEX + 1 + strategy.domain.length;
       if (column.maxLength !== null && column.maxLength < length) {
-        throw new RulesError(`${where}: pseudonymous emails need ${length} characters but the column is ${column.type}; use hash with a length`);
+        throw new RulesError(
+          `${where}: pseudonymous emails need ${length} characters but the column is ${column.type}; use hash with a length`,
+        );
       }
       return emailExpression(`${ref}::text`, strategy.domain, ctx);
     }

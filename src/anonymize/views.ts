@@ -31,6 +31,8 @@ export async function refreshMaterializedView(client: pg.Client, view: Materiali
   await client.query(`REFRESH MATERIALIZED VIEW ${quoteTable(view.name)}`);
   await client.query(`ANALYZE ${quoteTable(view.name)}`);
   // ANALYZE just counted (or estimated, on a big view) the rows: no second scan for a number.
-  const count = await client.query<{ n: number }>(`SELECT c.reltuples::float8 AS n FROM pg_catalog.pg_class c WHERE c.oid = $1::regclass`, [quoteTable(view.name)]);
+  const count = await client.query<{ n: number }>(`SELECT c.reltuples::float8 AS n FROM pg_catalog.pg_class c WHERE c.oid = $1::regclass`, [
+    quoteTable(view.name),
+  ]);
   return Math.max(0, Math.round(count.rows[0]?.n ?? 0));
 }

@@ -105,7 +105,12 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
         rules: pipeline.anonymize,
         controlDatabaseUrl: env.controlDatabaseUrl,
         anonymizeKey: env.anonymizeKey,
-        polling: { minMs: tuning.pollMinMs, maxMs: tuning.pollMaxMs, notFoundLimit: tuning.notFoundLimit, releaseTimeoutMs: tuning.releaseTimeoutMs },
+        polling: {
+          minMs: tuning.pollMinMs,
+          maxMs: tuning.pollMaxMs,
+          notFoundLimit: tuning.notFoundLimit,
+          releaseTimeoutMs: tuning.releaseTimeoutMs,
+        },
       }),
     }),
     close: async () => {

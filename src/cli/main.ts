@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { redact } from '../log/redact.js';
+import { reforkVersion } from '../version.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -18,6 +19,7 @@ function isConfigMistake(error: unknown): boolean {
 const program = new Command()
   .name('refork')
   .description('Keeps a Heroku staging database a fresh, anonymized fork of production.')
+  .version(reforkVersion)
   .showHelpAfterError(false);
 
 let exitCode = 0;
@@ -29,7 +31,9 @@ program
   .command('run <pipeline>')
   .description('start a refresh now, or resume the interrupted one')
   .option('--budget-minutes <n>', 'stop starting new steps after this long (the run continues at the next start)', positiveNumber)
-  .action(async (pipeline: string, options: { budgetMinutes?: number }) => set(await (await import('./commands/run.js')).runCommand(pipeline, options)));
+  .action(async (pipeline: string, options: { budgetMinutes?: number }) =>
+    set(await (await import('./commands/run.js')).runCommand(pipeline, options)),
+  );
 
 program
   .command('tick')
@@ -47,20 +51,26 @@ program
   .command('status [pipeline]')
   .description("each pipeline's current or last run, its steps and errors")
   .option('--json', 'machine-readable output')
-  .action(async (pipeline: string | undefined, options: { json?: boolean }) => set(await (await import('./commands/status.js')).statusCommand(pipeline, options)));
+  .action(async (pipeline: string | undefined, options: { json?: boolean }) =>
+    set(await (await import('./commands/status.js')).statusCommand(pipeline, options)),
+  );
 
 program
   .command('history [pipeline]')
   .description('past runs, newest first, with duration and outcome')
   .option('--json', 'machine-readable output')
   .option('--limit <n>', 'how many runs', (v) => Math.floor(positiveNumber(v)), 20)
-  .action(async (pipeline: string | undefined, options: { json?: boolean; limit: number }) => set(await (await import('./commands/history.js')).historyCommand(pipeline, options)));
+  .action(async (pipeline: string | undefined, options: { json?: boolean; limit: number }) =>
+    set(await (await import('./commands/history.js')).historyCommand(pipeline, options)),
+  );
 
 program
   .command('events <run>')
   .description("a run's full transition log")
   .option('--json', 'machine-readable output')
-  .action(async (run: string, options: { json?: boolean }) => set(await (await import('./commands/events.js')).eventsCommand(run, options)));
+  .action(async (run: string, options: { json?: boolean }) =>
+    set(await (await import('./commands/events.js')).eventsCommand(run, options)),
+  );
 
 program
   .command('abort <pipeline>')
@@ -69,7 +79,7 @@ program
 
 program
   .command('gc')
-  .description("list refork add-ons that no live run owns; destroy them with --yes (never a DATABASE)")
+  .description('list refork add-ons that no live run owns; destroy them with --yes (never a DATABASE)')
   .option('--yes', 'destroy them')
   .option('--json', 'machine-readable output')
   .action(async (options: { yes?: boolean; json?: boolean }) => set(await (await import('./commands/gc.js')).gcCommand(options)));
@@ -89,17 +99,23 @@ program
 program
   .command('plan <pipeline>')
   .description("what anonymization would do to the source database's tables, without writing anything")
-  .option('--url <url>', 'read this database instead of the source app\'s')
-  .option('--preview <rows>', 'show this many masked sample rows per table (needs REFORK_ANONYMIZE_KEY)', (v) => Math.floor(positiveNumber(v)))
+  .option('--url <url>', "read this database instead of the source app's")
+  .option('--preview <rows>', 'show this many masked sample rows per table (needs REFORK_ANONYMIZE_KEY)', (v) =>
+    Math.floor(positiveNumber(v)),
+  )
   .option('--json', 'machine-readable output')
-  .action(async (pipeline: string, options: { url?: string; preview?: number; json?: boolean }) => set(await (await import('./commands/plan.js')).planCommand(pipeline, options)));
+  .action(async (pipeline: string, options: { url?: string; preview?: number; json?: boolean }) =>
+    set(await (await import('./commands/plan.js')).planCommand(pipeline, options)),
+  );
 
 program
   .command('scan [pipeline]')
   .description('propose anonymization rules from column names and sampled values (values are never printed)')
   .option('--url <url>', "read this database instead of the pipeline's source")
   .option('--json', 'machine-readable output')
-  .action(async (pipeline: string | undefined, options: { url?: string; json?: boolean }) => set(await (await import('./commands/scan.js')).scanCommand(pipeline, options)));
+  .action(async (pipeline: string | undefined, options: { url?: string; json?: boolean }) =>
+    set(await (await import('./commands/scan.js')).scanCommand(pipeline, options)),
+  );
 
 program
   .command('demo')

@@ -12,7 +12,8 @@ export function describeOutcome(pipeline: string, outcome: RunOutcome): { line: 
       };
     case 'finished':
       if (outcome.status === 'succeeded') return { line: `${pipeline}: run ${outcome.runId} succeeded`, exitCode: 0 };
-      if (outcome.status === 'aborted') return { line: `${pipeline}: run ${outcome.runId} aborted (fork destroyed, staging untouched)`, exitCode: 0 };
+      if (outcome.status === 'aborted')
+        return { line: `${pipeline}: run ${outcome.runId} aborted (fork destroyed, staging untouched)`, exitCode: 0 };
       return { line: `${pipeline}: run ${outcome.runId} failed: ${outcome.error ?? 'unknown error'}`, exitCode: 1 };
     case 'yielded':
       return {

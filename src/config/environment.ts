@@ -49,8 +49,13 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   const herokuApiKey = need(env, 'HEROKU_API_KEY', 'set it to a token from `heroku authorizations:create`');
   registerSecret(herokuApiKey);
   const controlDatabaseUrl = readControlDatabaseUrl(env);
-  const anonymizeKey = need(env, 'REFORK_ANONYMIZE_KEY', 'set it to a long random secret (e.g. `openssl rand -hex 32`); it keys every pseudonym');
-  if (anonymizeKey.length < 16) throw new ConfigError('REFORK_ANONYMIZE_KEY is too short: use at least 16 characters (e.g. `openssl rand -hex 32`)');
+  const anonymizeKey = need(
+    env,
+    'REFORK_ANONYMIZE_KEY',
+    'set it to a long random secret (e.g. `openssl rand -hex 32`); it keys every pseudonym',
+  );
+  if (anonymizeKey.length < 16)
+    throw new ConfigError('REFORK_ANONYMIZE_KEY is too short: use at least 16 characters (e.g. `openssl rand -hex 32`)');
   registerSecret(anonymizeKey);
   return {
     herokuApiKey,
@@ -74,7 +79,8 @@ function safePassword(connectionString: string): string | undefined {
 function webhook(value: string | undefined): string | null {
   const trimmed = value?.trim();
   if (!trimmed) return null;
-  if (!/^https?:\/\//.test(trimmed)) throw new ConfigError('REFORK_WEBHOOK_URL is not an http(s) URL: set it to the webhook address, or unset it');
+  if (!/^https?:\/\//.test(trimmed))
+    throw new ConfigError('REFORK_WEBHOOK_URL is not an http(s) URL: set it to the webhook address, or unset it');
   // Webhook URLs carry their credential in the path (Slack's do).
   registerSecret(trimmed);
   return trimmed;

@@ -74,9 +74,12 @@ const configSchema = z.strictObject({
 /** Turns the first zod issue into `file: path.to.key: what is wrong`. */
 function firstIssue(file: string, error: z.ZodError): ConfigError {
   const issue = error.issues[0];
-  const path = issue?.path.map(String).reduce<string>((where, key, i) => (i === 0 && PLAIN_KEY.test(key) ? key : pathChild(where, key)), '') || '(top level)';
+  const path =
+    issue?.path.map(String).reduce<string>((where, key, i) => (i === 0 && PLAIN_KEY.test(key) ? key : pathChild(where, key)), '') ||
+    '(top level)';
   let message = issue?.message ?? 'invalid';
-  if (issue?.code === 'unrecognized_keys') message = `unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: remove it or check its spelling`;
+  if (issue?.code === 'unrecognized_keys')
+    message = `unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: remove it or check its spelling`;
   // A key written by the user can hold a newline; the error stays one line whatever it holds.
   return new ConfigError(`${file}: ${path}: ${message}`.replace(/[\r\n]+/g, ' '));
 }

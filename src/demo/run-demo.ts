@@ -2,9 +2,9 @@
 // embedded PostgreSQL, the Heroku simulator, a production database full of fake PII, and the
 // example config. Leaves nothing running.
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openApp } from '../app/open.js';
+import { packageFile } from '../package-root.js';
 import { createLogger } from '../log/logger.js';
 import { progressStream } from '../log/progress.js';
 import { startEmbeddedPostgres } from '../pg/embedded.js';
@@ -16,7 +16,7 @@ import { summarizePipeline } from '../status/summary.js';
 import { migrateToLatest } from '../store/index.js';
 import { seedDemoDatabase } from './seed.js';
 
-const EXAMPLE_CONFIG = fileURLToPath(new URL('../../refork.example.yml', import.meta.url));
+const EXAMPLE_CONFIG = packageFile('refork.example.yml');
 
 function withDatabase(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
@@ -65,7 +65,11 @@ export async function runDemo(print: (line: string) => void = (line) => console.
     await seedDemoDatabase(withDatabase(server.url, 'demo_production'), 2000);
     sim.createApp('acme-prod');
     sim.createApp('acme-staging');
-    const prod = await sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', fromDatabase: 'demo_production' });
+    const prod = await sim.addDatabase('acme-prod', {
+      plan: 'heroku-postgresql:standard-0',
+      as: 'DATABASE',
+      fromDatabase: 'demo_production',
+    });
     const old = await sim.addDatabase('acme-staging', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE' });
     print(`  acme-prod:    ${prod.name} (2000 customers with names, emails, phones)`);
     print(`  acme-staging: ${old.name} (stale)\n`);

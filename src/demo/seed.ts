@@ -2,8 +2,40 @@
 // demo refreshes from it and the end-to-end tests check that none of it reaches staging.
 import pg from 'pg';
 
-const FIRST = ['Amelia', 'Noah', 'Olivia', 'Liam', 'Emma', 'Mateo', 'Sofia', 'Lucas', 'Ava', 'Hugo', 'Chloé', 'Jürgen', 'Aiko', 'Ravi', 'Zanele', 'Ines'];
-const LAST = ['Smith', 'García', 'Müller', 'Rossi', 'Dubois', 'Nowak', 'Kowalski', 'Tanaka', 'Okafor', 'Silva', 'Johansson', "O'Brien", 'Nguyen', 'Patel'];
+const FIRST = [
+  'Amelia',
+  'Noah',
+  'Olivia',
+  'Liam',
+  'Emma',
+  'Mateo',
+  'Sofia',
+  'Lucas',
+  'Ava',
+  'Hugo',
+  'Chloé',
+  'Jürgen',
+  'Aiko',
+  'Ravi',
+  'Zanele',
+  'Ines',
+];
+const LAST = [
+  'Smith',
+  'García',
+  'Müller',
+  'Rossi',
+  'Dubois',
+  'Nowak',
+  'Kowalski',
+  'Tanaka',
+  'Okafor',
+  'Silva',
+  'Johansson',
+  "O'Brien",
+  'Nguyen',
+  'Patel',
+];
 const STREETS = ['Maple Street', 'Rue de la Paix', 'Hauptstraße', 'Via Roma', 'Baker Street', 'Calle Mayor', 'Elm Avenue'];
 
 export const DEMO_SCHEMA = `

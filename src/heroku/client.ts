@@ -20,7 +20,7 @@ import type {
   RequestOptions,
   WaitStatus,
 } from './types.js';
-import { defaultUserAgent } from './version.js';
+import { reforkVersion } from '../version.js';
 
 export interface HerokuClientOptions {
   token: string;
@@ -72,7 +72,7 @@ class HttpHerokuClient implements HerokuClient {
       token: options.token,
       apiUrl: options.apiUrl ?? DEFAULT_API_URL,
       dataApiUrl: options.dataApiUrl ?? DEFAULT_DATA_API_URL,
-      userAgent: options.userAgent ?? defaultUserAgent,
+      userAgent: options.userAgent ?? `refork/${reforkVersion}`,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       retry: retryPolicy(options.retry),
       transport: options.transport ?? gotTransport,

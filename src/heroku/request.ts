@@ -136,14 +136,7 @@ export class Requester {
     const message = call.sensitive
       ? 'message withheld (endpoint returns secrets)'
       : (body.message ?? `HTTP ${answer.status} without a Heroku error body`);
-    return new HerokuApiError(
-      answer.status,
-      body.id ?? defaultErrorId(answer.status),
-      message,
-      call.method,
-      call.path,
-      body.resource,
-    );
+    return new HerokuApiError(answer.status, body.id ?? defaultErrorId(answer.status), message, call.method, call.path, body.resource);
   }
 
   private report(call: ApiCall, result: { status: number; requestId?: string; rateLimitRemaining?: number }): void {

@@ -1,7 +1,7 @@
 // When and how long to wait before trying a Heroku request again: exponential backoff with full
 // jitter, `Retry-After` honoured, and no blind retry of a POST whose outcome is unknown.
 import { setTimeout as delay } from 'node:timers/promises';
-import { HerokuApiError, HerokuNetworkError } from './errors.js';
+import { type HerokuApiError, HerokuNetworkError } from './errors.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt (so `limit: 5` means at most 6 tries). */

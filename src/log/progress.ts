@@ -27,12 +27,16 @@ export function progressStream(write: (line: string) => void, startedAt: number)
     }
     const at = `${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)}s`;
     if (entry.message === 'transition' && entry.from !== entry.to) write(`${at}  ${String(entry.from)} → ${String(entry.to)}`);
-    else if (entry.message === 'transition' && entry.to === 'waiting') write(`${at}    still waiting for the fork${entry.waitMessage ? ` (${String(entry.waitMessage)})` : ''}…`);
-    else if (entry.message === 'anonymize' && entry.state === 'done') write(`${at}    masked ${String(entry.table)} (${String(entry.rows ?? 0)} rows, ${seconds(entry.elapsedMs)})${tally(entry)}`);
+    else if (entry.message === 'transition' && entry.to === 'waiting')
+      write(`${at}    still waiting for the fork${entry.waitMessage ? ` (${String(entry.waitMessage)})` : ''}…`);
+    else if (entry.message === 'anonymize' && entry.state === 'done')
+      write(`${at}    masked ${String(entry.table)} (${String(entry.rows ?? 0)} rows, ${seconds(entry.elapsedMs)})${tally(entry)}`);
     else if (entry.message === 'anonymize' && entry.state === 'started' && Number(entry.estimatedRows) >= 100_000)
       write(`${at}    masking ${String(entry.table)} (~${String(entry.estimatedRows)} rows)…`);
-    else if (entry.message === 'run started' || entry.message === 'run resumed') write(`${at}  ${String(entry.message)} ${String(entry.runId)}`);
-    else if (entry.level === 'warn' || entry.level === 'error') write(`${at}  ! ${String(entry.message)}${entry.error ? `: ${String(entry.error)}` : ''}`);
+    else if (entry.message === 'run started' || entry.message === 'run resumed')
+      write(`${at}  ${String(entry.message)} ${String(entry.runId)}`);
+    else if (entry.level === 'warn' || entry.level === 'error')
+      write(`${at}  ! ${String(entry.message)}${entry.error ? `: ${String(entry.error)}` : ''}`);
   }
 }
 

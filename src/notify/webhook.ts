@@ -46,7 +46,10 @@ export function webhookNotifier(url: string, options: { logger: Logger; timeoutM
         });
         if (!response.ok) options.logger.warn('notification not accepted', { status: response.status, kind: notice.kind });
       } catch (error) {
-        options.logger.warn('notification failed', { kind: notice.kind, error: redact(error instanceof Error ? error.message : String(error)) });
+        options.logger.warn('notification failed', {
+          kind: notice.kind,
+          error: redact(error instanceof Error ? error.message : String(error)),
+        });
       }
     },
   };

@@ -51,7 +51,9 @@ async function main(): Promise<void> {
     await server.initialise();
     await server.start();
   } catch (error) {
-    process.stdout.write(`${JSON.stringify({ error: error instanceof Error ? error.message : String(error || 'the server did not start') })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ error: error instanceof Error ? error.message : String(error || 'the server did not start') })}\n`,
+    );
     stop(1);
     return;
   }

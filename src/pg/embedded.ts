@@ -52,9 +52,14 @@ export async function startEmbeddedPostgres(options: { durable?: boolean } = {})
     };
     const onExit = (code: number | null, signal: string | null) => {
       const why = stderr.trim().split('\n').at(-1) ?? '';
-      settle(new Error(`the embedded PostgreSQL host exited (${signal ?? `code ${code}`}) before the server was ready${why ? `: ${why}` : ''}`));
+      settle(
+        new Error(`the embedded PostgreSQL host exited (${signal ?? `code ${code}`}) before the server was ready${why ? `: ${why}` : ''}`),
+      );
     };
-    const timer = setTimeout(() => settle(new Error(`the embedded PostgreSQL did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => settle(new Error(`the embedded PostgreSQL did not start within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
     child.once('error', settle);
     child.once('exit', onExit);
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {

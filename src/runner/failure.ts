@@ -12,7 +12,8 @@ function isTransientDatabaseError(code: string): boolean {
 
 // A lost database session as it reads when no SQLSTATE came with it (pg's own client errors,
 // socket errors under a wrapped message): the fork's per-table ledger makes a retry safe.
-const LOST_CONNECTION = /Connection terminated|Client has encountered a connection error|terminating connection due to administrator command|server closed the connection unexpectedly|Connection reset|ECONNRESET|ECONNREFUSED|the database system is (starting up|shutting down|in recovery mode)/i;
+const LOST_CONNECTION =
+  /Connection terminated|Client has encountered a connection error|terminating connection due to administrator command|server closed the connection unexpectedly|Connection reset|ECONNRESET|ECONNREFUSED|the database system is (starting up|shutting down|in recovery mode)/i;
 
 export function toStepFailure(error: unknown, step: string, at: number): StepFailure {
   const message = redact(error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';

@@ -110,7 +110,14 @@ export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, re
     const outcome = await drive({ ...deps, logger }, snapshot, { runId, keeper, deadline: request.deadline, shutdown: request.shutdown });
     if (outcome.kind === 'finished') {
       const elapsedMs = (await store.now()).getTime() - startedAt.getTime();
-      await deps.notifier.send({ kind: outcome.status, pipeline: pipeline.name, runId, state: outcome.status, error: outcome.error, elapsedMs });
+      await deps.notifier.send({
+        kind: outcome.status,
+        pipeline: pipeline.name,
+        runId,
+        state: outcome.status,
+        error: outcome.error,
+        elapsedMs,
+      });
     }
     return { runId, resumed, ...outcome };
   } finally {

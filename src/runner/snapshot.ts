@@ -25,7 +25,8 @@ export function restore(stored: PersistedSnapshot, machineVersion: number): Refr
   }
   const machine: AnyStateMachine = refreshMachine;
   const snapshot = createActor(machine, { snapshot: stored as unknown as Snapshot<unknown> }).getSnapshot() as RefreshSnapshot;
-  if (snapshot.status === 'error') throw new IncompatibleSnapshotError('stored snapshot cannot be restored (unknown state): `refork abort` the run');
+  if (snapshot.status === 'error')
+    throw new IncompatibleSnapshotError('stored snapshot cannot be restored (unknown state): `refork abort` the run');
   return snapshot;
 }
 
@@ -46,7 +47,14 @@ export interface PendingEffect {
 }
 
 const EFFECTS: ReadonlySet<string> = new Set<EffectName>([
-  'preflight', 'createFork', 'waitForFork', 'anonymize', 'verify', 'promote', 'cleanup', 'compensate',
+  'preflight',
+  'createFork',
+  'waitForFork',
+  'anonymize',
+  'verify',
+  'promote',
+  'cleanup',
+  'compensate',
 ]);
 
 /** The effect the current state has started (per the persisted snapshot), or null in a final state. */

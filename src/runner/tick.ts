@@ -19,7 +19,11 @@ export async function tickPipelines(
   for (const pipeline of Object.values(app.config.pipelines)) {
     if (options.shutdown.aborted) break;
     const start = await isPipelineDue(app, pipeline);
-    const outcome = await runPipeline(app.runnerDeps(pipeline), pipeline, { start, deadline: options.deadline, shutdown: options.shutdown });
+    const outcome = await runPipeline(app.runnerDeps(pipeline), pipeline, {
+      start,
+      deadline: options.deadline,
+      shutdown: options.shutdown,
+    });
     outcomes.push({ pipeline: pipeline.name, outcome });
   }
   return outcomes;

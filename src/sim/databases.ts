@@ -29,9 +29,7 @@ const SOURCE_BUSY = '55006';
 const DEPENDENT_OBJECTS = '2BP01';
 
 function pgCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
 export class DatabaseServer {

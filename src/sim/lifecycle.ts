@@ -65,10 +65,16 @@ export class Lifecycle {
     const name = this.chooseName(request.name);
     const forkValue = request.config['fork'];
     const source = forkValue === undefined ? undefined : resolveForkSource(this.state, request.app, forkValue);
-    const addon = this.open(request.app, plan, name, { forkedFromId: source?.id ?? null, following: null }, {
-      name: request.attachmentName,
-      confirm: request.confirm,
-    });
+    const addon = this.open(
+      request.app,
+      plan,
+      name,
+      { forkedFromId: source?.id ?? null, following: null },
+      {
+        name: request.attachmentName,
+        confirm: request.confirm,
+      },
+    );
     if (source) {
       addon.provisionMessage = 'Database will become available after it completes forking\nUse `heroku pg:wait` to track status';
     }
@@ -124,7 +130,7 @@ export class Lifecycle {
     this.setState(addon, 'deprovisioning');
     this.events.emit('addon.destroy_requested', { app: this.appRef(addon), addon: this.state.ref(addon) });
     this.attachments.removeAllOf(addon);
-    this.scheduler.track(this.deprovision(addon));
+    void this.scheduler.track(this.deprovision(addon));
     return { status: 202, addon };
   }
 
@@ -212,7 +218,13 @@ export class Lifecycle {
   }
 
   /** Records the add-on and its first attachment, after the attachment was validated. */
-  private open(app: AppRecord, plan: string, name: string, lineage: Lineage, attach: { name?: string | undefined; confirm?: string | undefined }): AddonRecord {
+  private open(
+    app: AppRecord,
+    plan: string,
+    name: string,
+    lineage: Lineage,
+    attach: { name?: string | undefined; confirm?: string | undefined },
+  ): AddonRecord {
     const addon = this.record(app, plan, name, lineage);
     const request: AttachRequest = { addon, app, namespace: null, defaultToDatabase: true, ...attach };
     this.attachments.plan(request); // throws before the add-on exists
@@ -252,7 +264,11 @@ export class Lifecycle {
     addon.credential = credential;
     addon.databaseName = credential.database;
     this.setState(addon, 'provisioned');
-    this.events.emit('addon.provisioned', { app: this.appRef(addon), addon: this.state.ref(addon), detail: { database: credential.database } });
+    this.events.emit('addon.provisioned', {
+      app: this.appRef(addon),
+      addon: this.state.ref(addon),
+      detail: { database: credential.database },
+    });
   }
 
   private markAvailable(addon: AddonRecord): void {

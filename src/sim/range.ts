@@ -59,7 +59,8 @@ export interface Page<T> {
 }
 
 export function paginate<T>(all: readonly T[], spec: RangeSpec, valueOf: (item: T, field: string) => string | number): Page<T> {
-  const compare = (a: string | number, b: string | number) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b)));
+  const compare = (a: string | number, b: string | number) =>
+    typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
   const direction = spec.order === 'desc' ? -1 : 1;
   const typed = (raw: string, sample: string | number | undefined) => (typeof sample === 'number' ? Number(raw) : raw);
   const sorted = [...all].sort((a, b) => direction * compare(valueOf(a, spec.field), valueOf(b, spec.field)));

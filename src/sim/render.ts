@@ -72,7 +72,10 @@ export class Renderer {
       created_at: CATALOG_DATE,
       default: false,
       description: `Heroku Postgres ${tier}`,
-      human_name: tier.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => `${dash === '' ? '' : ' '}${letter.toUpperCase()}`),
+      human_name: tier.replace(
+        /(^|-)([a-z])/g,
+        (_match, dash: string, letter: string) => `${dash === '' ? '' : ' '}${letter.toUpperCase()}`,
+      ),
       id: stableId(plan),
       // Private Spaces take Standard-tier and higher, the same line as forking (§6).
       installable_inside_private_network: canBeForked(plan),

@@ -8,10 +8,13 @@ export class Scheduler {
   /** Runs `fn` after `ms`, unless the simulator closes first. */
   later(ms: number, fn: () => void | Promise<void>): void {
     if (this.closed) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!this.closed) this.track(Promise.resolve().then(fn));
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (!this.closed) void this.track(Promise.resolve().then(fn));
+      },
+      Math.max(0, ms),
+    );
     this.timers.add(timer);
   }
 

@@ -105,7 +105,9 @@ export async function startServer(core: SimCore, routers: Routers, port = 0): Pr
     } catch (error) {
       if (error instanceof SimError) return errorReply(error);
       if (error instanceof FixtureError) return errorReply(new SimError(422, 'invalid_params', error.message));
-      return errorReply(new SimError(500, 'internal_server_error', `Internal server error: ${error instanceof Error ? error.message : String(error)}`));
+      return errorReply(
+        new SimError(500, 'internal_server_error', `Internal server error: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }
   };
 
@@ -153,7 +155,8 @@ export async function startServer(core: SimCore, routers: Routers, port = 0): Pr
       return;
     }
     if (typeof fault === 'object') {
-      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+      const headers: Record<string, string> =
+        fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
       const body = { id: fault.id ?? errorIdFor(fault.status), message: fault.message ?? `Injected fault: ${fault.status}.` };
       entry.fault = `status ${fault.status}`;
       entry.status = fault.status;

@@ -73,7 +73,10 @@ export class SimState {
   private readonly config = new Map<string, Map<string, string>>();
 
   addApp(name: string, releasePhase: boolean): AppRecord {
-    if (!APP_NAME.test(name)) throw invalidParams(`Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.`);
+    if (!APP_NAME.test(name))
+      throw invalidParams(
+        `Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.`,
+      );
     if (this.findApp(name)) throw invalidParams('Name is already taken');
     const app: AppRecord = { id: randomUUID(), name, releasePhase, createdAt: now() };
     this.apps.set(app.id, app);

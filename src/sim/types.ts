@@ -80,10 +80,7 @@ export interface SimRequest {
 }
 
 export type FaultKind =
-  | { status: number; id?: string; message?: string; retryAfterSeconds?: number }
-  | 'timeout'
-  | 'drop'
-  | 'applyThenDrop';
+  { status: number; id?: string; message?: string; retryAfterSeconds?: number } | 'timeout' | 'drop' | 'applyThenDrop';
 
 export interface FaultRule {
   method?: string;

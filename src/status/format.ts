@@ -30,7 +30,7 @@ export function formatStatus(summaries: PipelineSummary[]): string {
     if (summary.last) out.push(...formatRun('last', summary.last));
     if (!summary.current && !summary.last) out.push('  no runs yet');
     out.push(`  last successful refresh: ${summary.lastSuccessAt ?? 'never'}`);
-    out.push(`  next scheduled refresh: ${summary.nextScheduledAt ?? 'none (no schedule; run it with \`refork run\`)'}`);
+    out.push(`  next scheduled refresh: ${summary.nextScheduledAt ?? 'none (no schedule; run it with `refork run`)'}`);
   }
   return out.join('\n');
 }

@@ -69,7 +69,7 @@ export function summarizeRun(run: RunRecord, events: RunEvent[], now: Date): Run
     startedAt: run.createdAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString() ?? null,
     leaseOwner: run.status === 'active' ? run.leaseOwner : null,
-    leaseExpiresAt: run.status === 'active' ? run.leaseExpiresAt?.toISOString() ?? null : null,
+    leaseExpiresAt: run.status === 'active' ? (run.leaseExpiresAt?.toISOString() ?? null) : null,
     fork: context.fork?.name ?? context.forkName ?? null,
     waitMessage: context.wait?.message ?? null,
     attempts: context.attempts ?? {},

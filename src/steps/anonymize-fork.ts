@@ -12,7 +12,8 @@ function forkConnector(deps: StepDeps, input: AnonymizeInput, { signal, logger }
     const variable = `${input.attachmentName}_URL`;
     const vars = await deps.heroku.getConfigVars(input.app, { signal });
     const url = vars[variable];
-    if (!url) throw new StepError(`config var ${variable} is missing on ${input.app}: the fork's attachment is gone`, 'fork_url_missing', true);
+    if (!url)
+      throw new StepError(`config var ${variable} is missing on ${input.app}: the fork's attachment is gone`, 'fork_url_missing', true);
     const client = new pg.Client(clientConfig(url));
     // A session cut while idle (the fork restarted, a backend terminated) is emitted as an
     // 'error' event; without a listener Node would crash the runner. The next query on this

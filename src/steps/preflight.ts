@@ -9,25 +9,40 @@ export async function preflight(deps: StepDeps, input: PreflightInput, { signal 
   const sourceAttachment = await heroku.getAttachment(input.sourceApp, input.sourceDatabase, { signal });
   const source = addonRefOf(sourceAttachment);
   if (!source) {
-    throw new StepError(`source app ${input.sourceApp} has no database attached as ${input.sourceDatabase}: check source.database in refork.yml`, 'source_missing');
+    throw new StepError(
+      `source app ${input.sourceApp} has no database attached as ${input.sourceDatabase}: check source.database in refork.yml`,
+      'source_missing',
+    );
   }
   const sourceAddon = await heroku.findAddon(source.id, { signal });
   const plan = sourceAddon?.plan.name ?? '';
   if (!plan.startsWith('heroku-postgresql')) {
-    throw new StepError(`source ${source.name} on ${input.sourceApp} is not a Heroku Postgres database (plan ${plan || 'unknown'})`, 'source_not_postgres');
+    throw new StepError(
+      `source ${source.name} on ${input.sourceApp} is not a Heroku Postgres database (plan ${plan || 'unknown'})`,
+      'source_not_postgres',
+    );
   }
   if (!isForkablePlan(plan)) {
-    throw new StepError(`source ${source.name} is on plan ${plan}, which Heroku cannot fork: upgrade it to standard or higher`, 'plan_not_forkable');
+    throw new StepError(
+      `source ${source.name} is on plan ${plan}, which Heroku cannot fork: upgrade it to standard or higher`,
+      'plan_not_forkable',
+    );
   }
 
   const targetAttachments = await heroku.listAttachments(input.targetApp, { signal });
   const oldDatabase = addonRefOf(primaryDatabase(targetAttachments));
   if (oldDatabase && oldDatabase.id === source.id) {
-    throw new StepError(`target app ${input.targetApp}'s DATABASE is the source database ${source.name}: refork would replace production's database; give the target its own database first`, 'target_is_source');
+    throw new StepError(
+      `target app ${input.targetApp}'s DATABASE is the source database ${source.name}: refork would replace production's database; give the target its own database first`,
+      'target_is_source',
+    );
   }
   const vars = await heroku.getConfigVars(input.targetApp, { signal });
   if (sameDatabase(vars.DATABASE_URL, deps.controlDatabaseUrl)) {
-    throw new StepError(`REFORK_DATABASE_URL is ${input.targetApp}'s DATABASE_URL: the control database would be replaced mid-run; give refork its own database`, 'control_is_target');
+    throw new StepError(
+      `REFORK_DATABASE_URL is ${input.targetApp}'s DATABASE_URL: the control database would be replaced mid-run; give refork its own database`,
+      'control_is_target',
+    );
   }
   return { source, oldDatabase };
 }

@@ -19,7 +19,11 @@ export async function promote(deps: StepDeps, input: PromoteInput, { signal, log
   if (!current || !attachesAddon(current, fork.id)) {
     const status = await heroku.waitStatus(fork.id, { signal });
     if (!status || status['waiting?'] || status['error?']) {
-      throw new StepError(`fork ${fork.name} is not available (${status?.message ?? 'unknown to the Postgres API'}); not promoting`, 'fork_not_ready', true);
+      throw new StepError(
+        `fork ${fork.name} is not available (${status?.message ?? 'unknown to the Postgres API'}); not promoting`,
+        'fork_not_ready',
+        true,
+      );
     }
     if (current?.addon) await keepAlias(deps, app, current, attachments, signal);
     await mutation(deps, 'promote', () =>
@@ -45,7 +49,9 @@ export async function promote(deps: StepDeps, input: PromoteInput, { signal, log
 
 async function keepAlias(deps: StepDeps, app: string, current: Attachment, attachments: Attachment[], signal: AbortSignal) {
   const addonId = current.addon?.id ?? '';
-  const alias = attachments.find((a) => attachesAddon(a, addonId) && a.name !== 'DATABASE' && (a.namespace ?? null) === (current.namespace ?? null));
+  const alias = attachments.find(
+    (a) => attachesAddon(a, addonId) && a.name !== 'DATABASE' && (a.namespace ?? null) === (current.namespace ?? null),
+  );
   if (alias) return;
   // No name: Heroku picks HEROKU_POSTGRESQL_<COLOR>, as the CLI does.
   await mutation(deps, 'aliasOldDatabase', () =>

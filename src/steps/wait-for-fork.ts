@@ -8,7 +8,10 @@ export async function waitForFork(deps: StepDeps, input: WaitForForkInput, { sig
   const observedAt = clock.now();
   const startedAt = input.startedAt ?? observedAt;
   if (observedAt - startedAt > input.maxWaitMinutes * 60_000) {
-    throw new StepError(`fork not available after ${input.maxWaitMinutes} minutes: giving up (raise max_wait_minutes for large databases)`, 'wait_timeout');
+    throw new StepError(
+      `fork not available after ${input.maxWaitMinutes} minutes: giving up (raise max_wait_minutes for large databases)`,
+      'wait_timeout',
+    );
   }
   const next = (message: string, notFound: number): WaitForForkOutput => ({
     available: false,

@@ -9,16 +9,9 @@ import { insertEvent } from './insertEvent.js';
 import { writeTransaction } from './transaction.js';
 import type { Lease, RunEvent } from './types.js';
 
-export async function appendEvent(
-  knex: Knex,
-  lease: Lease,
-  event: Omit<RunEvent, 'runId' | 'seq' | 'at'>,
-): Promise<boolean> {
+export async function appendEvent(knex: Knex, lease: Lease, event: Omit<RunEvent, 'runId' | 'seq' | 'at'>): Promise<boolean> {
   return writeTransaction(knex, async (trx) => {
-    const result = await trx.raw<{ rows: { id: string }[] }>(
-      `SELECT id FROM refork_runs WHERE ${FENCE} FOR UPDATE`,
-      fenceBindings(lease),
-    );
+    const result = await trx.raw<{ rows: { id: string }[] }>(`SELECT id FROM refork_runs WHERE ${FENCE} FOR UPDATE`, fenceBindings(lease));
     if (result.rows.length === 0) return false;
     await insertEvent(trx, { runId: lease.runId, type: event.type, from: event.from, to: event.to, detail: event.detail });
     return true;

@@ -16,10 +16,9 @@ const DEFAULT_LIST_LIMIT = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function activeRun(knex: Knex, pipeline: string): Promise<RunRecord | null> {
-  const result = await knex.raw<{ rows: RunRow[] }>(
-    `SELECT * FROM refork_runs WHERE pipeline = :pipeline AND status = 'active'`,
-    { pipeline },
-  );
+  const result = await knex.raw<{ rows: RunRow[] }>(`SELECT * FROM refork_runs WHERE pipeline = :pipeline AND status = 'active'`, {
+    pipeline,
+  });
   const [row] = result.rows;
   return row ? runFromRow(row) : null;
 }
@@ -51,10 +50,7 @@ export async function listRuns(knex: Knex, filter: ListRunsFilter = {}): Promise
 
 export async function runEvents(knex: Knex, runId: string): Promise<RunEvent[]> {
   if (!UUID.test(runId)) return [];
-  const result = await knex.raw<{ rows: RunEventRow[] }>(
-    `SELECT * FROM refork_run_events WHERE run_id = :runId ORDER BY seq`,
-    { runId },
-  );
+  const result = await knex.raw<{ rows: RunEventRow[] }>(`SELECT * FROM refork_run_events WHERE run_id = :runId ORDER BY seq`, { runId });
   return result.rows.map(eventFromRow);
 }
 

@@ -25,9 +25,7 @@ export async function startRun(knex: Knex, run: NewRun): Promise<StartRunResult>
     const active = await activeRun(knex, run.pipeline);
     if (active) return { started: false, active };
   }
-  throw new Error(
-    `could not start a run of pipeline ${run.pipeline}: another run kept becoming active and finishing; retry`,
-  );
+  throw new Error(`could not start a run of pipeline ${run.pipeline}: another run kept becoming active and finishing; retry`);
 }
 
 async function insertRun(knex: Knex, run: NewRun, ttl: number): Promise<StartRunResult> {

@@ -28,7 +28,9 @@ describe('coverage', () => {
   it('counts a generated column as covered: it is recomputed from masked inputs', async () => {
     const report = await runAndVerify();
     expect(report.problems).toEqual([]);
-    expect(await fixture.query('SELECT upper_email FROM users')).toEqual([{ upper_email: expectedEmail(key, 'ada@example.com').toUpperCase() }]);
+    expect(await fixture.query('SELECT upper_email FROM users')).toEqual([
+      { upper_email: expectedEmail(key, 'ada@example.com').toUpperCase() },
+    ]);
   });
 
   it('halts on a column added after the rules were written, naming it', async () => {
@@ -43,7 +45,9 @@ describe('coverage', () => {
   it('halts on a table nobody wrote a rule for', async () => {
     await fixture.query(`CREATE TABLE leads (id int, contact_email text)`);
     const report = await runAndVerify();
-    expect(report.problems).toContain('public.leads has no rule (columns id, contact_email): classify every column, or truncate it or mark it safe');
+    expect(report.problems).toContain(
+      'public.leads has no rule (columns id, contact_email): classify every column, or truncate it or mark it safe',
+    );
   });
 
   it('suggests a rule patch that names each uncovered column with a strategy guessed from its name', async () => {
@@ -62,9 +66,12 @@ describe('coverage', () => {
     expect(() => parseRules(patch, 'patch')).not.toThrow();
   });
 
-  it('is satisfied by a truncated or all-safe table, and ignores refork\'s own ledger', async () => {
+  it("is satisfied by a truncated or all-safe table, and ignores refork's own ledger", async () => {
     await fixture.query(`CREATE TABLE sessions (token text); CREATE TABLE countries (code text)`);
-    const rules = parseRules({ tables: { users: { columns: { id: 'safe', email: 'email' } }, sessions: 'truncate', countries: 'safe' } }, 'anonymize');
+    const rules = parseRules(
+      { tables: { users: { columns: { id: 'safe', email: 'email' } }, sessions: 'truncate', countries: 'safe' } },
+      'anonymize',
+    );
     expect((await runAndVerify(rules)).problems).toEqual([]);
   });
 });
@@ -82,7 +89,15 @@ describe('awkward schemas', () => {
       {
         tables: {
           users: { columns: { id: 'safe', email: 'email' } },
-          events: { columns: { tenant: 'safe', seq: 'safe', happened: 'safe', actor_email: 'email', payload: { strategy: 'json', paths: { ip: 'hash' } } } },
+          events: {
+            columns: {
+              tenant: 'safe',
+              seq: 'safe',
+              happened: 'safe',
+              actor_email: 'email',
+              payload: { strategy: 'json', paths: { ip: 'hash' } },
+            },
+          },
         },
       },
       'anonymize',

@@ -30,7 +30,9 @@ async function night(key: string) {
   await anonymizeDatabase({ connect: fixture.connect, rules: RULES, runId: newRunId(), key });
   return {
     users: await fixture.query<{ email: string; name: string }>('SELECT email, name FROM users ORDER BY id'),
-    invoices: await fixture.query<{ billing_email: string; customer_name: string }>('SELECT billing_email, customer_name FROM invoices ORDER BY id'),
+    invoices: await fixture.query<{ billing_email: string; customer_name: string }>(
+      'SELECT billing_email, customer_name FROM invoices ORDER BY id',
+    ),
   };
 }
 

@@ -40,7 +40,9 @@ async function digest(fixture: Fixture, table: string): Promise<string> {
 }
 
 async function checks(fixture: Fixture, table: string): Promise<Record<string, unknown>> {
-  const [row] = await fixture.query<{ checks: Record<string, unknown> }>(`SELECT checks FROM refork.anonymized WHERE table_name = $1`, [table]);
+  const [row] = await fixture.query<{ checks: Record<string, unknown> }>(`SELECT checks FROM refork.anonymized WHERE table_name = $1`, [
+    table,
+  ]);
   return row?.checks ?? {};
 }
 
@@ -102,7 +104,10 @@ describe('engine paths', () => {
       INSERT INTO documents SELECT i, 'owner' || i || '@corp.example.com', 'Doc ' || i, repeat(md5(i::text), 70) FROM generate_series(1, 20500) i;
       ANALYZE;
     `;
-    const rules = parseRules({ tables: { documents: { columns: { id: 'safe', owner_email: 'email', title: 'safe', body: 'safe' } } } }, 'anonymize');
+    const rules = parseRules(
+      { tables: { documents: { columns: { id: 'safe', owner_email: 'email', title: 'safe', body: 'safe' } } } },
+      'anonymize',
+    );
     const SHAPE = `SELECT (SELECT array_agg(pg_get_indexdef(indexrelid) ORDER BY 1) FROM pg_index WHERE indrelid = 'documents'::regclass) AS indexes,
                           (SELECT array_agg(conname || ' ' || pg_get_constraintdef(oid) ORDER BY 1) FROM pg_constraint WHERE conrelid = 'documents'::regclass) AS constraints`;
     const key = newKey();
@@ -115,6 +120,8 @@ describe('engine paths', () => {
     expect(await checks(fixture, 'public.documents')).toMatchObject({ method: 'update', indexes: 'rebuilt' });
     expect(await fixture.query(SHAPE)).toEqual(shape);
     expect(await digest(fixture, 'documents')).toBe(await digest(baseline, 'documents'));
-    expect(await fixture.query(`SELECT owner_email FROM documents WHERE id = 7`)).toEqual([{ owner_email: expectedEmail(key, 'owner7@corp.example.com') }]);
+    expect(await fixture.query(`SELECT owner_email FROM documents WHERE id = 7`)).toEqual([
+      { owner_email: expectedEmail(key, 'owner7@corp.example.com') },
+    ]);
   });
 });

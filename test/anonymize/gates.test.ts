@@ -32,7 +32,16 @@ describe('verification gates', () => {
   it('all pass on a correctly masked database', async () => {
     const { report } = await runAndVerify();
     expect(report.problems).toEqual([]);
-    expect(report.results.map((result) => result.name)).toEqual(['rules', 'coverage', 'ledger', 'residual', 'indexes', 'formats', 'statistics', 'pii-scan']);
+    expect(report.results.map((result) => result.name)).toEqual([
+      'rules',
+      'coverage',
+      'ledger',
+      'residual',
+      'indexes',
+      'formats',
+      'statistics',
+      'pii-scan',
+    ]);
   });
 
   it('formats: fail on a value that does not look masked', async () => {
@@ -62,10 +71,17 @@ describe('verification gates', () => {
     const runId = newRunId();
     await anonymizeDatabase({ connect: fixture.connect, rules: parseRules({ tables: { settings: 'truncate' } }, 'anonymize'), runId, key });
     const masked = Array.from({ length: 7 }, (_, i) => [`person${i}@gmail.com`, expectedEmail(key, `person${i}@gmail.com`)]);
-    for (const [original, pseudonym] of masked) await fixture.query(`UPDATE users SET email = $2, phone = NULL WHERE email = $1`, [original, pseudonym]);
+    for (const [original, pseudonym] of masked)
+      await fixture.query(`UPDATE users SET email = $2, phone = NULL WHERE email = $1`, [original, pseudonym]);
     const checks = { residual: { email: { sampled: 100, unchanged: 0 }, phone: { sampled: 100, unchanged: 0 } } };
-    await fixture.query(`INSERT INTO refork.anonymized (table_name, run_id, rows, checks) VALUES ('public.users', $1, 300, $2)`, [runId, checks]);
-    const ruleSet = parseRules({ tables: { users: { columns: { id: 'safe', email: 'email', phone: null, plan: 'safe' } }, settings: 'truncate' } }, 'anonymize');
+    await fixture.query(`INSERT INTO refork.anonymized (table_name, run_id, rows, checks) VALUES ('public.users', $1, 300, $2)`, [
+      runId,
+      checks,
+    ]);
+    const ruleSet = parseRules(
+      { tables: { users: { columns: { id: 'safe', email: 'email', phone: null, plan: 'safe' } }, settings: 'truncate' } },
+      'anonymize',
+    );
 
     const before = await verifyAnonymized({ connect: fixture.connect, rules: ruleSet, runId, key });
     expect(before.problems).toEqual(
@@ -95,7 +111,9 @@ describe('verification gates', () => {
     await fixture.query(`CREATE TABLE originals AS SELECT 'someone@gmail.com'::text AS email`);
     await fixture.query(`CREATE MATERIALIZED VIEW stale AS SELECT email FROM originals`);
     const ruleSet = parseRules(
-      { tables: { users: { columns: { id: 'safe', email: 'email', phone: null, plan: 'safe' } }, settings: 'truncate', originals: 'safe' } },
+      {
+        tables: { users: { columns: { id: 'safe', email: 'email', phone: null, plan: 'safe' } }, settings: 'truncate', originals: 'safe' },
+      },
       'anonymize',
     );
     const report = await verifyAnonymized({ connect: fixture.connect, rules: ruleSet, runId, key });

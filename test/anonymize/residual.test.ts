@@ -18,7 +18,12 @@ afterEach(async () => {
 });
 
 const RULES = parseRules(
-  { tables: { people: { columns: { id: 'safe', email: 'email', born: { strategy: 'shift', days: 10 } } }, nokey: { columns: { email: 'email' } } } },
+  {
+    tables: {
+      people: { columns: { id: 'safe', email: 'email', born: { strategy: 'shift', days: 10 } } },
+      nokey: { columns: { email: 'email' } },
+    },
+  },
   'anonymize',
 );
 
@@ -28,7 +33,10 @@ describe('residual check', () => {
     await anonymizeDatabase({ connect: fixture.connect, rules: RULES, runId, key });
     expect(await fixture.query(`SELECT table_name, checks FROM refork.anonymized ORDER BY 1`)).toEqual([
       { table_name: 'public.nokey', checks: { method: 'update', residual: { email: { sampled: 50, unchanged: 0 } } } },
-      { table_name: 'public.people', checks: { method: 'update', residual: { email: { sampled: 50, unchanged: 0 }, born: { sampled: 50, unchanged: 0 } } } },
+      {
+        table_name: 'public.people',
+        checks: { method: 'update', residual: { email: { sampled: 50, unchanged: 0 }, born: { sampled: 50, unchanged: 0 } } },
+      },
     ]);
   });
 

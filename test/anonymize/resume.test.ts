@@ -82,7 +82,10 @@ describe('resume', () => {
   });
 
   it('an abort cancels the statement in flight and leaves the table untouched', async () => {
-    const slow = parseRules({ tables: { b_notes: { columns: { body: { strategy: 'sql', expression: '(SELECT {column} || pg_sleep(30)::text)' } } } } }, 'anonymize');
+    const slow = parseRules(
+      { tables: { b_notes: { columns: { body: { strategy: 'sql', expression: '(SELECT {column} || pg_sleep(30)::text)' } } } } },
+      'anonymize',
+    );
     const stop = new AbortController();
     const started = Date.now();
     const run = anonymizeDatabase({

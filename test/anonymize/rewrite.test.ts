@@ -53,7 +53,9 @@ const SHAPE = `
     FROM pg_class c WHERE c.oid = 'customers'::regclass`;
 
 async function ledgerChecks(): Promise<{ method: string; fallback?: string }> {
-  const [row] = await fixture.query<{ checks: { method: string; fallback?: string } }>(`SELECT checks FROM refork.anonymized WHERE table_name = 'public.customers'`);
+  const [row] = await fixture.query<{ checks: { method: string; fallback?: string } }>(
+    `SELECT checks FROM refork.anonymized WHERE table_name = 'public.customers'`,
+  );
   if (!row) throw new Error('no ledger row');
   return row.checks;
 }
@@ -77,23 +79,31 @@ describe('rewrite', () => {
 
     expect(await ledgerChecks()).toMatchObject({ method: 'rewrite', staged: 'parallel' });
     expect(await fixture.query(SHAPE)).toEqual(before);
-    expect(await fixture.query(`SELECT relname FROM pg_class WHERE relnamespace = 'refork'::regnamespace AND relname LIKE 'stage%'`)).toEqual([]);
+    expect(
+      await fixture.query(`SELECT relname FROM pg_class WHERE relnamespace = 'refork'::regnamespace AND relname LIKE 'stage%'`),
+    ).toEqual([]);
     expect(await fixture.query(`SELECT id, email, shout FROM customers WHERE id = 7`)).toEqual([
       { id: 7, email: expectedEmail(key, 'c7@gmail.com'), shout: expect.stringMatching(/^[0-9A-F]{64}$/) },
     ]);
     expect(await fixture.query(`SELECT count(*)::int AS n FROM fr_customers`)).toEqual([{ n: ROWS / 2 }]);
-    expect(await fixture.query(`SELECT count(*)::int AS n FROM orders JOIN customers ON customers.id = orders.customer_id`)).toEqual([{ n: 1000 }]);
+    expect(await fixture.query(`SELECT count(*)::int AS n FROM orders JOIN customers ON customers.id = orders.customer_id`)).toEqual([
+      { n: 1000 },
+    ]);
     expect((await verifyAnonymized({ connect: fixture.connect, rules: RULES, runId, key })).problems).toEqual([]);
   });
 
   it('falls back to an in-place UPDATE when something depends on a key it would drop', async () => {
     // A view grouped by the primary key depends on the constraint itself.
-    await fixture.query(`CREATE VIEW per_customer AS SELECT c.id, c.email, count(o.id) AS orders FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.id`);
+    await fixture.query(
+      `CREATE VIEW per_customer AS SELECT c.id, c.email, count(o.id) AS orders FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.id`,
+    );
     const runId = newRunId();
     await anonymizeDatabase({ connect: fixture.connect, rules: RULES, runId, key });
 
     expect(await ledgerChecks()).toMatchObject({ method: 'update', fallback: expect.stringContaining('depend') });
-    expect(await fixture.query(`SELECT relname FROM pg_class WHERE relnamespace = 'refork'::regnamespace AND relname LIKE 'stage%'`)).toEqual([]);
+    expect(
+      await fixture.query(`SELECT relname FROM pg_class WHERE relnamespace = 'refork'::regnamespace AND relname LIKE 'stage%'`),
+    ).toEqual([]);
     expect(await fixture.query(`SELECT email FROM customers WHERE id = 7`)).toEqual([{ email: expectedEmail(key, 'c7@gmail.com') }]);
     expect((await verifyAnonymized({ connect: fixture.connect, rules: RULES, runId, key })).problems).toEqual([]);
   });

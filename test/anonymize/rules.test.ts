@@ -49,7 +49,7 @@ tables:
   });
 
   it('keeps table and column names verbatim, with double quotes for a name containing a dot', () => {
-    const rules = parseRules({ tables: { 'Table With Space': 'truncate', '"my.schema"."we""ird.t"': 'safe', 'Ünïcødé': 'safe' } }, WHERE);
+    const rules = parseRules({ tables: { 'Table With Space': 'truncate', '"my.schema"."we""ird.t"': 'safe', Ünïcødé: 'safe' } }, WHERE);
     expect(rules.tables.map((entry) => entry.name)).toEqual([
       { schema: 'public', table: 'Table With Space' },
       { schema: 'my.schema', table: 'we"ird.t' },
@@ -99,17 +99,41 @@ tables:
   });
 
   it.each([
-    ['an unknown strategy', { tables: { users: { columns: { email: 'emial' } } } }, `${WHERE}.tables.users.columns.email: unknown strategy "emial"`],
+    [
+      'an unknown strategy',
+      { tables: { users: { columns: { email: 'emial' } } } },
+      `${WHERE}.tables.users.columns.email: unknown strategy "emial"`,
+    ],
     ['a misspelt table keyword', { tables: { users: 'truncat' } }, `${WHERE}.tables.users: expected \`truncate\`, \`safe\``],
     ['a missing tables key', {}, `${WHERE}.tables: expected a mapping`],
     ['an unknown top-level key', { tables: {}, extra: 1 }, `${WHERE}.extra: unknown key`],
-    ['an unknown option', { tables: { t: { columns: { c: { strategy: 'hash', size: 3 } } } } }, `${WHERE}.tables.t.columns.c.size: unknown option for strategy hash; allowed: length`],
-    ['a constant without a value', { tables: { t: { columns: { c: { strategy: 'constant' } } } } }, `${WHERE}.tables.t.columns.c.value: missing`],
-    ['a shorthand that needs options', { tables: { t: { columns: { c: 'constant' } } } }, `${WHERE}.tables.t.columns.c: strategy constant needs options`],
-    ['a table named twice', { tables: { users: 'safe', 'public.users': 'truncate' } }, `${WHERE}.tables["public.users"]: names the same table as ${WHERE}.tables.users`],
+    [
+      'an unknown option',
+      { tables: { t: { columns: { c: { strategy: 'hash', size: 3 } } } } },
+      `${WHERE}.tables.t.columns.c.size: unknown option for strategy hash; allowed: length`,
+    ],
+    [
+      'a constant without a value',
+      { tables: { t: { columns: { c: { strategy: 'constant' } } } } },
+      `${WHERE}.tables.t.columns.c.value: missing`,
+    ],
+    [
+      'a shorthand that needs options',
+      { tables: { t: { columns: { c: 'constant' } } } },
+      `${WHERE}.tables.t.columns.c: strategy constant needs options`,
+    ],
+    [
+      'a table named twice',
+      { tables: { users: 'safe', 'public.users': 'truncate' } },
+      `${WHERE}.tables["public.users"]: names the same table as ${WHERE}.tables.users`,
+    ],
     ['too many dots', { tables: { 'a.b.c': 'safe' } }, `${WHERE}.tables["a.b.c"]: too many dots`],
     ['an sql expression without the column', { tables: { t: { columns: { c: { strategy: 'sql', expression: 'now()' } } } } }, '{column}'],
-    ['an sql expression with a second statement', { tables: { t: { columns: { c: { strategy: 'sql', expression: '{column}; drop table t' } } } } }, 'single expression'],
+    [
+      'an sql expression with a second statement',
+      { tables: { t: { columns: { c: { strategy: 'sql', expression: '{column}; drop table t' } } } } },
+      'single expression',
+    ],
     ['a column with no rules', { tables: { t: { columns: {} } } }, `${WHERE}.tables.t.columns: expected a mapping`],
   ])('rejects %s with one line naming the key', (_what, input, expected) => {
     const error = rulesError(input);

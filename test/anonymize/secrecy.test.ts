@@ -50,7 +50,9 @@ describe('the key', () => {
     let running = true;
     const watching = (async () => {
       while (running) {
-        const result = await watcher.query<{ query: string }>(`SELECT query FROM pg_stat_activity WHERE application_name = 'refork-anonymize'`);
+        const result = await watcher.query<{ query: string }>(
+          `SELECT query FROM pg_stat_activity WHERE application_name = 'refork-anonymize'`,
+        );
         seen.push(...result.rows.map((row) => row.query));
       }
     })();
@@ -69,9 +71,7 @@ describe('the key', () => {
   it('never lands in a table, a function body, a setting or a comment', async () => {
     const key = newKey();
     await anonymizeDatabase({ connect: fixture.connect, rules: RULES, runId: newRunId(), key });
-    const tables = await fixture.query<{ name: string }>(
-      `SELECT format('%I.%I', schemaname, relname) AS name FROM pg_stat_user_tables`,
-    );
+    const tables = await fixture.query<{ name: string }>(`SELECT format('%I.%I', schemaname, relname) AS name FROM pg_stat_user_tables`);
     expect(tables.map((table) => table.name)).toContain('refork.anonymized');
     for (const table of tables) {
       const hits = await fixture.query(`SELECT 1 FROM ${table.name} t WHERE t::text LIKE '%' || $1 || '%'`, [key]);
@@ -85,13 +85,19 @@ describe('the key', () => {
     ];
     for (const sql of catalogs) {
       const rows = await adminQuery(fixture.adminUrl, sql);
-      expect(rows.rows.filter((row: { text: string | null }) => row.text?.includes(key)), sql).toEqual([]);
+      expect(
+        rows.rows.filter((row: { text: string | null }) => row.text?.includes(key)),
+        sql,
+      ).toEqual([]);
     }
   });
 
   it('is cut out of an error message even when Postgres echoes it', async () => {
     const key = newKey();
-    const rules = parseRules({ tables: { people: { columns: { name: { strategy: 'sql', expression: '({key})::int::text || {column}' } } } } }, 'anonymize');
+    const rules = parseRules(
+      { tables: { people: { columns: { name: { strategy: 'sql', expression: '({key})::int::text || {column}' } } } } },
+      'anonymize',
+    );
     const error = await errorOf(anonymizeDatabase({ connect: fixture.connect, rules, runId: newRunId(), key }));
     expect(error.message).toMatch(/anonymizing public\.people \(columns "name"\) failed: invalid input syntax for type integer: "\*\*\*"/);
     expect(error.message).not.toContain(key);

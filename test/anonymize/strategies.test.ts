@@ -81,7 +81,9 @@ describe('strategies', () => {
   });
 
   it('email uses the configured domain', async () => {
-    expect(await mask('text', ['a@b.c'], { strategy: 'email', domain: 'staging.test' })).toEqual([expectedEmail(key, 'a@b.c', 'staging.test')]);
+    expect(await mask('text', ['a@b.c'], { strategy: 'email', domain: 'staging.test' })).toEqual([
+      expectedEmail(key, 'a@b.c', 'staging.test'),
+    ]);
   });
 
   it('partial keeps the last N characters and masks the rest', async () => {
@@ -149,7 +151,9 @@ describe('plan-time checks', () => {
   });
 
   it('refuses a strategy that cannot produce the column type', async () => {
-    expect(await planError('date', 'hash')).toMatch(/anonymize\.tables\.t\d+\.columns\.v: strategy hash cannot produce a value of type date/);
+    expect(await planError('date', 'hash')).toMatch(
+      /anonymize\.tables\.t\d+\.columns\.v: strategy hash cannot produce a value of type date/,
+    );
   });
 
   it('refuses email on a varchar too short for the pseudonym', async () => {
@@ -175,7 +179,12 @@ describe('plan-time checks', () => {
     const table = `t${++tableCount}`;
     await fixture.query(`CREATE TABLE ${table} (a text, b text GENERATED ALWAYS AS (upper(a)) STORED)`);
     await expect(
-      anonymizeDatabase({ connect: fixture.connect, rules: parseRules({ tables: { [table]: { columns: { b: 'hash' } } } }, 'anonymize'), runId: newRunId(), key }),
+      anonymizeDatabase({
+        connect: fixture.connect,
+        rules: parseRules({ tables: { [table]: { columns: { b: 'hash' } } } }, 'anonymize'),
+        runId: newRunId(),
+        key,
+      }),
     ).rejects.toThrow(/columns\.b: "b" is a generated column/);
   });
 
@@ -183,7 +192,12 @@ describe('plan-time checks', () => {
     const table = `t${++tableCount}`;
     await fixture.query(`CREATE TABLE ${table} (a text)`);
     await expect(
-      anonymizeDatabase({ connect: fixture.connect, rules: parseRules({ tables: { [table]: { columns: { nope: 'hash' } } } }, 'anonymize'), runId: newRunId(), key }),
+      anonymizeDatabase({
+        connect: fixture.connect,
+        rules: parseRules({ tables: { [table]: { columns: { nope: 'hash' } } } }, 'anonymize'),
+        runId: newRunId(),
+        key,
+      }),
     ).rejects.toThrow(/columns\.nope: column "nope" does not exist in public\.t\d+/);
   });
 
@@ -192,7 +206,12 @@ describe('plan-time checks', () => {
     await fixture.query(`CREATE TABLE ${table} (a text, b date)`);
     await fixture.query(`INSERT INTO ${table} VALUES ('keep', '2020-01-01')`);
     await expect(
-      anonymizeDatabase({ connect: fixture.connect, rules: parseRules({ tables: { [table]: { columns: { a: 'hash', b: 'hash' } } } }, 'anonymize'), runId: newRunId(), key }),
+      anonymizeDatabase({
+        connect: fixture.connect,
+        rules: parseRules({ tables: { [table]: { columns: { a: 'hash', b: 'hash' } } } }, 'anonymize'),
+        runId: newRunId(),
+        key,
+      }),
     ).rejects.toThrow(RulesError);
     expect(await fixture.query(`SELECT a FROM ${table}`)).toEqual([{ a: 'keep' }]);
   });
@@ -231,7 +250,10 @@ describe('fake', () => {
   });
 
   it('works inside json paths', async () => {
-    const [after] = (await mask('jsonb', [JSON.stringify({ who: 'Ada' })], { strategy: 'json', paths: { who: { strategy: 'fake', kind: 'first_name' } } })) as {
+    const [after] = (await mask('jsonb', [JSON.stringify({ who: 'Ada' })], {
+      strategy: 'json',
+      paths: { who: { strategy: 'fake', kind: 'first_name' } },
+    })) as {
       who: string;
     }[];
     expect(after?.who).toMatch(/^[A-Z][A-Za-z'-]+$/);
@@ -245,7 +267,11 @@ describe('column references', () => {
     await anonymizeDatabase({
       connect: fixture.connect,
       rules: parseRules(
-        { tables: { capture: { columns: { word: { strategy: 'fake', kind: 'first_name' }, o: { strategy: 'json', paths: { 'a.*': 'hash' } } } } } },
+        {
+          tables: {
+            capture: { columns: { word: { strategy: 'fake', kind: 'first_name' }, o: { strategy: 'json', paths: { 'a.*': 'hash' } } } },
+          },
+        },
         'anonymize',
       ),
       runId: newRunId(),

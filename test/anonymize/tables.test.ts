@@ -34,7 +34,9 @@ describe('whole-table strategies and triggers', () => {
 
   it('truncates a referenced table together with the tables that reference it', async () => {
     await run({ accounts: 'truncate', tokens: 'truncate' });
-    expect(await fixture.query('SELECT (SELECT count(*) FROM accounts)::int AS a, (SELECT count(*) FROM tokens)::int AS t')).toEqual([{ a: 0, t: 0 }]);
+    expect(await fixture.query('SELECT (SELECT count(*) FROM accounts)::int AS a, (SELECT count(*) FROM tokens)::int AS t')).toEqual([
+      { a: 0, t: 0 },
+    ]);
   });
 
   it('refuses to truncate a table that a kept table references, naming the referrer', async () => {
@@ -58,7 +60,11 @@ describe('whole-table strategies and triggers', () => {
 
   it('puts every user trigger back in the mode it had', async () => {
     await run({ accounts: { columns: { name: 'hash' } } });
-    expect(await fixture.query(`SELECT tgname, tgenabled::text FROM pg_trigger WHERE tgrelid = 'accounts'::regclass AND NOT tgisinternal ORDER BY 1`)).toEqual([
+    expect(
+      await fixture.query(
+        `SELECT tgname, tgenabled::text FROM pg_trigger WHERE tgrelid = 'accounts'::regclass AND NOT tgisinternal ORDER BY 1`,
+      ),
+    ).toEqual([
       { tgname: 'audit_names', tgenabled: 'O' },
       { tgname: 'replica_only', tgenabled: 'R' },
     ]);

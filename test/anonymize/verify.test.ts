@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { anonymizeDatabase, parseRules, verifyAnonymized } from '../../src/anonymize/index.js';
 import { createFixture, newKey, newRunId, type Fixture } from './fixture.js';
@@ -53,7 +53,10 @@ describe('verifyAnonymized', () => {
     const other = newRunId();
     const report = await verifyAnonymized({ connect: fixture.connect, rules: RULES, runId: other, key });
     expect(report.problems).toEqual(
-      expect.arrayContaining([`public.sessions was not anonymized by run ${other} (no ledger row)`, `public.users was not anonymized by run ${other} (no ledger row)`]),
+      expect.arrayContaining([
+        `public.sessions was not anonymized by run ${other} (no ledger row)`,
+        `public.users was not anonymized by run ${other} (no ledger row)`,
+      ]),
     );
   });
 

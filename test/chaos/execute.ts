@@ -176,10 +176,19 @@ class ScheduleRun {
 
   /** Every process ends with at most one line of its own (logs are JSON lines on stderr). */
   private judge(started: Started, result: CliResult): void {
-    this.results.push({ label: started.label, result, outage: this.outageTouchedLaunch, startedAt: started.startedAt, endedAt: Date.now() });
+    this.results.push({
+      label: started.label,
+      result,
+      outage: this.outageTouchedLaunch,
+      startedAt: started.startedAt,
+      endedAt: Date.now(),
+    });
     const plainErr = result.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('{'));
     const out = result.stdout.split('\n').filter((l) => l.trim());
-    if (plainErr.length + out.length > 1) this.violations.push(`${started.label} printed ${plainErr.length + out.length} lines: ${[...out, ...plainErr].join(' | ').slice(0, 400)}`);
+    if (plainErr.length + out.length > 1)
+      this.violations.push(
+        `${started.label} printed ${plainErr.length + out.length} lines: ${[...out, ...plainErr].join(' | ').slice(0, 400)}`,
+      );
     for (const line of plainErr) {
       // Without its control database refork may fail (one line, non-zero), never crash otherwise.
       const expected = /^refork: /.test(line) && this.outageTouchedLaunch;
@@ -291,7 +300,9 @@ export function sequentialRuns(runs: RunRow[], processes: ReadonlyMap<number, { 
     const pid = Number(current.starter?.split(':').at(-2));
     const starter = processes.get(pid);
     if (starter?.command !== 'run') {
-      violations.push(`${runs.length} runs recorded: run ${i + 1} (${current.id}) was started by ${starter?.label ?? current.starter ?? 'nobody known'}, not by a \`refork run\` launched before the first run existed`);
+      violations.push(
+        `${runs.length} runs recorded: run ${i + 1} (${current.id}) was started by ${starter?.label ?? current.starter ?? 'nobody known'}, not by a \`refork run\` launched before the first run existed`,
+      );
     }
   }
   return violations;
@@ -314,14 +325,23 @@ async function leaseFree(world: World): Promise<void> {
 
 export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
   const began = Date.now();
-  const world = await createWorld({ provisionDelayMs: schedule.provisionDelayMs, customers: schedule.forkCuts ? 3000 : 200, pipeline: { schedule: onceCron(), timezone: 'UTC' } });
+  const world = await createWorld({
+    provisionDelayMs: schedule.provisionDelayMs,
+    customers: schedule.forkCuts ? 3000 : 200,
+    pipeline: { schedule: onceCron(), timezone: 'UTC' },
+  });
   const { proxy } = await proxiedControl(world);
   const run = new ScheduleRun(schedule, world, proxy);
   let status: string | null = null;
   let cuts: Promise<void> = Promise.resolve();
   try {
     for (const fault of schedule.faults) {
-      world.sim.faults.add({ ...(fault.method ? { method: fault.method } : {}), path: new RegExp(fault.path), times: fault.times, kind: fault.kind });
+      world.sim.faults.add({
+        ...(fault.method ? { method: fault.method } : {}),
+        path: new RegExp(fault.path),
+        times: fault.times,
+        kind: fault.kind,
+      });
     }
     if (schedule.forkFails) world.sim.failNextFork({ message: 'chaos: the fork failed' });
     cuts = run.watchForkCuts();
@@ -345,7 +365,8 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     const last = runs.at(-1);
     status = last?.status ?? null;
     // A failed fork must fail the run it belongs to; otherwise the run must succeed.
-    const lastForkFailed = !!last && world.sim.events.some((e) => e.type === 'addon.failed' && e.addon?.name === forkNameFor('staging', last.id));
+    const lastForkFailed =
+      !!last && world.sim.events.some((e) => e.type === 'addon.failed' && e.addon?.name === forkNameFor('staging', last.id));
     const expected = lastForkFailed ? 'failed' : 'succeeded';
     const report = await checkInvariants(world, { status: expected });
     run.violations.push(...report.violations);
@@ -355,9 +376,10 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     if (status === 'failed') run.fired.add('status:failed');
     if (status !== expected) run.violations.push(`last run error: ${runs.at(-1)?.error ?? 'none'}`);
     // CHAOS_DEBUG_DIR: a failing seed leaves every process's output, the control tables and the simulator's log behind.
-    if ((run.violations.length || process.env.CHAOS_DEBUG_ALL) && process.env.CHAOS_DEBUG_DIR) await dumpDebug(process.env.CHAOS_DEBUG_DIR, schedule, world, run).catch(() => undefined);
+    if ((run.violations.length || process.env.CHAOS_DEBUG_ALL) && process.env.CHAOS_DEBUG_DIR)
+      await dumpDebug(process.env.CHAOS_DEBUG_DIR, schedule, world, run).catch(() => undefined);
   } catch (error) {
-    run.violations.push(`harness error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    run.violations.push(`harness error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   } finally {
     run.stop();
     await cuts;
@@ -368,13 +390,28 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
       run.violations.push(`world close: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  return { seed: schedule.seed, description: describeSchedule(schedule), violations: run.violations, status, fired: [...run.fired].sort(), ms: Date.now() - began };
+  return {
+    seed: schedule.seed,
+    description: describeSchedule(schedule),
+    violations: run.violations,
+    status,
+    fired: [...run.fired].sort(),
+    ms: Date.now() - began,
+  };
 }
 
 async function dumpDebug(dir: string, schedule: Schedule, world: World, run: ScheduleRun): Promise<void> {
-  const runs = await readControl(world, 'SELECT id, status, state, error, lease_owner, created_at, finished_at FROM refork_runs ORDER BY created_at');
+  const runs = await readControl(
+    world,
+    'SELECT id, status, state, error, lease_owner, created_at, finished_at FROM refork_runs ORDER BY created_at',
+  );
   const events = await readControl(world, 'SELECT * FROM refork_run_events ORDER BY id');
-  const processes = run.results.map(({ label, result, startedAt, endedAt }) => `=== ${label} (code ${result.code}, signal ${result.signal}, ${new Date(startedAt).toISOString()} → ${new Date(endedAt).toISOString()})\n${result.stdout}\n${result.stderr}`).join('\n');
+  const processes = run.results
+    .map(
+      ({ label, result, startedAt, endedAt }) =>
+        `=== ${label} (code ${result.code}, signal ${result.signal}, ${new Date(startedAt).toISOString()} → ${new Date(endedAt).toISOString()})\n${result.stdout}\n${result.stderr}`,
+    )
+    .join('\n');
   const text = [
     describeSchedule(schedule),
     '--- violations',

@@ -49,7 +49,11 @@ describe('resource bounds on a long wait', () => {
     try {
       await migrateToLatest(app.knex);
       const pipeline = app.pipeline('staging');
-      const outcome = await runPipeline(app.runnerDeps(pipeline), pipeline, { start: true, deadline: null, shutdown: new AbortController().signal });
+      const outcome = await runPipeline(app.runnerDeps(pipeline), pipeline, {
+        start: true,
+        deadline: null,
+        shutdown: new AbortController().signal,
+      });
       expect(outcome.kind === 'finished' && outcome.status).toBe('succeeded');
     } finally {
       clearInterval(sampler);
@@ -70,7 +74,9 @@ describe('resource bounds on a long wait', () => {
       busiest = Math.max(busiest, sample.calls - start.calls);
       if (start.at - (samples[0]?.at ?? 0) >= HOUR) busiestWaitsLater = Math.max(busiestWaitsLater, sample.waits - start.waits);
     }
-    console.log(`long wait: ${(simulated / HOUR).toFixed(1)} simulated hours, ${waitCalls()} wait calls, busiest hour ${busiest} calls, steady state ${busiestWaitsLater} wait calls/hour`);
+    console.log(
+      `long wait: ${(simulated / HOUR).toFixed(1)} simulated hours, ${waitCalls()} wait calls, busiest hour ${busiest} calls, steady state ${busiestWaitsLater} wait calls/hour`,
+    );
     expect(busiest).toBeLessThan(HEROKU_BUDGET_PER_HOUR / 10);
     // Backed off: one look a minute is at most ~60 add-on or wait-status GETs an hour.
     expect(busiestWaitsLater).toBeLessThanOrEqual(70);

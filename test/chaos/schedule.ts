@@ -83,7 +83,12 @@ function herokuFaults(random: Random, count: number, allowTimeout: boolean): Her
     faults.push({ method: endpoint.method, path: endpoint.path, times: random.int(1, 3), kind: faultKind(random, allowTimeout) });
   }
   // A 429 storm: every endpoint, several times in a row.
-  if (random.chance(0.2)) faults.push({ path: '.*', times: random.int(3, 8), kind: { status: 429, id: 'rate_limit', message: 'chaos: storm', retryAfterSeconds: 0 } });
+  if (random.chance(0.2))
+    faults.push({
+      path: '.*',
+      times: random.int(3, 8),
+      kind: { status: 429, id: 'rate_limit', message: 'chaos: storm', retryAfterSeconds: 0 },
+    });
   return withinRetryBudget(faults);
 }
 
@@ -172,9 +177,16 @@ export function drawSchedule(seed: number, options: ScheduleOptions): Schedule {
 /** One line that says what the schedule does, for failure reports. */
 export function describeSchedule(schedule: Schedule): string {
   const launches = schedule.launches
-    .map((l) => `${l.command}×${l.racers}${l.disruption.kind === 'none' ? '' : `+${l.disruption.kind}${'point' in l.disruption ? `@${l.disruption.point}` : 'afterMs' in l.disruption ? `@${l.disruption.afterMs}ms` : ''}`}`)
+    .map(
+      (l) =>
+        `${l.command}×${l.racers}${l.disruption.kind === 'none' ? '' : `+${l.disruption.kind}${'point' in l.disruption ? `@${l.disruption.point}` : 'afterMs' in l.disruption ? `@${l.disruption.afterMs}ms` : ''}`}`,
+    )
     .join(', ');
-  const faults = schedule.faults.map((f) => `${f.method ?? '*'} ${f.path} ×${f.times} ${typeof f.kind === 'string' ? f.kind : f.kind.status}`).join('; ');
-  const outage = schedule.outage ? ` outage(${schedule.outage.mode}/${schedule.outage.heal} in launch ${schedule.outage.launch} at ${schedule.outage.afterMs}ms for ${schedule.outage.forMs}ms)` : '';
+  const faults = schedule.faults
+    .map((f) => `${f.method ?? '*'} ${f.path} ×${f.times} ${typeof f.kind === 'string' ? f.kind : f.kind.status}`)
+    .join('; ');
+  const outage = schedule.outage
+    ? ` outage(${schedule.outage.mode}/${schedule.outage.heal} in launch ${schedule.outage.launch} at ${schedule.outage.afterMs}ms for ${schedule.outage.forMs}ms)`
+    : '';
   return `seed ${schedule.seed}: provision ${schedule.provisionDelayMs}ms${schedule.forkFails ? ', fork fails' : ''}${schedule.forkCuts ? `, ${schedule.forkCuts} fork cut(s)` : ''}; launches [${launches}]; faults [${faults}]${outage}`;
 }

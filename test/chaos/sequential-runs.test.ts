@@ -11,7 +11,14 @@ const processes = new Map([
 ]);
 
 function row(id: string, pid: number, started: number, finished: number | null): RunRow {
-  return { id, status: finished === null ? 'active' : 'succeeded', error: null, starter: `vm:${pid}:abcd1234`, started_event: started, finished_event: finished };
+  return {
+    id,
+    status: finished === null ? 'active' : 'succeeded',
+    error: null,
+    starter: `vm:${pid}:abcd1234`,
+    started_event: started,
+    finished_event: finished,
+  };
 }
 
 describe('sequentialRuns', () => {
@@ -24,7 +31,9 @@ describe('sequentialRuns', () => {
   });
 
   it('rejects a second run started by a tick or a drain', () => {
-    expect(sequentialRuns([row('a', 101, 1, 9), row('b', 103, 11, 20)], processes)).toEqual([expect.stringMatching(/started by launch 1 tick #0/)]);
+    expect(sequentialRuns([row('a', 101, 1, 9), row('b', 103, 11, 20)], processes)).toEqual([
+      expect.stringMatching(/started by launch 1 tick #0/),
+    ]);
     expect(sequentialRuns([row('a', 101, 1, 9), row('b', 104, 11, 20)], processes)).toEqual([expect.stringMatching(/started by drain 0/)]);
   });
 

@@ -9,10 +9,22 @@ const summaryFile = process.env.CHAOS_SUMMARY_FILE;
 
 describe('chaos sweep (long)', () => {
   it(`runs ${seeds.length} seeded schedules`, { timeout: 24 * 3600_000 }, async () => {
-    const summary = await sweep({ seeds, concurrency: Number(process.env.CHAOS_CONCURRENCY ?? 3), allowTimeouts: process.env.CHAOS_TIMEOUTS !== '0' });
+    const summary = await sweep({
+      seeds,
+      concurrency: Number(process.env.CHAOS_CONCURRENCY ?? 3),
+      allowTimeouts: process.env.CHAOS_TIMEOUTS !== '0',
+    });
     console.log(`chaos coverage: ${coverageLine(summary.coverage)}`);
     if (summaryFile) {
-      await writeFile(summaryFile, JSON.stringify({ seeds: summary.results.length, failed: summary.failed.map((r) => ({ seed: r.seed, description: r.description, violations: r.violations })), coverage: summary.coverage, ms: summary.ms }));
+      await writeFile(
+        summaryFile,
+        JSON.stringify({
+          seeds: summary.results.length,
+          failed: summary.failed.map((r) => ({ seed: r.seed, description: r.description, violations: r.violations })),
+          coverage: summary.coverage,
+          ms: summary.ms,
+        }),
+      );
     }
   });
 });

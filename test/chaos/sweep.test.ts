@@ -16,9 +16,24 @@ describe('chaos sweep (CI size)', () => {
     const summary = await sweep({ seeds, concurrency: 3, allowTimeouts: false });
     console.log(`chaos coverage: ${coverageLine(summary.coverage)}`);
     console.log(`${summary.results.length} seeds, ${summary.failed.length} violations (${(summary.ms / 1000).toFixed(0)} s)`);
-    expect(summary.failed.map((r) => ({ seed: r.seed, replay: `npm run chaos -- --seed ${r.seed}`, violations: r.violations }))).toEqual([]);
+    expect(summary.failed.map((r) => ({ seed: r.seed, replay: `npm run chaos -- --seed ${r.seed}`, violations: r.violations }))).toEqual(
+      [],
+    );
     // "Sometimes" assertions: the schedules really exercised the faults they were drawn to cause.
-    for (const tag of ['crashAt', 'kill', 'term', 'pause', 'race', 'forkFailed', 'status:succeeded', 'status:failed', 'heroku:5xx', 'heroku:429', 'heroku:drop', 'heroku:applyThenDrop']) {
+    for (const tag of [
+      'crashAt',
+      'kill',
+      'term',
+      'pause',
+      'race',
+      'forkFailed',
+      'status:succeeded',
+      'status:failed',
+      'heroku:5xx',
+      'heroku:429',
+      'heroku:drop',
+      'heroku:applyThenDrop',
+    ]) {
       expect(summary.coverage[tag] ?? 0, `fault "${tag}" never fired`).toBeGreaterThan(0);
     }
     expect((summary.coverage['outage:refuse'] ?? 0) + (summary.coverage['outage:blackhole'] ?? 0)).toBeGreaterThan(0);

@@ -12,12 +12,16 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const pipeline = (anonymize: string) => `pipelines:\n  staging:\n    source: acme-prod\n    target: acme-staging\n    anonymize: ${anonymize}\n`;
+const pipeline = (anonymize: string) =>
+  `pipelines:\n  staging:\n    source: acme-prod\n    target: acme-staging\n    anonymize: ${anonymize}\n`;
 
 describe('loadConfig', () => {
   it('reads the anonymize section from a file named relative to the config file', async () => {
     await mkdir(join(dir, 'rules'));
-    await writeFile(join(dir, 'rules', 'staging.yml'), 'tables:\n  users:\n    columns: { id: safe, email: email }\n  sessions: truncate\n');
+    await writeFile(
+      join(dir, 'rules', 'staging.yml'),
+      'tables:\n  users:\n    columns: { id: safe, email: email }\n  sessions: truncate\n',
+    );
     const config = await loadConfig(await written(pipeline('rules/staging.yml')));
     expect(config.pipelines['staging']?.anonymize.tables.map((table) => [table.name.table, table.rule.kind])).toEqual([
       ['users', 'columns'],
@@ -27,12 +31,16 @@ describe('loadConfig', () => {
 
   it('names the key and the fix when the rules file is missing', async () => {
     const path = await written(pipeline('rules/missing.yml'));
-    await expect(loadConfig(path)).rejects.toThrow(new RegExp(`^${path}: pipelines\\.staging\\.anonymize: rules file .*missing\\.yml cannot be read; fix the path`));
+    await expect(loadConfig(path)).rejects.toThrow(
+      new RegExp(`^${path}: pipelines\\.staging\\.anonymize: rules file .*missing\\.yml cannot be read; fix the path`),
+    );
   });
 
   it('reports a rule error inside the rules file against the pipeline key', async () => {
     await writeFile(join(dir, 'bad.yml'), 'tables:\n  users:\n    columns: { email: shuffle }\n');
-    await expect(loadConfig(await written(pipeline('bad.yml')))).rejects.toThrow(/pipelines\.staging\.anonymize\.tables\.users\.columns\.email: .*shuffle/);
+    await expect(loadConfig(await written(pipeline('bad.yml')))).rejects.toThrow(
+      /pipelines\.staging\.anonymize\.tables\.users\.columns\.email: .*shuffle/,
+    );
   });
 });
 

@@ -2,7 +2,13 @@
 // shard i of n takes every n-th one. Each shard prints what it exercised.
 import { crashAt, recordBoundaries, type CrashResult } from './harness.js';
 
-const MUST_HAVE = ['heroku:createAddon:before#1', 'heroku:createAddon:after#1', 'heroku:promote:after#1', 'heroku:destroyOldDatabase:before#1', 'store:startRun:after#1'];
+const MUST_HAVE = [
+  'heroku:createAddon:before#1',
+  'heroku:createAddon:after#1',
+  'heroku:promote:after#1',
+  'heroku:destroyOldDatabase:before#1',
+  'store:startRun:after#1',
+];
 
 /** The second and later polls of the fork: whether a run makes them depends on timing. */
 export function isRepeatPoll(point: string): boolean {
@@ -17,6 +23,8 @@ export async function crashEveryBoundary(shard: number, shards: number): Promise
   const results: CrashResult[] = [];
   for (const point of mine) results.push(await crashAt([point]));
   const reached = results.filter((r) => r.reached).length;
-  console.log(`crash suite shard ${shard + 1}/${shards}: ${points.length} boundaries found, ${reached} of ${mine.length} crash points exercised here, ${results.filter((r) => r.violations.length).length} with violations`);
+  console.log(
+    `crash suite shard ${shard + 1}/${shards}: ${points.length} boundaries found, ${reached} of ${mine.length} crash points exercised here, ${results.filter((r) => r.violations.length).length} with violations`,
+  );
   return { results, total: points.length };
 }

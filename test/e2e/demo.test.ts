@@ -27,7 +27,8 @@ describe('refork demo', () => {
     try {
       const result = await runCli(['demo'], { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: scratch }, { killAfterMs: 90_000 });
       expect(result.code, result.stdout + result.stderr).toBe(0);
-      for (const step of ['preflight → forking', 'waiting → anonymizing', 'verifying → promoting', 'cleaning → succeeded']) expect(result.stdout).toContain(step);
+      for (const step of ['preflight → forking', 'waiting → anonymizing', 'verifying → promoting', 'cleaning → succeeded'])
+        expect(result.stdout).toContain(step);
 
       const production = rowsAfter(result.stdout, /^Production/);
       const staging = rowsAfter(result.stdout, /^Staging after the refresh/);

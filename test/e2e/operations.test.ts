@@ -34,7 +34,12 @@ describe('refork tick', () => {
     const runs = await readControl<{ id: string }>(w, 'SELECT id FROM refork_runs');
     expect(runs).toHaveLength(1);
     // On a loaded machine the starter can miss its lease; a later tick finishes the same run.
-    await until(async () => (await w.cli(['tick'])).stdout === '' && (await readControl(w, "SELECT id FROM refork_runs WHERE status = 'active'")).length === 0, 'the run to end', 60_000);
+    await until(
+      async () =>
+        (await w.cli(['tick'])).stdout === '' && (await readControl(w, "SELECT id FROM refork_runs WHERE status = 'active'")).length === 0,
+      'the run to end',
+      60_000,
+    );
     expect(await readControl(w, 'SELECT id FROM refork_runs')).toHaveLength(1);
     const report = await checkInvariants(w, { status: 'succeeded' });
     expect(report.violations).toEqual([]);
@@ -56,7 +61,10 @@ describe('refork tick', () => {
     world = await createWorld({ provisionDelayMs: 4_000, pipeline: { schedule: '* * * * *' } });
     const first = await world.cli(['tick', '--budget-minutes', '0.02']);
     expect(first.stdout).toMatch(/paused in (forking|waiting)/);
-    const [run] = await readControl<{ status: string; expired: boolean }>(world, 'SELECT status, lease_expires_at <= now() AS expired FROM refork_runs');
+    const [run] = await readControl<{ status: string; expired: boolean }>(
+      world,
+      'SELECT status, lease_expires_at <= now() AS expired FROM refork_runs',
+    );
     expect(run).toEqual({ status: 'active', expired: true });
     let last = '';
     for (let i = 0; i < 10 && !/succeeded/.test(last); i++) last = (await world.cli(['tick', '--budget-minutes', '0.05'])).stdout;
@@ -214,9 +222,13 @@ describe('refork doctor', () => {
   it('names the problem and its fix when the source cannot be forked', async () => {
     world = await createWorld();
     await world.sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:essential-0', as: 'SMALL' });
-    const bad = await world.cli(['doctor'], { REFORK_CONFIG: await writeConfig(world, { source: { app: 'acme-prod', database: 'SMALL' } }) });
+    const bad = await world.cli(['doctor'], {
+      REFORK_CONFIG: await writeConfig(world, { source: { app: 'acme-prod', database: 'SMALL' } }),
+    });
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(/✗ pipeline staging: source .+ is on plan heroku-postgresql:essential-0, which Heroku cannot fork: upgrade it/);
+    expect(bad.stdout).toMatch(
+      /✗ pipeline staging: source .+ is on plan heroku-postgresql:essential-0, which Heroku cannot fork: upgrade it/,
+    );
   });
 });
 

@@ -20,7 +20,8 @@ async function prodQuery<T extends pg.QueryResultRow>(w: World, sql: string): Pr
   }
 }
 
-const fingerprint = (w: World) => prodQuery<{ f: string }>(w, "SELECT md5(string_agg(c::text, ',' ORDER BY id)) AS f FROM customers c").then((rows) => rows[0]?.f);
+const fingerprint = (w: World) =>
+  prodQuery<{ f: string }>(w, "SELECT md5(string_agg(c::text, ',' ORDER BY id)) AS f FROM customers c").then((rows) => rows[0]?.f);
 
 describe('refork plan', () => {
   it("prints each table's action and statement for the source database and changes nothing", async () => {
@@ -41,7 +42,11 @@ describe('refork plan', () => {
     await prodQuery(world, 'ALTER TABLE customers ADD COLUMN nickname text');
     const result = await world.cli(['plan', 'staging', '--json']);
     expect(result.code).toBe(1);
-    const report = JSON.parse(result.stdout) as { ok: boolean; uncovered: Array<{ table: string; columns: string[] }>; suggestedPatch: string };
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      uncovered: Array<{ table: string; columns: string[] }>;
+      suggestedPatch: string;
+    };
     expect(report.ok).toBe(false);
     expect(report.uncovered).toEqual([{ table: 'public.customers', columns: ['nickname'] }]);
     expect(report.suggestedPatch).toMatch(/nickname/);
@@ -83,7 +88,10 @@ describe('refork scan', () => {
     world = await createWorld();
     const result = await world.cli(['scan', 'staging', '--json']);
     expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as { database: string; columns: Array<{ table: string; column: string; suggestion: { pii: boolean } }> };
+    const report = JSON.parse(result.stdout) as {
+      database: string;
+      columns: Array<{ table: string; column: string; suggestion: { pii: boolean } }>;
+    };
     expect(report.database).toBe('acme-prod::DATABASE');
     expect(report.columns.find((c) => c.table === 'public.customers' && c.column === 'email')?.suggestion.pii).toBe(true);
   });
@@ -92,6 +100,8 @@ describe('refork scan', () => {
     world = await createWorld();
     const result = await world.cli(['scan', '--url', 'http://example.com']);
     expect(result.code).toBe(2);
-    expect(result.stderr.trim().split('\n')).toEqual(['refork: --url is not a postgres:// URL: pass the database URL, e.g. postgres://host:5432/db']);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'refork: --url is not a postgres:// URL: pass the database URL, e.g. postgres://host:5432/db',
+    ]);
   });
 });

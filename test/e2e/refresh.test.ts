@@ -29,10 +29,18 @@ describe('refork run, end to end', () => {
     expect(stagingDatabase(world)).toMatch(/^refork-staging-[0-9a-f]{12}$/);
     expect(world.attachChecks.filter((c) => c.addon.startsWith('refork-'))).toEqual([expect.objectContaining({ anonymized: true })]);
     // The fork's temporary attachment is gone; the old database left no alias behind.
-    expect(world.sim.attachments('acme-staging').map((a) => a.name).sort()).toEqual(['DATABASE']);
+    expect(
+      world.sim
+        .attachments('acme-staging')
+        .map((a) => a.name)
+        .sort(),
+    ).toEqual(['DATABASE']);
 
     // Production still holds the real data.
-    const prod = await adminQuery(world.sim.databaseUrl(world.prodAddon), "SELECT count(*)::int AS n FROM customers WHERE email LIKE '%@mail%.example.com'");
+    const prod = await adminQuery(
+      world.sim.databaseUrl(world.prodAddon),
+      "SELECT count(*)::int AS n FROM customers WHERE email LIKE '%@mail%.example.com'",
+    );
     expect(prod.rows[0]?.n).toBe(200);
   });
 
@@ -41,9 +49,21 @@ describe('refork run, end to end', () => {
     expect((await world.cli(['run', 'staging'])).code).toBe(0);
     const json = await world.cli(['status', '--json']);
     expect(json.code).toBe(0);
-    const [summary] = JSON.parse(json.stdout) as Array<{ pipeline: string; last: { status: string; steps: Array<{ step: string }>; fork: string } }>;
+    const [summary] = JSON.parse(json.stdout) as Array<{
+      pipeline: string;
+      last: { status: string; steps: Array<{ step: string }>; fork: string };
+    }>;
     expect(summary?.last.status).toBe('succeeded');
-    expect(summary?.last.steps.map((s) => s.step)).toEqual(['preflight', 'forking', 'waiting', 'anonymizing', 'verifying', 'promoting', 'cleaning', 'succeeded']);
+    expect(summary?.last.steps.map((s) => s.step)).toEqual([
+      'preflight',
+      'forking',
+      'waiting',
+      'anonymizing',
+      'verifying',
+      'promoting',
+      'cleaning',
+      'succeeded',
+    ]);
     const text = await world.cli(['status', 'staging']);
     expect(text.stdout).toContain('last successful refresh: 20');
     expect(text.stdout).toMatch(/steps: preflight \d+s → forking/);
@@ -54,7 +74,11 @@ describe('refork run, end to end', () => {
     for (const path of [/^\/apps\/acme-staging\/addons$/, /\/addon-attachments/, /wait_status$/, /config-vars$/, /^\/addons\//]) {
       world.sim.faults.add({ path, times: 2, kind: { status: 503, id: 'unavailable', message: 'try later' } });
     }
-    world.sim.faults.add({ path: /.*/, times: 3, kind: { status: 429, id: 'rate_limit', message: 'Your account reached the API rate limit', retryAfterSeconds: 0 } });
+    world.sim.faults.add({
+      path: /.*/,
+      times: 3,
+      kind: { status: 429, id: 'rate_limit', message: 'Your account reached the API rate limit', retryAfterSeconds: 0 },
+    });
     const result = await world.cli(['run', 'staging']);
     expect(result.stdout).toContain('succeeded');
     const report = await checkInvariants(world, { status: 'succeeded' });
@@ -112,15 +136,18 @@ describe('refork run, end to end', () => {
   });
 
   it('never prints the token, the anonymization key or a database password', async () => {
-    world = await createWorld();
-    await world.cli(['run', 'staging']);
-    await world.cli(['status']);
-    await world.cli(['status', '--json']);
-    const everything = world.output.join('\n');
-    const passwords = world.sim.addons().map((a) => new URL(world!.sim.databaseUrl(a.id)).password);
+    const w = (world = await createWorld());
+    await w.cli(['run', 'staging']);
+    await w.cli(['status']);
+    await w.cli(['status', '--json']);
+    const everything = w.output.join('\n');
+    const passwords = w.sim.addons().map((a) => new URL(w.sim.databaseUrl(a.id)).password);
     const control = new URL(world.control.url).password;
     for (const secret of [TOKEN, ANONYMIZE_KEY, control, ...passwords]) expect(everything).not.toContain(secret);
-    const events = await readControl<{ detail: unknown; error: string | null }>(world, 'SELECT e.detail, r.error FROM refork_run_events e JOIN refork_runs r ON r.id = e.run_id');
+    const events = await readControl<{ detail: unknown; error: string | null }>(
+      world,
+      'SELECT e.detail, r.error FROM refork_run_events e JOIN refork_runs r ON r.id = e.run_id',
+    );
     const stored = JSON.stringify(events);
     for (const secret of [TOKEN, ANONYMIZE_KEY, ...passwords]) expect(stored).not.toContain(secret);
   });
@@ -133,7 +160,12 @@ describe('a staging app with a release phase', () => {
     expect(result.stdout).toMatch(/succeeded/);
     expect((await checkInvariants(world, { status: 'succeeded' })).violations).toEqual([]);
     const events = world.sim.events;
-    const attached = events.find((e) => e.type === 'release.updated' && /Attach DATABASE \(@ref:refork-/.test(String(e.detail?.description)) && e.detail?.status === 'succeeded');
+    const attached = events.find(
+      (e) =>
+        e.type === 'release.updated' &&
+        /Attach DATABASE \(@ref:refork-/.test(String(e.detail?.description)) &&
+        e.detail?.status === 'succeeded',
+    );
     const destroyed = events.find((e) => e.type === 'addon.destroy_requested' && e.addon?.name === world?.oldStagingAddon);
     expect(attached?.seq).toBeLessThan(destroyed?.seq ?? 0);
   });
@@ -142,7 +174,9 @@ describe('a staging app with a release phase', () => {
     world = await createWorld({ releasePhase: true, failReleaseOnPromote: true });
     const result = await world.cli(['run', 'staging']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/failed: promoting: promoted refork-staging-\w+, but the release phase of v\d+ .*failed; the old database .* is kept for a rollback/);
+    expect(result.stdout).toMatch(
+      /failed: promoting: promoted refork-staging-\w+, but the release phase of v\d+ .*failed; the old database .* is kept for a rollback/,
+    );
     expect(stagingDatabase(world)).toMatch(/^refork-staging-/);
     expect(world.sim.addons('acme-staging').map((a) => a.name)).toContain(world.oldStagingAddon);
     expect(world.attachChecks.filter((c) => c.addon.startsWith('refork-')).every((c) => c.anonymized)).toBe(true);

@@ -15,9 +15,14 @@ describe('lease takeover', () => {
     world = await createWorld({ provisionDelayMs: 2500 });
     const w = world;
     const first = w.spawn(['run', 'staging']);
-    await until(async () => (await readControl<{ state: string }>(w, 'SELECT state FROM refork_runs')).some((r) => r.state === 'waiting'), 'the run to wait');
+    await until(
+      async () => (await readControl<{ state: string }>(w, 'SELECT state FROM refork_runs')).some((r) => r.state === 'waiting'),
+      'the run to wait',
+    );
     first.child.kill('SIGSTOP');
-    const [{ token: frozenToken }] = (await readControl<{ token: string }>(w, 'SELECT lease_token AS token FROM refork_runs')) as [{ token: string }];
+    const [{ token: frozenToken }] = (await readControl<{ token: string }>(w, 'SELECT lease_token AS token FROM refork_runs')) as [
+      { token: string },
+    ];
     await new Promise((r) => setTimeout(r, 2_000)); // past the 1.5 s lease
 
     // On a loaded machine the new runner can itself miss a 1.5 s heartbeat and fence itself

@@ -77,7 +77,9 @@ async function whileRunning(running: RunningCli, args: string[], check: () => bo
 }
 
 const requestsTo = (method: string, path: string | RegExp): SimRequest[] =>
-  sim.requests.filter((request) => request.method === method && (typeof path === 'string' ? request.path === path : path.test(request.path)));
+  sim.requests.filter(
+    (request) => request.method === method && (typeof path === 'string' ? request.path === path : path.test(request.path)),
+  );
 
 const addonNamed = (name: string) => {
   const addon = sim.addons().find((candidate) => candidate.name === name);
@@ -93,7 +95,19 @@ const attachmentsOf = (app: string) =>
 
 describe(`the heroku CLI's fork, wait, promote, destroy flow against the simulator`, () => {
   it('addons:create --fork: a fork of production under its own attachment name, DATABASE untouched', async () => {
-    const args = ['addons:create', 'heroku-postgresql:standard-0', '--app', STAGING, '--name', FORK, '--as', FORK_AS, '--', '--fork', `${PROD}::DATABASE_URL`];
+    const args = [
+      'addons:create',
+      'heroku-postgresql:standard-0',
+      '--app',
+      STAGING,
+      '--name',
+      FORK,
+      '--as',
+      FORK_AS,
+      '--',
+      '--fork',
+      `${PROD}::DATABASE_URL`,
+    ];
     const result = await heroku(args);
 
     // The body the CLI really sends (heroku-api.md §1.1): CLI forms, not the schema's strings.
@@ -167,7 +181,10 @@ describe(`the heroku CLI's fork, wait, promote, destroy flow against the simulat
     expect(vars[`${FORK_AS}_URL`]).toBe(sim.databaseUrl(FORK));
 
     // The alias exists before DATABASE moves (Heroku refuses to move the last billing attachment).
-    const created = sim.events.slice(before).filter((event) => event.type === 'attachment.created').map((event) => event.attachment?.name);
+    const created = sim.events
+      .slice(before)
+      .filter((event) => event.type === 'attachment.created')
+      .map((event) => event.attachment?.name);
     expect(created).toEqual([aliasName, 'DATABASE']);
     const releases = sim.events
       .slice(before)
@@ -203,7 +220,9 @@ describe(`the heroku CLI's fork, wait, promote, destroy flow against the simulat
     // A 404 for an unknown endpoint would mean the CLI needed something the simulator lacks;
     // the only expected 404s are the data API's early ones and the destroyed add-on's.
     const unexpected = sim.requests.filter(
-      (request) => request.status >= 400 && !(request.status === 404 && (/wait_status$/.test(request.path) || request.path === `/apps/${STAGING}/addons/${OLD_DB}`)),
+      (request) =>
+        request.status >= 400 &&
+        !(request.status === 404 && (/wait_status$/.test(request.path) || request.path === `/apps/${STAGING}/addons/${OLD_DB}`)),
     );
     expect(unexpected).toEqual([]);
   });

@@ -153,11 +153,7 @@ describe('ranges', () => {
     );
     const addons = await clientFor(fake).client.listAddons('stg');
     expect(addons.map((addon) => addon.name)).toEqual(['a', 'b', 'c', 'd']);
-    expect(fake.requests.map((request) => request.headers.range)).toEqual([
-      'id ..; max=1000',
-      ']id-b..; max=1000',
-      ']id-c..; max=1000',
-    ]);
+    expect(fake.requests.map((request) => request.headers.range)).toEqual(['id ..; max=1000', ']id-b..; max=1000', ']id-c..; max=1000']);
   });
 
   it('stops at a 206 without Next-Range', async () => {
@@ -197,7 +193,10 @@ describe('rate limit', () => {
     fake.queue(json(200, { DATABASE_URL: 'postgres://u:hunter2@db.example:5432/d' }, { 'Request-Id': 'req-abc' }));
     const { client, logText } = clientFor(fake);
     await client.getConfigVars('stg');
-    const lines = logText().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = logText()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'debug', method: 'GET', path: '/apps/stg/config-vars', status: 200, requestId: 'req-abc' });
     expect(logText()).not.toContain('hunter2');

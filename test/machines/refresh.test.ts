@@ -26,7 +26,10 @@ const fork = { id: 'fork-id', name: 'refork-staging-0f3c2a1baaaa' };
 type Event = Parameters<typeof transition<typeof refreshMachine>>[2];
 const done = (id: string, output: unknown) => ({ type: `xstate.done.actor.${id}`, output }) as unknown as Event;
 const fail = (id: string, failure: Partial<StepFailure>) =>
-  ({ type: `xstate.error.actor.${id}`, error: { step: id, message: 'boom', code: 'x', retryable: false, at: 1_000, ...failure } }) as unknown as Event;
+  ({
+    type: `xstate.error.actor.${id}`,
+    error: { step: id, message: 'boom', code: 'x', retryable: false, at: 1_000, ...failure },
+  }) as unknown as Event;
 
 /** Persist → JSON → restore before every step, as a process restart would. */
 function step(snapshot: RefreshSnapshot, event: Event): RefreshSnapshot {

@@ -36,8 +36,10 @@ function outcome(document: unknown): 'ok' | 'rejected' {
     parseConfig(document, 'refork.yml');
     return 'ok';
   } catch (error) {
-    if (!(error instanceof ConfigError || error instanceof RulesError)) throw new Error(`unexpected ${String((error as Error)?.name)}: ${String(error)}`);
-    if (error.message.includes('\n') || error.message.includes('\r')) throw new Error(`multi-line message: ${JSON.stringify(error.message)}`);
+    if (!(error instanceof ConfigError || error instanceof RulesError))
+      throw new Error(`unexpected ${String((error as Error)?.name)}: ${String(error)}`);
+    if (error.message.includes('\n') || error.message.includes('\r'))
+      throw new Error(`multi-line message: ${JSON.stringify(error.message)}`);
     if (error.message.trim() === '') throw new Error('empty message');
     return 'rejected';
   }
@@ -49,11 +51,17 @@ describe('parseConfig on hostile documents', () => {
   });
 
   it('answers any JSON-ish document with a config or one line of error', () => {
-    fc.assert(fc.property(jsonish, (document) => void outcome(document)), { numRuns: 1500 });
+    fc.assert(
+      fc.property(jsonish, (document) => void outcome(document)),
+      { numRuns: 1500 },
+    );
   });
 
   it('answers every mutation of a valid document with a config or one line of error', () => {
-    fc.assert(fc.property(mutate(VALID), (document) => void outcome(document)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(mutate(VALID), (document) => void outcome(document)),
+      { numRuns: 3000 },
+    );
   });
 
   it('names a hostile key on one line', () => {

@@ -8,7 +8,26 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export const hostileString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme' }),
-  fc.constantFrom('a"; DROP TABLE x; --', "O'Brien", 'line\nbreak', 'tab\there', '\r\n', '', ' ', '💥', 'naïve', '__proto__', 'constructor', 'toString', '\u0000', 'x'.repeat(300), '${HOME}', '{{x}}', '*', '..'),
+  fc.constantFrom(
+    'a"; DROP TABLE x; --',
+    "O'Brien",
+    'line\nbreak',
+    'tab\there',
+    '\r\n',
+    '',
+    ' ',
+    '💥',
+    'naïve',
+    '__proto__',
+    'constructor',
+    'toString',
+    '\u0000',
+    'x'.repeat(300),
+    '${HOME}',
+    '{{x}}',
+    '*',
+    '..',
+  ),
 );
 
 export const hostileKey = hostileString;
@@ -20,7 +39,14 @@ export const jsonish: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => (
     { depthSize: 'small', withCrossShrink: true },
     leaf,
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(fc.oneof(hostileKey, fc.constantFrom('pipelines', 'protected_apps', 'source', 'target', 'anonymize', 'tables', 'columns', 'strategy')), tie('value'), { maxKeys: 4 }),
+    fc.dictionary(
+      fc.oneof(
+        hostileKey,
+        fc.constantFrom('pipelines', 'protected_apps', 'source', 'target', 'anonymize', 'tables', 'columns', 'strategy'),
+      ),
+      tie('value'),
+      { maxKeys: 4 },
+    ),
   ),
 })).value;
 

@@ -28,7 +28,7 @@ describe('hostile identifiers and values', () => {
         CREATE TABLE ${ident(table)} (id int PRIMARY KEY, ${ident(COLUMNS.hashed)} text, ${ident(COLUMNS.emailed)} text, ${ident(COLUMNS.nulled)} text, ${ident(COLUMNS.constant)} text);
         INSERT INTO ${ident(table)} VALUES
           (1, ${literal(`${table} secret`)}, 'ada@lovelace.org', '+44 1234', 'x'),
-          (2, ${literal("O'Brien \"quoted\"")}, 'bob@example.com', NULL, 'y');`,
+          (2, ${literal('O\'Brien "quoted"')}, 'bob@example.com', NULL, 'y');`,
       ),
     ].join('\n');
     fixture = await createFixture(schema);
@@ -57,15 +57,29 @@ describe('hostile identifiers and values', () => {
     for (const table of TABLES) {
       const rows = await f.query<Record<string, string | number | null>>(`SELECT * FROM ${ident(table)} ORDER BY id`);
       expect(rows).toEqual([
-        { id: 1, [COLUMNS.hashed]: expectedHash(key, `${table} secret`), [COLUMNS.emailed]: expectedEmail(key, 'ada@lovelace.org'), [COLUMNS.nulled]: null, [COLUMNS.constant]: CONSTANT },
-        { id: 2, [COLUMNS.hashed]: expectedHash(key, "O'Brien \"quoted\""), [COLUMNS.emailed]: expectedEmail(key, 'bob@example.com'), [COLUMNS.nulled]: null, [COLUMNS.constant]: CONSTANT },
+        {
+          id: 1,
+          [COLUMNS.hashed]: expectedHash(key, `${table} secret`),
+          [COLUMNS.emailed]: expectedEmail(key, 'ada@lovelace.org'),
+          [COLUMNS.nulled]: null,
+          [COLUMNS.constant]: CONSTANT,
+        },
+        {
+          id: 2,
+          [COLUMNS.hashed]: expectedHash(key, 'O\'Brien "quoted"'),
+          [COLUMNS.emailed]: expectedEmail(key, 'bob@example.com'),
+          [COLUMNS.nulled]: null,
+          [COLUMNS.constant]: CONSTANT,
+        },
       ]);
     }
     const verified = await verifyAnonymized({ connect: f.connect, rules, runId, key });
     expect(verified.problems).toEqual([]);
     expect(verified.ok).toBe(true);
     // Nothing else was created or dropped by the names: only our tables (and the engine's ledger).
-    const names = (await f.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).map((r) => r.tablename);
+    const names = (
+      await f.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+    ).map((r) => r.tablename);
     expect(names.filter((n) => !n.startsWith('refork_')).sort()).toEqual(['canary', ...TABLES].sort());
   });
 });

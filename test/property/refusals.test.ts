@@ -33,7 +33,11 @@ describe('refusals: nothing created', () => {
   it('stops with one line on a token that may not see the apps (403)', async () => {
     world = await createWorld();
     const seeded = created(world);
-    world.sim.faults.add({ path: /^\/apps\//, times: 1000, kind: { status: 403, id: 'forbidden', message: 'You do not have access to the app acme-prod.' } });
+    world.sim.faults.add({
+      path: /^\/apps\//,
+      times: 1000,
+      kind: { status: 403, id: 'forbidden', message: 'You do not have access to the app acme-prod.' },
+    });
     const result = await world.cli(['run', 'staging']);
     expectNothingCreated(world, result, seeded, /403|forbidden|access/i);
   });

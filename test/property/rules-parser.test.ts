@@ -7,8 +7,18 @@ import { hostileKey, hostileString, jsonish, mutate, type Json } from './documen
 
 const VALID: Json = {
   tables: {
-    customers: { columns: { id: 'safe', full_name: 'hash', email: { strategy: 'email', domain: 'example.test' }, phone: null, notes: { strategy: 'fake', kind: 'first_name' } } },
-    orders: { columns: { shipping_address: { strategy: 'constant', value: '1 Example Street' }, total_cents: { strategy: 'noise', ratio: 0.1 } } },
+    customers: {
+      columns: {
+        id: 'safe',
+        full_name: 'hash',
+        email: { strategy: 'email', domain: 'example.test' },
+        phone: null,
+        notes: { strategy: 'fake', kind: 'first_name' },
+      },
+    },
+    orders: {
+      columns: { shipping_address: { strategy: 'constant', value: '1 Example Street' }, total_cents: { strategy: 'noise', ratio: 0.1 } },
+    },
     'public.events': { columns: { payload: { strategy: 'json', paths: { 'address.street': 'hash', 'phones.*': null } } } },
     sessions: 'truncate',
   },
@@ -32,12 +42,21 @@ describe('parseRules on hostile rules', () => {
   });
 
   it('answers any JSON-ish input with rules or one line of error', () => {
-    fc.assert(fc.property(jsonish, (input) => void outcome(input)), { numRuns: 1500 });
-    fc.assert(fc.property(jsonish, (tables) => void outcome({ tables })), { numRuns: 1500 });
+    fc.assert(
+      fc.property(jsonish, (input) => void outcome(input)),
+      { numRuns: 1500 },
+    );
+    fc.assert(
+      fc.property(jsonish, (tables) => void outcome({ tables })),
+      { numRuns: 1500 },
+    );
   });
 
   it('answers every mutation of a valid rule set with rules or one line of error', () => {
-    fc.assert(fc.property(mutate(VALID), (input) => void outcome(input)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(mutate(VALID), (input) => void outcome(input)),
+      { numRuns: 3000 },
+    );
   });
 
   it('takes hostile table and column names as data (never a multi-line or foreign error)', () => {

@@ -13,7 +13,12 @@ const aborted = (signal: AbortSignal) => new Promise<void>((resolve) => signal.a
 
 describe('LeaseKeeper', () => {
   it('cancels the step in flight at its deadline while the control database is unreachable', async () => {
-    const keeper = new LeaseKeeper(storeWhere(() => Promise.reject(new Error('ECONNREFUSED'))), lease, 300, performance.now());
+    const keeper = new LeaseKeeper(
+      storeWhere(() => Promise.reject(new Error('ECONNREFUSED'))),
+      lease,
+      300,
+      performance.now(),
+    );
     keeper.start();
     try {
       // Nobody reads `keeper.lost`: the signal alone must fire, at 0.8 × TTL after acquiring.
@@ -25,7 +30,12 @@ describe('LeaseKeeper', () => {
   });
 
   it('stays live while renewals succeed', async () => {
-    const keeper = new LeaseKeeper(storeWhere(() => Promise.resolve(lease)), lease, 300, performance.now());
+    const keeper = new LeaseKeeper(
+      storeWhere(() => Promise.resolve(lease)),
+      lease,
+      300,
+      performance.now(),
+    );
     keeper.start();
     try {
       await new Promise((resolve) => setTimeout(resolve, 900));
@@ -37,7 +47,12 @@ describe('LeaseKeeper', () => {
   });
 
   it('stops at once when a renewal finds the lease taken over', async () => {
-    const keeper = new LeaseKeeper(storeWhere(() => Promise.resolve(null)), lease, 300, performance.now());
+    const keeper = new LeaseKeeper(
+      storeWhere(() => Promise.resolve(null)),
+      lease,
+      300,
+      performance.now(),
+    );
     keeper.start();
     try {
       await aborted(keeper.lostSignal);

@@ -21,10 +21,14 @@ export function findLeaks(exhibits: readonly Exhibit[], secrets: Iterable<string
   for (const { where, text } of exhibits) {
     for (const secret of wanted) {
       const at = text.indexOf(secret);
-      if (at >= 0) leaks.push(`${where} contains a secret (${secret.slice(0, 3)}…, ${secret.length} chars) near ${JSON.stringify(context(text, at, secret))}`);
+      if (at >= 0)
+        leaks.push(
+          `${where} contains a secret (${secret.slice(0, 3)}…, ${secret.length} chars) near ${JSON.stringify(context(text, at, secret))}`,
+        );
     }
     for (const match of text.matchAll(URL_WITH_PASSWORD)) {
-      if (match[1] !== '***' && match[1] !== '%2A%2A%2A') leaks.push(`${where} shows a database URL with its password (${match[0].replace(match[1] ?? '', '<password>')})`);
+      if (match[1] !== '***' && match[1] !== '%2A%2A%2A')
+        leaks.push(`${where} shows a database URL with its password (${match[0].replace(match[1] ?? '', '<password>')})`);
     }
   }
   return leaks;

@@ -33,13 +33,20 @@ describe('the secrets scan', () => {
     await expect(w.close()).rejects.toThrow(/secrets scan: 1 leak/);
   });
 
-  it('fails a world\'s teardown when a stored event row holds a database password', async () => {
+  it("fails a world's teardown when a stored event row holds a database password", async () => {
     const w = await createWorld();
     const password = new URL(w.sim.databaseUrl(w.oldStagingAddon)).password;
     w.secrets.add(password);
     await w.cli(['migrate']);
-    const [run] = await readControl<{ id: string }>(w, "INSERT INTO refork_runs (id, pipeline, status, state, snapshot, machine_version, lease_token) VALUES (gen_random_uuid(), 'x', 'failed', 'failed', '{}'::jsonb, 1, 0) RETURNING id");
-    await readControl(w, "INSERT INTO refork_run_events (run_id, seq, type, from_state, to_state, detail) VALUES ($1, 1, 't', 'a', 'b', $2::jsonb)", [run?.id, JSON.stringify({ url: password })]);
+    const [run] = await readControl<{ id: string }>(
+      w,
+      "INSERT INTO refork_runs (id, pipeline, status, state, snapshot, machine_version, lease_token) VALUES (gen_random_uuid(), 'x', 'failed', 'failed', '{}'::jsonb, 1, 0) RETURNING id",
+    );
+    await readControl(
+      w,
+      "INSERT INTO refork_run_events (run_id, seq, type, from_state, to_state, detail) VALUES ($1, 1, 't', 'a', 'b', $2::jsonb)",
+      [run?.id, JSON.stringify({ url: password })],
+    );
     await expect(w.close()).rejects.toThrow(/refork_run_events row 0 contains a secret/);
   });
 });
@@ -59,7 +66,17 @@ describe('no secret on any output surface', () => {
     expect(failed.stdout).toMatch(/failed/);
     expect((await w.cli(['run', 'staging'], env)).stdout).toMatch(/succeeded/);
     const [run] = await readControl<{ id: string }>(w, 'SELECT id FROM refork_runs ORDER BY created_at LIMIT 1');
-    for (const args of [['status'], ['status', '--json'], ['history'], ['history', '--json'], ['events', run?.id ?? ''], ['events', run?.id ?? '', '--json'], ['gc'], ['doctor'], ['doctor', '--json']]) {
+    for (const args of [
+      ['status'],
+      ['status', '--json'],
+      ['history'],
+      ['history', '--json'],
+      ['events', run?.id ?? ''],
+      ['events', run?.id ?? '', '--json'],
+      ['gc'],
+      ['doctor'],
+      ['doctor', '--json'],
+    ]) {
       await w.cli(args, env);
     }
     // A wrong token and a bad control URL produce errors that must not echo them either.
@@ -69,7 +86,10 @@ describe('no secret on any output surface', () => {
     const everything = w.output.join('\n');
     expect(everything).toContain('staging'); // the surfaces really printed something
     // The scan itself runs in close(); run it here too so a leak names this test's exhibits.
-    const leaks = findLeaks(w.output.map((text, i) => ({ where: `output #${i}`, text })), w.secrets);
+    const leaks = findLeaks(
+      w.output.map((text, i) => ({ where: `output #${i}`, text })),
+      w.secrets,
+    );
     expect(leaks).toEqual([]);
     expect(everything).not.toContain('very-secret-webhook-path');
     expect(everything).not.toContain('hunter2-hunter2');

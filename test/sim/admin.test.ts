@@ -58,11 +58,18 @@ describe('admin surface', () => {
   it('seeds and injects faults over HTTP under /__sim/', async () => {
     const app = uniqueName('httpseed');
     expect((await admin(sim, 'POST', '/__sim/apps', { name: app })).status).toBe(201);
-    const database = await admin<{ name: string }>(sim, 'POST', '/__sim/databases', { app, plan: 'heroku-postgresql:standard-0', seedSql: SEED_SQL });
+    const database = await admin<{ name: string }>(sim, 'POST', '/__sim/databases', {
+      app,
+      plan: 'heroku-postgresql:standard-0',
+      seedSql: SEED_SQL,
+    });
     expect(database.status).toBe(201);
     const url = await admin<{ url: string }>(sim, 'GET', `/__sim/addons/${database.body.name}/url`);
     expect(url.body.url).toBe(sim.databaseUrl(database.body.name));
-    expect((await admin(sim, 'POST', '/__sim/faults', { method: 'GET', pathPattern: '^/apps/[^/]+/config-vars$', kind: { status: 500 } })).status).toBe(201);
+    expect(
+      (await admin(sim, 'POST', '/__sim/faults', { method: 'GET', pathPattern: '^/apps/[^/]+/config-vars$', kind: { status: 500 } }))
+        .status,
+    ).toBe(201);
     expect((await api(sim, 'GET', `/apps/${app}/config-vars`)).status).toBe(500);
     expect((await api(sim, 'GET', `/apps/${app}/config-vars`)).status).toBe(200);
     const state = await admin<{ apps: Array<{ name: string; configVarNames: string[] }> }>(sim, 'GET', '/__sim/state');
@@ -108,7 +115,10 @@ describe('admin surface', () => {
     const app = uniqueName('closing');
     own.createApp(app);
     const addon = await own.addDatabase(app);
-    const created = await api<{ name: string }>(own, 'POST', `/apps/${app}/addons`, { plan: 'heroku-postgresql:standard-0', attachment: { name: 'SECOND' } });
+    const created = await api<{ name: string }>(own, 'POST', `/apps/${app}/addons`, {
+      plan: 'heroku-postgresql:standard-0',
+      attachment: { name: 'SECOND' },
+    });
     const second = await settled(own, app, created.body.name);
     const names = [addon.databaseName, own.addons(app).find((entry) => entry.name === second.name)?.databaseName ?? ''];
     for (const name of names) expect(await databaseExists(name)).toBe(true);
@@ -116,7 +126,7 @@ describe('admin surface', () => {
     for (const name of names) expect(await databaseExists(name)).toBe(false);
     const roles = await query<{ n: string }>(
       (await import('../support/databases.js')).serverUrl(),
-      "SELECT count(*) AS n FROM pg_roles WHERE rolname = ANY($1)",
+      'SELECT count(*) AS n FROM pg_roles WHERE rolname = ANY($1)',
       [names.map((name) => name.replace('sim_d', 'sim_u'))],
     );
     expect(roles[0]?.n).toBe('0');

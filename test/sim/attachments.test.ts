@@ -42,7 +42,10 @@ describe('attachments', () => {
     // Why refork always names the fork's attachment: unnamed, it would go live as DATABASE_URL (§1.3).
     const bare = uniqueName('bare');
     sim.createApp(bare);
-    const created = await api<AddonBody>(sim, 'POST', `/apps/${bare}/addons`, { plan: 'heroku-postgresql:essential-0', attachment: { name: 'REFORK_FIRST' } });
+    const created = await api<AddonBody>(sim, 'POST', `/apps/${bare}/addons`, {
+      plan: 'heroku-postgresql:essential-0',
+      attachment: { name: 'REFORK_FIRST' },
+    });
     expect(created.status).toBe(202);
     await settled(sim, bare, created.body.name);
     expect(Object.keys(sim.configVars(bare))).toEqual(['REFORK_FIRST_URL']);
@@ -51,7 +54,11 @@ describe('attachments', () => {
   });
 
   it('answers 423 confirmation_required when the name is taken and no confirm is sent', async () => {
-    const answer = await api<ErrorBody>(sim, 'POST', '/addon-attachments', { addon: { name: fresh.name }, app: { name: app }, name: 'DATABASE' });
+    const answer = await api<ErrorBody>(sim, 'POST', '/addon-attachments', {
+      addon: { name: fresh.name },
+      app: { name: app },
+      name: 'DATABASE',
+    });
     expect(answer.status).toBe(423);
     expect(answer.body.id).toBe('confirmation_required');
   });
@@ -70,7 +77,12 @@ describe('attachments', () => {
   });
 
   it('promotes like pg:promote: alias, then replace DATABASE with confirm, with Detach and Attach releases', async () => {
-    const alias = await api<AttachmentBody>(sim, 'POST', '/addon-attachments', { addon: { name: old.name }, app: { name: app }, confirm: app, namespace: null });
+    const alias = await api<AttachmentBody>(sim, 'POST', '/addon-attachments', {
+      addon: { name: old.name },
+      app: { name: app },
+      confirm: app,
+      namespace: null,
+    });
     expect(alias.status).toBe(201);
     expect(alias.body.name).toMatch(/^HEROKU_POSTGRESQL_[A-Z]+$/);
     const promoted = await api<AttachmentBody>(sim, 'POST', '/addon-attachments', {
@@ -120,14 +132,26 @@ describe('attachments', () => {
   });
 
   it('finds DATABASE by name on the app and resolves it like the CLI', async () => {
-    const database = await api<AttachmentBody & { config_vars?: string[] }>(sim, 'GET', `/apps/${app}/addon-attachments/DATABASE`, undefined, {
-      'Accept-Inclusion': 'addon:plan,config_vars',
-    });
+    const database = await api<AttachmentBody & { config_vars?: string[] }>(
+      sim,
+      'GET',
+      `/apps/${app}/addon-attachments/DATABASE`,
+      undefined,
+      {
+        'Accept-Inclusion': 'addon:plan,config_vars',
+      },
+    );
     expect(database.body.addon.name).toBe(fresh.name);
     expect(database.body.config_vars).toEqual(['DATABASE_URL']);
     const resolved = await api<AttachmentBody[]>(sim, 'POST', '/actions/addon-attachments/resolve', { addon_attachment: 'DATABASE', app });
     expect(resolved.body.map((attachment) => attachment.addon.name)).toEqual([fresh.name]);
-    const addons = await api<AddonBody[]>(sim, 'POST', '/actions/addons/resolve', { addon: `${app}::DATABASE` }, { Accept: 'application/vnd.heroku+json; version=3.sdk' });
+    const addons = await api<AddonBody[]>(
+      sim,
+      'POST',
+      '/actions/addons/resolve',
+      { addon: `${app}::DATABASE` },
+      { Accept: 'application/vnd.heroku+json; version=3.sdk' },
+    );
     expect(addons.body.map((addon) => addon.name)).toEqual([fresh.name]);
     const missing = await api<ErrorBody>(sim, 'POST', '/actions/addons/resolve', { addon: 'nothing-here', app });
     expect(missing.body).toMatchObject({ id: 'not_found', resource: 'add_on' });
@@ -178,7 +202,12 @@ describe('attachments', () => {
       const first = await hooked.addDatabase(target);
       const second = await hooked.addDatabase(target, { as: 'NEXT' });
       await api(hooked, 'POST', '/addon-attachments', { addon: first.name, app: target, confirm: target });
-      const answer = await api(hooked, 'POST', '/addon-attachments', { addon: second.name, app: target, name: 'DATABASE', confirm: target });
+      const answer = await api(hooked, 'POST', '/addon-attachments', {
+        addon: second.name,
+        app: target,
+        name: 'DATABASE',
+        confirm: target,
+      });
       expect(answer.status).toBe(201);
       expect(observed.filter((entry) => entry.name === 'DATABASE')).toEqual([{ name: 'DATABASE', liveBefore: false }]);
       expect(hooked.configVars(target)['DATABASE_URL']).toBe(hooked.databaseUrl(second.name));

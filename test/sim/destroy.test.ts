@@ -60,7 +60,10 @@ describe('destroying add-ons', () => {
     try {
       const app = uniqueName('slow');
       slow.createApp(app);
-      const created = await api<AddonBody>(slow, 'POST', `/apps/${app}/addons`, { plan: 'heroku-postgresql:standard-0', attachment: { name: 'TEMP' } });
+      const created = await api<AddonBody>(slow, 'POST', `/apps/${app}/addons`, {
+        plan: 'heroku-postgresql:standard-0',
+        attachment: { name: 'TEMP' },
+      });
       const destroyed = await api<AddonBody>(slow, 'DELETE', `/apps/${app}/addons/${created.body.id}`);
       expect(destroyed.status).toBe(202);
       await eventually(async () => ((await api(slow, 'GET', `/addons/${created.body.id}`)).status === 404 ? true : undefined));

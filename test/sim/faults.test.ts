@@ -17,7 +17,12 @@ describe('faults', () => {
   });
 
   it('answers an injected status with Heroku error body and Retry-After, `times` times', async () => {
-    sim.faults.add({ method: 'GET', path: `/apps/${app}/addons`, times: 2, kind: { status: 503, message: 'down for a bit', retryAfterSeconds: 3 } });
+    sim.faults.add({
+      method: 'GET',
+      path: `/apps/${app}/addons`,
+      times: 2,
+      kind: { status: 503, message: 'down for a bit', retryAfterSeconds: 3 },
+    });
     const first = await api<ErrorBody>(sim, 'GET', `/apps/${app}/addons`);
     expect(first.status).toBe(503);
     expect(first.body).toEqual({ id: 'service_unavailable', message: 'down for a bit' });
@@ -37,7 +42,9 @@ describe('faults', () => {
 
   it('drops the socket before doing anything', async () => {
     sim.faults.add({ method: 'POST', path: `/apps/${app}/addons`, kind: 'drop' });
-    await expect(api(sim, 'POST', `/apps/${app}/addons`, { plan: 'heroku-postgresql:essential-0', name: uniqueName('dropped') })).rejects.toThrow();
+    await expect(
+      api(sim, 'POST', `/apps/${app}/addons`, { plan: 'heroku-postgresql:essential-0', name: uniqueName('dropped') }),
+    ).rejects.toThrow();
     expect(sim.addons(app)).toEqual([]);
     expect(sim.requests.at(-1)).toMatchObject({ method: 'POST', status: 0, fault: 'drop' });
   });
@@ -46,7 +53,11 @@ describe('faults', () => {
     sim.faults.add({ path: `/apps/${app}/addons`, kind: 'timeout' });
     const request = fetch(`${sim.url}/apps/${app}/addons`, {
       method: 'POST',
-      headers: { Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${(await import('./helpers.js')).TOKEN}`, 'Content-Type': 'application/json' },
+      headers: {
+        Accept: 'application/vnd.heroku+json; version=3',
+        Authorization: `Bearer ${(await import('./helpers.js')).TOKEN}`,
+        'Content-Type': 'application/json',
+      },
       body: JSON.stringify({ plan: 'heroku-postgresql:essential-0' }),
       signal: AbortSignal.timeout(300),
     });
@@ -66,9 +77,15 @@ describe('faults', () => {
   it('applies the request, then drops the socket (applyThenDrop)', async () => {
     const name = uniqueName('applied');
     sim.faults.add({ method: 'POST', path: `/apps/${app}/addons`, kind: 'applyThenDrop' });
-    await expect(api(sim, 'POST', `/apps/${app}/addons`, { plan: 'heroku-postgresql:essential-0', name, attachment: { name: 'APPLIED' } })).rejects.toThrow();
+    await expect(
+      api(sim, 'POST', `/apps/${app}/addons`, { plan: 'heroku-postgresql:essential-0', name, attachment: { name: 'APPLIED' } }),
+    ).rejects.toThrow();
     expect(sim.addons(app).map((addon) => addon.name)).toEqual([name]);
-    const retry = await api<ErrorBody>(sim, 'POST', `/apps/${app}/addons`, { plan: 'heroku-postgresql:essential-0', name, attachment: { name: 'APPLIED' } });
+    const retry = await api<ErrorBody>(sim, 'POST', `/apps/${app}/addons`, {
+      plan: 'heroku-postgresql:essential-0',
+      name,
+      attachment: { name: 'APPLIED' },
+    });
     expect(retry.body.message).toBe('Name is already taken');
     const found = await eventually(async () => {
       const answer = await api<AddonBody>(sim, 'GET', `/apps/${app}/addons/${name}`);

@@ -2,7 +2,18 @@
 // the data API's 404 -> preparing -> available, and the refusals Heroku makes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
-import { type AddonBody, api, type ErrorBody, eventually, query, SEED_SQL, settled, startSim, uniqueName, waitAvailable } from './helpers.js';
+import {
+  type AddonBody,
+  api,
+  type ErrorBody,
+  eventually,
+  query,
+  SEED_SQL,
+  settled,
+  startSim,
+  uniqueName,
+  waitAvailable,
+} from './helpers.js';
 
 describe('forking a database', () => {
   let sim: Simulator;
@@ -78,7 +89,11 @@ describe('forking a database', () => {
       });
       const seen: string[] = [];
       await eventually(async () => {
-        const answer = await api<{ 'waiting?': boolean; message: string }>(slow, 'GET', `/client/v11/databases/${created.body.id}/wait_status`);
+        const answer = await api<{ 'waiting?': boolean; message: string }>(
+          slow,
+          'GET',
+          `/client/v11/databases/${created.body.id}/wait_status`,
+        );
         const label = answer.status === 404 ? '404' : answer.body.message;
         if (seen.at(-1) !== label) seen.push(label);
         return label === 'available' ? true : undefined;
@@ -86,7 +101,11 @@ describe('forking a database', () => {
       expect(seen[0]).toBe('404');
       expect(seen).toContain('preparing');
       expect(seen.at(-1)).toBe('available');
-      const info = await api<{ addon_id: string; forked_from: string; 'waiting?': boolean }>(slow, 'GET', `/client/v11/databases/${created.body.id}`);
+      const info = await api<{ addon_id: string; forked_from: string; 'waiting?': boolean }>(
+        slow,
+        'GET',
+        `/client/v11/databases/${created.body.id}`,
+      );
       expect(info.body).toMatchObject({ addon_id: created.body.id, forked_from: source.name, 'waiting?': false });
     } finally {
       await slow.close();
@@ -188,7 +207,11 @@ describe('forking a database', () => {
 
   it('refuses forks of plans below Standard and of followers', async () => {
     const essential = await sim.addDatabase(prod, { plan: 'heroku-postgresql:essential-0' });
-    const follower = await sim.addDatabase(prod, { plan: 'heroku-postgresql:standard-0', follower: true, fromDatabase: essential.databaseName });
+    const follower = await sim.addDatabase(prod, {
+      plan: 'heroku-postgresql:standard-0',
+      follower: true,
+      fromDatabase: essential.databaseName,
+    });
     for (const source of [essential.name, follower.name]) {
       const answer = await api<ErrorBody>(sim, 'POST', `/apps/${staging}/addons`, {
         plan: 'heroku-postgresql:standard-0',
@@ -198,7 +221,9 @@ describe('forking a database', () => {
       expect(answer.status).toBe(422);
       expect(answer.body.id).toBe('invalid_params');
     }
-    expect(sim.addons(staging).some((addon) => sim.attachments(staging).some((a) => a.name === 'REFUSED' && a.addon.id === addon.id))).toBe(false);
+    expect(sim.addons(staging).some((addon) => sim.attachments(staging).some((a) => a.name === 'REFUSED' && a.addon.id === addon.id))).toBe(
+      false,
+    );
   });
 
   // heroku-api.md §6: essential (and legacy mini/basic/dev) and hobby cannot be a fork source;

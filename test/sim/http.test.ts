@@ -56,11 +56,17 @@ describe('HTTP contract', () => {
     const noPlan = await api<ErrorBody>(sim, 'POST', `/apps/${app}/addons`, { name: 'x-valid' });
     expect(noPlan.status).toBe(422);
     expect(noPlan.body.id).toBe('invalid_params');
-    const badName = await api<ErrorBody>(sim, 'POST', `/apps/${app}/addons`, { plan: 'heroku-postgresql:standard-0', name: '9-starts-with-digit' });
+    const badName = await api<ErrorBody>(sim, 'POST', `/apps/${app}/addons`, {
+      plan: 'heroku-postgresql:standard-0',
+      name: '9-starts-with-digit',
+    });
     expect(badName.status).toBe(422);
     const badPlan = await api<ErrorBody>(sim, 'POST', `/apps/${app}/addons`, { plan: 'heroku-redis:mini' });
     expect(badPlan.status).toBe(422);
-    const badConfig = await api<ErrorBody>(sim, 'POST', `/apps/${app}/addons`, { plan: 'heroku-postgresql:standard-0', config: { fork: 3 } });
+    const badConfig = await api<ErrorBody>(sim, 'POST', `/apps/${app}/addons`, {
+      plan: 'heroku-postgresql:standard-0',
+      config: { fork: 3 },
+    });
     expect(badConfig.status).toBe(422);
     expect(sim.addons(app)).toEqual([]);
   });
@@ -134,7 +140,10 @@ describe('HTTP contract', () => {
   });
 
   it('expands plan and addon_service on add-on answers only when asked with Accept-Expansion', async () => {
-    const created = await api<AddonBody>(sim, 'POST', `/apps/${app}/addons`, { plan: 'heroku-postgresql:standard-0', attachment: { name: 'EXPANDED' } });
+    const created = await api<AddonBody>(sim, 'POST', `/apps/${app}/addons`, {
+      plan: 'heroku-postgresql:standard-0',
+      attachment: { name: 'EXPANDED' },
+    });
     const plain = await api<Record<string, unknown>>(sim, 'GET', `/apps/${app}/addons/${created.body.name}`);
     expect(Object.keys(plain.body['plan'] as object).sort()).toEqual(['id', 'name']);
     expect(Object.keys(plain.body['addon_service'] as object).sort()).toEqual(['id', 'name']);
@@ -142,7 +151,11 @@ describe('HTTP contract', () => {
       'Accept-Expansion': 'addon_service,plan',
     });
     // The CLI prints the plan's price ("~$0.069/hour (max $50/month)") from this.
-    expect(expanded.body['plan']).toMatchObject({ name: 'heroku-postgresql:standard-0', price: { cents: 5000, contract: false, unit: 'month' }, state: 'public' });
+    expect(expanded.body['plan']).toMatchObject({
+      name: 'heroku-postgresql:standard-0',
+      price: { cents: 5000, contract: false, unit: 'month' },
+      state: 'public',
+    });
     expect(expanded.body['addon_service']).toMatchObject({ name: 'heroku-postgresql', human_name: 'Heroku Postgres', state: 'ga' });
   });
 
@@ -151,14 +164,23 @@ describe('HTTP contract', () => {
     sim.createApp(paged);
     const created: string[] = [];
     for (let index = 0; index < 5; index += 1) {
-      const answer = await api<AddonBody>(sim, 'POST', `/apps/${paged}/addons`, { plan: 'heroku-postgresql:essential-0', attachment: { name: `DB_${index}` } });
+      const answer = await api<AddonBody>(sim, 'POST', `/apps/${paged}/addons`, {
+        plan: 'heroku-postgresql:essential-0',
+        attachment: { name: `DB_${index}` },
+      });
       created.push(answer.body.name);
     }
     const seen: string[] = [];
     let range: string | null = 'name ..; max=2';
     let pages = 0;
     while (range !== null) {
-      const answer: { status: number; body: AddonBody[]; headers: Headers } = await api<AddonBody[]>(sim, 'GET', `/apps/${paged}/addons`, undefined, { Range: range });
+      const answer: { status: number; body: AddonBody[]; headers: Headers } = await api<AddonBody[]>(
+        sim,
+        'GET',
+        `/apps/${paged}/addons`,
+        undefined,
+        { Range: range },
+      );
       pages += 1;
       expect(answer.status).toBe(answer.headers.get('next-range') ? 206 : 200);
       seen.push(...answer.body.map((addon) => addon.name));

@@ -17,7 +17,14 @@ let mutations: string[];
 const ctx: StepContext = { signal: new AbortController().signal, logger: silentLogger() };
 
 beforeEach(async () => {
-  sim = await startSimulator({ postgresUrl: serverUrl(), token: TOKEN, provisionDelayMs: 20, dataApi404Ms: 0, waitingMs: 0, deprovisionDelayMs: 10 });
+  sim = await startSimulator({
+    postgresUrl: serverUrl(),
+    token: TOKEN,
+    provisionDelayMs: 20,
+    dataApi404Ms: 0,
+    waitingMs: 0,
+    deprovisionDelayMs: 10,
+  });
   sim.createApp('acme-prod');
   sim.createApp('acme-staging');
   await sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', name: 'prod-db' });
@@ -40,9 +47,22 @@ afterEach(async () => {
 });
 
 async function availableFork(name = 'refork-staging-aaaaaaaaaaaa') {
-  const fork = await effects.createFork({ app: 'acme-staging', name, attachmentName: 'REFORK_AAAAAAAA', plan: 'heroku-postgresql:standard-0', forkFrom: 'prod-db', fast: false }, ctx);
+  const fork = await effects.createFork(
+    {
+      app: 'acme-staging',
+      name,
+      attachmentName: 'REFORK_AAAAAAAA',
+      plan: 'heroku-postgresql:standard-0',
+      forkFrom: 'prod-db',
+      fast: false,
+    },
+    ctx,
+  );
   for (let polls = 0; polls < 200; polls++) {
-    const seen = await effects.waitForFork({ app: 'acme-staging', forkId: fork.id, polls, notFound: 0, startedAt: null, maxWaitMinutes: 5 }, ctx);
+    const seen = await effects.waitForFork(
+      { app: 'acme-staging', forkId: fork.id, polls, notFound: 0, startedAt: null, maxWaitMinutes: 5 },
+      ctx,
+    );
     if (seen.available) return fork;
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -62,14 +82,26 @@ describe('preflight', () => {
   it("refuses a target whose DATABASE is production's database", async () => {
     sim.createApp('acme-review');
     sim.attach('prod-db', 'acme-review', 'DATABASE');
-    await expect(effects.preflight({ sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-review' }, ctx)).rejects.toThrow(/would replace production's database/);
+    await expect(effects.preflight({ sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-review' }, ctx)).rejects.toThrow(
+      /would replace production's database/,
+    );
   });
 });
 
 describe('createFork', () => {
   it('adopts the fork its name already names instead of creating a second one', async () => {
     const first = await availableFork();
-    const again = await effects.createFork({ app: 'acme-staging', name: first.name, attachmentName: 'REFORK_AAAAAAAA', plan: 'heroku-postgresql:standard-0', forkFrom: 'prod-db', fast: false }, ctx);
+    const again = await effects.createFork(
+      {
+        app: 'acme-staging',
+        name: first.name,
+        attachmentName: 'REFORK_AAAAAAAA',
+        plan: 'heroku-postgresql:standard-0',
+        forkFrom: 'prod-db',
+        fast: false,
+      },
+      ctx,
+    );
     expect(again).toEqual(first);
     expect(mutations).toEqual(['createAddon']);
     expect(sim.events.filter((e) => e.type === 'addon.created' && e.addon?.name === first.name)).toHaveLength(1);
@@ -88,7 +120,12 @@ describe('promote', () => {
     const old = { id: sim.addons('acme-staging').find((a) => a.name === 'old-db')?.id ?? '', name: 'old-db', app: 'acme-staging' };
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: old }, ctx);
     expect(databaseOf('acme-staging')).toBe(fork.name);
-    expect(sim.attachments('acme-staging').filter((a) => a.addon.name === 'old-db').map((a) => a.name)).toEqual([expect.stringMatching(/^HEROKU_POSTGRESQL_[A-Z]+$/)]);
+    expect(
+      sim
+        .attachments('acme-staging')
+        .filter((a) => a.addon.name === 'old-db')
+        .map((a) => a.name),
+    ).toEqual([expect.stringMatching(/^HEROKU_POSTGRESQL_[A-Z]+$/)]);
     const before = mutations.length;
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: old }, ctx);
     expect(mutations.length).toBe(before);
@@ -108,10 +145,20 @@ describe('cleanup', () => {
     const fork = await availableFork();
     const old = { id: sim.addons('acme-staging').find((a) => a.name === 'old-db')?.id ?? '', name: 'old-db', app: 'acme-staging' };
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: old }, ctx);
-    expect(await effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old, keepOldDatabase: false }, ctx)).toEqual({ oldDatabase: 'destroyed' });
+    expect(
+      await effects.cleanup(
+        { app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old, keepOldDatabase: false },
+        ctx,
+      ),
+    ).toEqual({ oldDatabase: 'destroyed' });
     expect(sim.attachments('acme-staging').map((a) => a.name)).toEqual(['DATABASE']);
     // Repeated after a crash: the old database is already gone, which counts as done.
-    expect(await effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old, keepOldDatabase: false }, ctx)).toEqual({ oldDatabase: 'destroyed' });
+    expect(
+      await effects.cleanup(
+        { app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old, keepOldDatabase: false },
+        ctx,
+      ),
+    ).toEqual({ oldDatabase: 'destroyed' });
   });
 
   it('detaches, never destroys, an old database owned by another app', async () => {
@@ -121,14 +168,21 @@ describe('cleanup', () => {
     const fork = await availableFork();
     const shared = { id: sim.addons('acme-shared').find((a) => a.name === 'shared-db')?.id ?? '', name: 'shared-db', app: 'acme-shared' };
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: null }, ctx);
-    expect(await effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: shared, keepOldDatabase: false }, ctx)).toEqual({ oldDatabase: 'detached' });
+    expect(
+      await effects.cleanup(
+        { app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: shared, keepOldDatabase: false },
+        ctx,
+      ),
+    ).toEqual({ oldDatabase: 'detached' });
     expect(sim.addons('acme-shared').map((a) => a.name)).toContain('shared-db');
     expect(sim.attachments('acme-staging').some((a) => a.addon.name === 'shared-db')).toBe(false);
   });
 
   it('refuses to clean up while DATABASE is not the fork', async () => {
     const fork = await availableFork();
-    await expect(effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: null, keepOldDatabase: false }, ctx)).rejects.toThrow(/refusing to clean up/);
+    await expect(
+      effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: null, keepOldDatabase: false }, ctx),
+    ).rejects.toThrow(/refusing to clean up/);
     expect(mutations).toEqual(['createAddon']);
   });
 });
@@ -136,8 +190,14 @@ describe('cleanup', () => {
 describe('compensate', () => {
   it('destroys the fork found by name, and reports nothing left on a repeat', async () => {
     await availableFork();
-    expect(await effects.compensate({ app: 'acme-staging', forkName: 'refork-staging-aaaaaaaaaaaa' }, ctx)).toEqual({ promoted: false, destroyed: true });
-    expect(await effects.compensate({ app: 'acme-staging', forkName: 'refork-staging-aaaaaaaaaaaa' }, ctx)).toEqual({ promoted: false, destroyed: false });
+    expect(await effects.compensate({ app: 'acme-staging', forkName: 'refork-staging-aaaaaaaaaaaa' }, ctx)).toEqual({
+      promoted: false,
+      destroyed: true,
+    });
+    expect(await effects.compensate({ app: 'acme-staging', forkName: 'refork-staging-aaaaaaaaaaaa' }, ctx)).toEqual({
+      promoted: false,
+      destroyed: false,
+    });
     expect(databaseOf('acme-staging')).toBe('old-db');
   });
 

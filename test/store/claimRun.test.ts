@@ -34,9 +34,7 @@ describe('claimRun', () => {
   it('gives an expired lease to exactly one of several concurrent claimants', async () => {
     const { run } = await startedRun(t.store, { leaseTtlMs: 200 });
     await waitUntilExpired(t.store, run.id);
-    const claims = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => t.store.claimRun(run.id, `worker-${i}`, 60_000)),
-    );
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => t.store.claimRun(run.id, `worker-${i}`, 60_000)));
     const winners = claims.filter((lease) => lease !== null);
     expect(winners).toHaveLength(1);
     expect(winners[0]?.token).toBe(2);
@@ -64,7 +62,13 @@ describe('claimRun', () => {
     const { run } = await startedRun(t.store, { leaseTtlMs: 200 });
     await claimWhenExpired(t.store, run.id, 'worker-b');
     const events = await t.store.runEvents(run.id);
-    expect(events.at(-1)).toMatchObject({ seq: 2, type: 'lease.acquired', from: 'preflight', to: 'preflight', detail: { owner: 'worker-b', token: 2 } });
+    expect(events.at(-1)).toMatchObject({
+      seq: 2,
+      type: 'lease.acquired',
+      from: 'preflight',
+      to: 'preflight',
+      detail: { owner: 'worker-b', token: 2 },
+    });
   });
 
   it('does not change the run’s updated_at, which tracks progress rather than heartbeats', async () => {

@@ -35,7 +35,12 @@ describe('run events', () => {
 
   it('returns events in sequence order with their from, to, type and detail', async () => {
     const { run, lease } = await startedRun(t.store);
-    await t.store.appendEvent(lease, { type: 'effect.started', from: 'forking', to: 'forking', detail: { effect: 'createFork', name: 'refork-x' } });
+    await t.store.appendEvent(lease, {
+      type: 'effect.started',
+      from: 'forking',
+      to: 'forking',
+      detail: { effect: 'createFork', name: 'refork-x' },
+    });
     const events = await t.store.runEvents(run.id);
     expect(events.map(({ seq, type }) => [seq, type])).toEqual([
       [1, 'run.started'],
@@ -49,13 +54,21 @@ describe('run events', () => {
     const { run, lease } = await startedRun(t.store);
     await t.store.saveTransition(lease, transition({ state: 'succeeded', status: 'succeeded' }));
     expect(await t.store.appendEvent(lease, { type: 'effect.finished', from: null, to: null, detail: {} })).toBe(true);
-    expect((await t.store.runEvents(run.id)).map((event) => event.type)).toEqual(['run.started', 'xstate.done.actor.preflight', 'effect.finished']);
+    expect((await t.store.runEvents(run.id)).map((event) => event.type)).toEqual([
+      'run.started',
+      'xstate.done.actor.preflight',
+      'effect.finished',
+    ]);
   });
 
   it('logs lease.released when the holder gives the lease up', async () => {
     const { run, lease } = await startedRun(t.store);
     await t.store.releaseLease(lease);
-    expect((await t.store.runEvents(run.id)).at(-1)).toMatchObject({ seq: 2, type: 'lease.released', detail: { owner: lease.owner, token: 1 } });
+    expect((await t.store.runEvents(run.id)).at(-1)).toMatchObject({
+      seq: 2,
+      type: 'lease.released',
+      detail: { owner: lease.owner, token: 1 },
+    });
   });
 
   it('deletes a run’s events with the run', async () => {

@@ -21,7 +21,10 @@ describe('saveTransition', () => {
     const saved = await t.store.getRun(run.id);
     expect(saved).toMatchObject({ state: 'forking', status: 'active', snapshot: next.snapshot, finishedAt: null });
     // Compared in SQL: microseconds apart would look equal as JavaScript Dates.
-    const moved = await t.knex.raw<{ rows: { moved: boolean }[] }>('SELECT updated_at > created_at AS moved FROM refork_runs WHERE id = ?', [run.id]);
+    const moved = await t.knex.raw<{ rows: { moved: boolean }[] }>(
+      'SELECT updated_at > created_at AS moved FROM refork_runs WHERE id = ?',
+      [run.id],
+    );
     expect(moved.rows).toEqual([{ moved: true }]);
     expect((await t.store.runEvents(run.id)).at(-1)).toMatchObject({
       seq: 2,

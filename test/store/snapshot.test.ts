@@ -28,7 +28,11 @@ const snapshot = {
     quote: 'she said "hi" \\ back\nslash\ttab',
   },
   children: {
-    wait: { src: 'waitForFork', snapshot: { status: 'active', input: { name: 'refork-staging-3f2a', deadline: 1_764_000_000_000 } }, systemId: undefined },
+    wait: {
+      src: 'waitForFork',
+      snapshot: { status: 'active', input: { name: 'refork-staging-3f2a', deadline: 1_764_000_000_000 } },
+      systemId: undefined,
+    },
   },
 };
 
@@ -55,7 +59,12 @@ describe('snapshot storage', () => {
     const { run, lease } = await startedRun(t.store);
     const awkward = { message: 'nul\u0000byte', lone: 'half \ud83d pair', key: { 'a\u0000b': 1 }, slash: 'a\\\u0000' };
     expect(await t.store.saveTransition(lease, transition({ snapshot: awkward }))).toBe(true);
-    expect((await t.store.getRun(run.id))?.snapshot).toEqual({ message: 'nul\ufffdbyte', lone: 'half \ufffd pair', key: { 'a\ufffdb': 1 }, slash: 'a\\\ufffd' });
+    expect((await t.store.getRun(run.id))?.snapshot).toEqual({
+      message: 'nul\ufffdbyte',
+      lone: 'half \ufffd pair',
+      key: { 'a\ufffdb': 1 },
+      slash: 'a\\\ufffd',
+    });
   });
 
   it('keeps text that merely looks like an escape exactly', async () => {

@@ -15,7 +15,14 @@ describe('startRun', () => {
     const result = await t.store.startRun(run);
     expect(result.started).toBe(true);
     if (!result.started) return;
-    expect(result.run).toMatchObject({ id: run.id, pipeline: run.pipeline, status: 'active', state: 'preflight', leaseOwner: 'worker-a', leaseToken: 1 });
+    expect(result.run).toMatchObject({
+      id: run.id,
+      pipeline: run.pipeline,
+      status: 'active',
+      state: 'preflight',
+      leaseOwner: 'worker-a',
+      leaseToken: 1,
+    });
     expect(result.lease).toEqual({ runId: run.id, owner: 'worker-a', token: 1, expiresAt: result.run.leaseExpiresAt });
   });
 
@@ -31,7 +38,15 @@ describe('startRun', () => {
     const { run } = await startedRun(t.store, { owner: 'worker-a' });
     const events = await t.store.runEvents(run.id);
     expect(events).toEqual([
-      { runId: run.id, seq: 1, from: null, to: 'preflight', type: 'run.started', detail: { owner: 'worker-a', machineVersion: 1 }, at: expect.any(Date) },
+      {
+        runId: run.id,
+        seq: 1,
+        from: null,
+        to: 'preflight',
+        type: 'run.started',
+        detail: { owner: 'worker-a', machineVersion: 1 },
+        at: expect.any(Date),
+      },
     ]);
   });
 
@@ -43,9 +58,7 @@ describe('startRun', () => {
 
   it('starts exactly one run when several processes start the same pipeline at once', async () => {
     const pipeline = uniquePipeline();
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => t.store.startRun(newRun({ pipeline, owner: `worker-${i}` }))),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => t.store.startRun(newRun({ pipeline, owner: `worker-${i}` }))));
     const started = results.filter((result) => result.started);
     expect(started).toHaveLength(1);
     const winner = started[0];

@@ -19,7 +19,8 @@ function field(event: SimEventLike, ...names: string[]): string | undefined {
   for (const name of names) {
     const value = event[name];
     if (typeof value === 'string') return value;
-    if (value && typeof value === 'object' && typeof (value as { name?: unknown }).name === 'string') return (value as { name: string }).name;
+    if (value && typeof value === 'object' && typeof (value as { name?: unknown }).name === 'string')
+      return (value as { name: string }).name;
   }
   return undefined;
 }
@@ -27,7 +28,10 @@ function field(event: SimEventLike, ...names: string[]): string | undefined {
 export async function checkInvariants(world: World, expect: { status: 'succeeded' | 'failed' | 'aborted' }): Promise<InvariantReport> {
   const violations: string[] = [];
   const events = world.sim.events as unknown as SimEventLike[];
-  const runs = await readControl<{ id: string; status: string; state: string }>(world, 'SELECT id, status, state FROM refork_runs ORDER BY created_at');
+  const runs = await readControl<{ id: string; status: string; state: string }>(
+    world,
+    'SELECT id, status, state FROM refork_runs ORDER BY created_at',
+  );
 
   // 1. At most one fork per run.
   const created = events.filter((e) => e.type === 'addon.created' && (field(e, 'addon', 'name') ?? '').startsWith('refork-'));
@@ -44,19 +48,31 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
   const database = world.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace);
   const databaseAddon = database ? addonNameOf(database) : undefined;
   for (const addon of live) {
-    if (addon.name !== databaseAddon && addon.state !== 'deprovisioning') violations.push(`leaked add-on ${addon.name} (state ${addon.state})`);
+    if (addon.name !== databaseAddon && addon.state !== 'deprovisioning')
+      violations.push(`leaked add-on ${addon.name} (state ${addon.state})`);
   }
 
   // 3. DATABASE only ever pointed at the old database or an anonymized fork.
   for (const check of world.attachChecks) {
-    if (check.addon !== world.oldStagingAddon && !check.anonymized) violations.push(`${check.addon} became DATABASE unanonymized: ${check.detail}`);
+    if (check.addon !== world.oldStagingAddon && !check.anonymized)
+      violations.push(`${check.addon} became DATABASE unanonymized: ${check.detail}`);
   }
 
   // 4. The old database is destroyed only after the promotion.
   const seqOf = (e: SimEventLike, i: number) => (typeof e.seq === 'number' ? e.seq : i);
-  const promotedAt = events.findIndex((e) => e.type === 'attachment.created' && field(e, 'attachment', 'name') === 'DATABASE' && (field(e, 'addon', 'addonName') ?? '').startsWith('refork-'));
-  const destroyedAt = events.findIndex((e) => (e.type === 'addon.destroy_requested' || e.type === 'addon.destroyed') && field(e, 'addon', 'name') === world.oldStagingAddon);
-  if (destroyedAt >= 0 && (promotedAt < 0 || seqOf(events[destroyedAt] as SimEventLike, destroyedAt) < seqOf(events[promotedAt] as SimEventLike, promotedAt))) {
+  const promotedAt = events.findIndex(
+    (e) =>
+      e.type === 'attachment.created' &&
+      field(e, 'attachment', 'name') === 'DATABASE' &&
+      (field(e, 'addon', 'addonName') ?? '').startsWith('refork-'),
+  );
+  const destroyedAt = events.findIndex(
+    (e) => (e.type === 'addon.destroy_requested' || e.type === 'addon.destroyed') && field(e, 'addon', 'name') === world.oldStagingAddon,
+  );
+  if (
+    destroyedAt >= 0 &&
+    (promotedAt < 0 || seqOf(events[destroyedAt] as SimEventLike, destroyedAt) < seqOf(events[promotedAt] as SimEventLike, promotedAt))
+  ) {
     violations.push('old database destroyed before the promotion');
   }
 
@@ -71,7 +87,8 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
 
   if (expect.status === 'succeeded') {
     if (!databaseAddon?.startsWith('refork-')) violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'}, not a fork`);
-    if (world.sim.addons('acme-staging').some((a) => a.name === world.oldStagingAddon)) violations.push('old staging database not destroyed');
+    if (world.sim.addons('acme-staging').some((a) => a.name === world.oldStagingAddon))
+      violations.push('old staging database not destroyed');
   } else if (databaseAddon !== world.oldStagingAddon) {
     violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'} after a ${expect.status} run, expected the old database`);
   }

@@ -64,7 +64,13 @@ export const RULES = {
   tables: {
     customers: { columns: { id: 'safe', full_name: 'hash', email: 'email', phone: null, created_at: 'safe' } },
     orders: {
-      columns: { id: 'safe', customer_id: 'safe', total_cents: 'safe', shipping_address: { strategy: 'constant', value: '1 Example Street' }, created_at: 'safe' },
+      columns: {
+        id: 'safe',
+        customer_id: 'safe',
+        total_cents: 'safe',
+        shipping_address: { strategy: 'constant', value: '1 Example Street' },
+        created_at: 'safe',
+      },
     },
     sessions: 'truncate',
   },
@@ -112,7 +118,10 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     anonymize: RULES,
     ...options.pipeline,
   };
-  await writeFile(configPath, JSON.stringify({ protected_apps: ['acme-prod'], ...options.config, pipelines: { staging: pipeline } }, null, 2));
+  await writeFile(
+    configPath,
+    JSON.stringify({ protected_apps: ['acme-prod'], ...options.config, pipelines: { staging: pipeline } }, null, 2),
+  );
 
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -216,9 +225,13 @@ async function inspectAnonymized(url: string): Promise<{ anonymized: boolean; de
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const tables = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'customers'");
+    const tables = await client.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'customers'",
+    );
     if (tables.rows[0]?.n === '0') return { anonymized: false, detail: 'no customers table' };
-    const leaked = await client.query<{ n: string }>("SELECT count(*) AS n FROM customers WHERE email NOT LIKE '%@example.test' OR phone IS NOT NULL");
+    const leaked = await client.query<{ n: string }>(
+      "SELECT count(*) AS n FROM customers WHERE email NOT LIKE '%@example.test' OR phone IS NOT NULL",
+    );
     const sessions = await client.query<{ n: string }>('SELECT count(*) AS n FROM sessions');
     const leaks = Number(leaked.rows[0]?.n) + Number(sessions.rows[0]?.n);
     return { anonymized: leaks === 0, detail: `${leaks} unmasked rows` };

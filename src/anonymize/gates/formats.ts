@@ -34,7 +34,10 @@ export const formatsGate: Gate = {
       const row = result.rows[0] ?? [];
       counts.forEach((count, index) => {
         const bad = Number(row[index] ?? 0);
-        if (bad > 0) problems.push(`${step.display}.${quoteIdent(count.column)}: ${bad} sampled values do not look masked (wrong shape for its strategy)`);
+        if (bad > 0)
+          problems.push(
+            `${step.display}.${quoteIdent(count.column)}: ${bad} sampled values do not look masked (wrong shape for its strategy)`,
+          );
       });
     }
     return problems;

@@ -16,7 +16,9 @@ export const piiGate: Gate = {
     const scope = scanScope(rules);
     const problems: string[] = [];
     for (const table of [...catalog.tables, ...catalog.views]) {
-      const columns = table.columns.filter((column) => isTextual(column) && !scope.exempt(table.name, column.name)).map((column) => column.name);
+      const columns = table.columns
+        .filter((column) => isTextual(column) && !scope.exempt(table.name, column.name))
+        .map((column) => column.name);
       const sample = await sampleColumns(client, table.name, table.estimatedRows, columns);
       sample.columns.forEach((column, index) => {
         const hits = new Map<PiiKind, number>();

@@ -22,7 +22,8 @@ export const residualGate: Gate = {
         if (!MUST_CHANGE.has(column.strategy.kind)) continue;
         const result = checks.residual?.[column.column];
         if (!result) problems.push(`${step.display}.${quoteIdent(column.column)}: no residual check was recorded for this run`);
-        else if ((result.unchanged ?? 1) !== 0) problems.push(`${step.display}.${quoteIdent(column.column)}: ${result.unchanged} sampled original values survived masking`);
+        else if ((result.unchanged ?? 1) !== 0)
+          problems.push(`${step.display}.${quoteIdent(column.column)}: ${result.unchanged} sampled original values survived masking`);
       }
     }
     return problems;

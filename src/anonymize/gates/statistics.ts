@@ -52,7 +52,9 @@ export const statisticsGate: Gate = {
     for (const row of stats.rows) {
       if (!row.values || scope.exempt({ schema: row.schema, table: row.table }, row.column)) continue;
       for (const kind of detectPii(row.values, scope.allowedDomains)) {
-        problems.push(`statistics of ${row.schema}.${row.table}.${row.column} hold what look like ${PII_LABELS[kind]}: run ANALYZE on it after masking`);
+        problems.push(
+          `statistics of ${row.schema}.${row.table}.${row.column} hold what look like ${PII_LABELS[kind]}: run ANALYZE on it after masking`,
+        );
       }
     }
     return problems;

@@ -12,7 +12,8 @@ export async function gcCommand(options: { yes?: boolean; json?: boolean }): Pro
     if (options.json) console.log(JSON.stringify({ orphans, destroyed }, null, 2));
     else if (orphans.length === 0) console.log('no orphaned refork add-ons');
     else {
-      for (const o of orphans) console.log(`${o.app}  ${o.name}  ${o.state}  created ${o.createdAt}${destroyed.includes(o.name) ? '  destroyed' : ''}`);
+      for (const o of orphans)
+        console.log(`${o.app}  ${o.name}  ${o.state}  created ${o.createdAt}${destroyed.includes(o.name) ? '  destroyed' : ''}`);
       if (!options.yes) console.log(`${orphans.length} orphaned add-on(s); run \`refork gc --yes\` to destroy them`);
     }
     return 0;

@@ -24,7 +24,9 @@ export async function historyCommand(pipeline: string | undefined, options: { js
     else {
       for (const r of rows) {
         const outcome = r.status === 'active' ? `active in ${r.state}` : r.status;
-        console.log(`${r.startedAt}  ${r.pipeline}  ${r.runId}  ${outcome.padEnd(10)} ${formatDuration(r.durationMs).padStart(7)}${r.error ? `  ${r.error}` : ''}`);
+        console.log(
+          `${r.startedAt}  ${r.pipeline}  ${r.runId}  ${outcome.padEnd(10)} ${formatDuration(r.durationMs).padStart(7)}${r.error ? `  ${r.error}` : ''}`,
+        );
       }
     }
     return 0;

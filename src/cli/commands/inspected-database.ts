@@ -14,10 +14,14 @@ export interface InspectedDatabase {
   connect: () => Promise<pg.Client>;
 }
 
-export function inspectedDatabase(options: { url?: string; pipeline?: PipelineConfig }, env: NodeJS.ProcessEnv = process.env): InspectedDatabase {
+export function inspectedDatabase(
+  options: { url?: string; pipeline?: PipelineConfig },
+  env: NodeJS.ProcessEnv = process.env,
+): InspectedDatabase {
   if (options.url) {
     const url = options.url;
-    if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('--url is not a postgres:// URL: pass the database URL, e.g. postgres://host:5432/db');
+    if (!/^postgres(ql)?:\/\//.test(url))
+      throw new ConfigError('--url is not a postgres:// URL: pass the database URL, e.g. postgres://host:5432/db');
     return { label: displayUrl(url), connect: () => connected(url) };
   }
   const pipeline = options.pipeline;
@@ -35,7 +39,8 @@ export function inspectedDatabase(options: { url?: string; pipeline?: PipelineCo
     label: `${app}::${database}`,
     connect: async () => {
       const attachment = await heroku.getAttachment(app, database);
-      if (!attachment) throw new ConfigError(`source app ${app} has no database attached as ${database}: check source.database in refork.yml`);
+      if (!attachment)
+        throw new ConfigError(`source app ${app} has no database attached as ${database}: check source.database in refork.yml`);
       const url = (await heroku.getConfigVars(app))[`${attachment.name}_URL`];
       if (!url) throw new ConfigError(`config var ${attachment.name}_URL is missing on ${app}`);
       return connected(url);

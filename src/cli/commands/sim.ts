@@ -23,7 +23,12 @@ export async function simCommand(options: SimOptions): Promise<number> {
       throw new ConfigError(`--fixture ${options.fixture}: cannot be read as JSON or YAML`);
     }
   }
-  const sim = await startSimulator({ postgresUrl: options.postgresUrl, port: options.port, token: options.token, provisionDelayMs: options.provisionDelay });
+  const sim = await startSimulator({
+    postgresUrl: options.postgresUrl,
+    port: options.port,
+    token: options.token,
+    provisionDelayMs: options.provisionDelay,
+  });
   if (fixture) await loadFixture(sim, fixture);
   console.log(`Heroku simulator listening on ${sim.url}: set HEROKU_API_URL and HEROKU_DATA_API_URL to it, HEROKU_API_KEY to the token`);
   await new Promise<void>((resolve) => {

@@ -32,7 +32,12 @@ const faultKind = z.union([
   z.literal('timeout'),
   z.literal('drop'),
   z.literal('applyThenDrop'),
-  z.object({ status: z.number().int(), id: z.string().optional(), message: z.string().optional(), retryAfterSeconds: z.number().optional() }),
+  z.object({
+    status: z.number().int(),
+    id: z.string().optional(),
+    message: z.string().optional(),
+    retryAfterSeconds: z.number().optional(),
+  }),
 ]);
 /** RegExp cannot travel in JSON: `pathPattern` is its source. */
 const faultBody = z.object({
@@ -48,57 +53,64 @@ export function adminRoutes(core: SimCore, sim: Simulator): Router {
   const { state } = core;
   const since = (context: RequestContext) => Number(context.query.get('since') ?? '0') || 0;
 
-  return new Router()
-    .on('GET', '/__sim/state', () =>
-      reply(200, {
-        apps: [...state.apps.values()].map((app) => ({
-          ...state.toSimApp(app),
-          configVarNames: [...state.configOf(app).keys()],
-          attachments: state.attachmentsOfApp(app).map((attachment) => state.toSimAttachment(attachment)),
-          releases: state.releasesOf(app).map(({ version, description, status }) => ({ version, description, status })),
-        })),
-        addons: [...state.addons.values()].map((addon) => state.toSimAddon(addon)),
-        faults: core.faults.pending(),
-        rateLimitRemaining: core.rateLimiter.remaining(),
-      }),
-    )
-    .on('GET', '/__sim/events', (context) => reply(200, core.events.since(since(context))))
-    .on('GET', '/__sim/requests', () => reply(200, core.requests))
-    .on('POST', '/__sim/apps', (context) => {
-      const body = parse(appBody, context.body);
-      return reply(201, sim.createApp(body.name, { releasePhase: body.releasePhase === true }));
-    })
-    .on('POST', '/__sim/databases', async (context) => {
-      const { app, ...options } = parse(databaseBody, context.body);
-      return reply(201, await sim.addDatabase(app, options));
-    })
-    .on('POST', '/__sim/attachments', (context) => {
-      const body = parse(attachmentBody, context.body);
-      return reply(201, sim.attach(body.addon, body.app, body.name, body.namespace ?? null));
-    })
-    .on('GET', '/__sim/faults', () => reply(200, core.faults.pending()))
-    .on('POST', '/__sim/faults', (context) => {
-      const body = parse(faultBody, context.body);
-      const path = body.pathPattern !== undefined ? new RegExp(body.pathPattern) : body.path;
-      if (path === undefined) throw invalidParams('path or pathPattern is required');
-      const kind: FaultKind = body.kind;
-      sim.faults.add({ path, kind, ...(body.method === undefined ? {} : { method: body.method }), ...(body.times === undefined ? {} : { times: body.times }) });
-      return reply(201, core.faults.pending());
-    })
-    .on('DELETE', '/__sim/faults', () => {
-      sim.faults.clear();
-      return reply(200, []);
-    })
-    .on('POST', '/__sim/fail-next-fork', (context) => {
-      const body = parse(messageBody, context.body);
-      sim.failNextFork(body.message === undefined ? {} : { message: body.message });
-      return reply(202, {});
-    })
-    .on('POST', '/__sim/fail-next-release', () => {
-      sim.failNextRelease();
-      return reply(202, {});
-    })
-    .on('POST', '/__sim/fixture', async (context) => reply(201, await loadFixture(sim, context.body)))
-    // Secrets on purpose: the demo connects to databases; loopback only, never logged.
-    .on('GET', '/__sim/addons/:addon/url', (context) => reply(200, { url: sim.databaseUrl(context.params['addon'] ?? '') }));
+  return (
+    new Router()
+      .on('GET', '/__sim/state', () =>
+        reply(200, {
+          apps: [...state.apps.values()].map((app) => ({
+            ...state.toSimApp(app),
+            configVarNames: [...state.configOf(app).keys()],
+            attachments: state.attachmentsOfApp(app).map((attachment) => state.toSimAttachment(attachment)),
+            releases: state.releasesOf(app).map(({ version, description, status }) => ({ version, description, status })),
+          })),
+          addons: [...state.addons.values()].map((addon) => state.toSimAddon(addon)),
+          faults: core.faults.pending(),
+          rateLimitRemaining: core.rateLimiter.remaining(),
+        }),
+      )
+      .on('GET', '/__sim/events', (context) => reply(200, core.events.since(since(context))))
+      .on('GET', '/__sim/requests', () => reply(200, core.requests))
+      .on('POST', '/__sim/apps', (context) => {
+        const body = parse(appBody, context.body);
+        return reply(201, sim.createApp(body.name, { releasePhase: body.releasePhase === true }));
+      })
+      .on('POST', '/__sim/databases', async (context) => {
+        const { app, ...options } = parse(databaseBody, context.body);
+        return reply(201, await sim.addDatabase(app, options));
+      })
+      .on('POST', '/__sim/attachments', (context) => {
+        const body = parse(attachmentBody, context.body);
+        return reply(201, sim.attach(body.addon, body.app, body.name, body.namespace ?? null));
+      })
+      .on('GET', '/__sim/faults', () => reply(200, core.faults.pending()))
+      .on('POST', '/__sim/faults', (context) => {
+        const body = parse(faultBody, context.body);
+        const path = body.pathPattern !== undefined ? new RegExp(body.pathPattern) : body.path;
+        if (path === undefined) throw invalidParams('path or pathPattern is required');
+        const kind: FaultKind = body.kind;
+        sim.faults.add({
+          path,
+          kind,
+          ...(body.method === undefined ? {} : { method: body.method }),
+          ...(body.times === undefined ? {} : { times: body.times }),
+        });
+        return reply(201, core.faults.pending());
+      })
+      .on('DELETE', '/__sim/faults', () => {
+        sim.faults.clear();
+        return reply(200, []);
+      })
+      .on('POST', '/__sim/fail-next-fork', (context) => {
+        const body = parse(messageBody, context.body);
+        sim.failNextFork(body.message === undefined ? {} : { message: body.message });
+        return reply(202, {});
+      })
+      .on('POST', '/__sim/fail-next-release', () => {
+        sim.failNextRelease();
+        return reply(202, {});
+      })
+      .on('POST', '/__sim/fixture', async (context) => reply(201, await loadFixture(sim, context.body)))
+      // Secrets on purpose: the demo connects to databases; loopback only, never logged.
+      .on('GET', '/__sim/addons/:addon/url', (context) => reply(200, { url: sim.databaseUrl(context.params['addon'] ?? '') }))
+  );
 }

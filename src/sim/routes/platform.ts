@@ -24,7 +24,13 @@ function expansions(context: RequestContext): Expansions {
   return { addonService: wanted.includes('addon_service'), plan: wanted.includes('plan') };
 }
 
-function listed<T>(context: RequestContext, items: T[], fields: string[], valueOf: (item: T, field: string) => string | number, render: (item: T) => unknown): Reply {
+function listed<T>(
+  context: RequestContext,
+  items: T[],
+  fields: string[],
+  valueOf: (item: T, field: string) => string | number,
+  render: (item: T) => unknown,
+): Reply {
   const page = paginate(items, parseRange(header(context.headers, 'range'), fields), valueOf);
   return reply(page.status, page.items.map(render), page.headers);
 }
@@ -60,7 +66,13 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
     .on('GET', '/account', () => reply(200, render.account()))
     .on('GET', '/apps/:app', (context) => {
       const owner = app(context);
-      return reply(200, { id: owner.id, name: owner.name, created_at: owner.createdAt, updated_at: owner.createdAt, web_url: `https://${owner.name}.herokuapp.com/` });
+      return reply(200, {
+        id: owner.id,
+        name: owner.name,
+        created_at: owner.createdAt,
+        updated_at: owner.createdAt,
+        web_url: `https://${owner.name}.herokuapp.com/`,
+      });
     })
     .on('GET', '/addons', (context) => addonList(context, [...state.addons.values()]))
     .on('GET', '/apps/:app/addons', (context) => addonList(context, state.addonsOfApp(app(context))))
@@ -91,13 +103,17 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
       const result = lifecycle.destroy(addon, force);
       return reply(result.status, render.addon(result.addon, expansions(context)));
     })
-    .on('GET', '/addons/:addon/addon-attachments', (context) => attachmentList(context, state.attachmentsOfAddon(state.addon(param(context, 'addon')))))
+    .on('GET', '/addons/:addon/addon-attachments', (context) =>
+      attachmentList(context, state.attachmentsOfAddon(state.addon(param(context, 'addon')))),
+    )
     .on('GET', '/addon-attachments', (context) => attachmentList(context, [...state.attachments.values()]))
     .on('GET', '/apps/:app/addon-attachments', (context) => attachmentList(context, state.attachmentsOfApp(app(context))))
     .on('GET', '/apps/:app/addon-attachments/:attachment', (context) =>
       reply(200, render.attachment(attachmentOnApp(app(context), param(context, 'attachment')), inclusions(context))),
     )
-    .on('GET', '/addon-attachments/:attachment', (context) => reply(200, render.attachment(state.attachment(param(context, 'attachment')), inclusions(context))))
+    .on('GET', '/addon-attachments/:attachment', (context) =>
+      reply(200, render.attachment(state.attachment(param(context, 'attachment')), inclusions(context))),
+    )
     .on('POST', '/addon-attachments', async (context) => {
       const body = objectBody(context.body);
       const owner = state.app(requiredIdentity(body, 'app'));
@@ -144,7 +160,10 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
       const found = service !== undefined && service !== SERVICE ? [] : resolveAddons(core, wanted, appName);
       if (found.length === 0) throw notFound('add_on');
       const expand = expansions(context);
-      return reply(200, found.map((addon) => render.addon(addon, expand)));
+      return reply(
+        200,
+        found.map((addon) => render.addon(addon, expand)),
+      );
     })
     .on('POST', '/actions/addon-attachments/resolve', (context) => {
       const body = objectBody(context.body);
@@ -154,7 +173,10 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
       const found = service !== undefined && service !== SERVICE ? [] : resolveAttachments(core, wanted, appName);
       if (found.length === 0) throw notFound('add_on attachment');
       const include = inclusions(context);
-      return reply(200, found.map((attachment) => render.attachment(attachment, include)));
+      return reply(
+        200,
+        found.map((attachment) => render.attachment(attachment, include)),
+      );
     });
 }
 

@@ -1,10 +1,10 @@
-// refork's version for the User-Agent (`refork/<version>`), read once from package.json.
+// refork's version (`refork --version`, the User-Agent `refork/<version>`), read once from package.json.
 import { readFileSync } from 'node:fs';
+import { packageFile } from './package-root.js';
 
 function readVersion(): string {
   try {
-    // src/heroku/ → repository root, both under tsx and from a build that keeps the layout.
-    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+    const text = readFileSync(packageFile('package.json'), 'utf8');
     const parsed: unknown = JSON.parse(text);
     if (parsed && typeof parsed === 'object' && 'version' in parsed && typeof parsed.version === 'string') {
       return parsed.version;
@@ -15,4 +15,4 @@ function readVersion(): string {
   return 'unknown';
 }
 
-export const defaultUserAgent = `refork/${readVersion()}`;
+export const reforkVersion = readVersion();

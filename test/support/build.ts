@@ -1,0 +1,14 @@
+// The suites run the CLI as child processes from the compiled dist/ (as users do), so the build
+// must match the sources under test: an incremental compile, a no-op when nothing changed.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+export function buildCli(): void {
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`npm run build failed before the tests:\n${result.stdout}${result.stderr}`);
+  }
+}
