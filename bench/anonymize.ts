@@ -11,7 +11,6 @@ import { anonymizeDatabase, parseRules } from '../src/anonymize/index.js';
 import { loadCatalog } from '../src/anonymize/catalog.js';
 import { loadDictionaries } from '../src/anonymize/fake.js';
 import { buildPlan } from '../src/anonymize/plan.js';
-import { locatePgcrypto } from '../src/anonymize/session.js';
 import { startEmbeddedPostgres } from '../src/pg/embedded.js';
 
 interface Args {
@@ -91,7 +90,6 @@ function databaseUrl(server: string, name: string): string {
 
 async function buildDataSet(url: string, rows: number): Promise<void> {
   await withClient(url, async (client) => {
-    await client.query('CREATE EXTENSION IF NOT EXISTS pgcrypto');
     await client.query(`
       CREATE TABLE customers (
         id bigint PRIMARY KEY, email text NOT NULL, first_name text, last_name text, phone text, street text, city text,
@@ -137,8 +135,7 @@ type Timings = Map<string, number>;
 /** The baseline: one raw UPDATE (or TRUNCATE) per table, in one session, with the engine's own expressions. */
 async function runBaseline(url: string): Promise<Timings> {
   return withClient(url, async (client) => {
-    const crypto = await locatePgcrypto(client);
-    const plan = buildPlan(RULES, await loadCatalog(client), { key: KEY, crypto });
+    const plan = buildPlan(RULES, await loadCatalog(client), { key: KEY });
     await loadDictionaries(client, plan.dictionaries);
     const timings: Timings = new Map();
     for (const step of plan.updates) {

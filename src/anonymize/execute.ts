@@ -12,7 +12,7 @@ import { quoteIdent, quoteTable } from './quote.js';
 import { sampleOriginals } from './residual.js';
 import { chooseMethod, rebuildsIndexes, rewriteTable, updateWithoutIndexes, type Method } from './rewrite.js';
 import { RulesError, type AnonymizeRules } from './rules.js';
-import { backendPid, locatePgcrypto, messageOf, prepareSession, scrub } from './session.js';
+import { backendPid, messageOf, prepareSession, scrub } from './session.js';
 import { disableUserTriggers, restoreTriggers } from './triggers.js';
 
 export interface AnonymizeProgress {
@@ -80,13 +80,12 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
     client = await options.connect();
     stopCancel = cancelOnAbort(options, client);
     await prepareSession(client);
-    const crypto = await locatePgcrypto(client);
     await ensureLedger(client);
     const catalog = await loadCatalog(client);
-    const plan = buildPlan(options.rules, catalog, { key: options.key, crypto });
+    const plan = buildPlan(options.rules, catalog, { key: options.key });
     await loadDictionaries(client, plan.dictionaries);
     await dropLeftoverStages(client);
-    return await executePlan(client, plan, { catalog, crypto, dictionaries: plan.dictionaries }, options);
+    return await executePlan(client, plan, { catalog, dictionaries: plan.dictionaries }, options);
   } catch (error) {
     if (error instanceof RulesError || error instanceof AnonymizeError) {
       error.message = scrub(error.message, options.key);
@@ -101,7 +100,6 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
 
 interface Schema {
   catalog: Catalog;
-  crypto: string;
   dictionaries: Set<DictionaryName>;
 }
 
@@ -225,7 +223,7 @@ async function runUpdate(
       return { table: step.display, rows: 0, skipped: true, elapsedMs: 0 };
     }
     const triggers = await disableUserTriggers(client, step.table);
-    const probe = await sampleOriginals(client, step, table, options.key, schema.crypto);
+    const probe = await sampleOriginals(client, step, table, options.key);
     const { rows, ...how } = await maskRows(client, step, table, method, options, stage);
     const residual = await probe.check();
     await restoreTriggers(client, triggers);

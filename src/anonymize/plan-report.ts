@@ -8,7 +8,7 @@ import { loadDictionaries } from './fake.js';
 import { buildPlan, ROW_ALIAS } from './plan.js';
 import { displayTable, quoteIdent, quoteTable } from './quote.js';
 import type { AnonymizeRules } from './rules.js';
-import { locateExistingPgcrypto, messageOf, scrub } from './session.js';
+import { messageOf, scrub } from './session.js';
 import { listMaterializedViews } from './views.js';
 
 export interface PlannedTable {
@@ -48,14 +48,13 @@ export async function planAnonymization(options: PlanOptions): Promise<PlanRepor
     // Not READ ONLY: previews need the fake dictionaries in a temp table. Everything is rolled back.
     await client.query('BEGIN');
     const catalog = await loadCatalog(client);
-    const crypto = await locateExistingPgcrypto(client);
     const uncovered = findUncovered(options.rules, catalog);
     report.uncovered = uncovered.map((item) => ({ table: item.display, columns: item.columns.map((column) => column.name) }));
     if (uncovered.length > 0) {
       report.suggestedPatch = suggestPatch(uncovered);
       report.problems.push(`${uncovered.length} table(s) have unclassified columns: verification would halt the run`);
     }
-    const plan = buildPlan(options.rules, catalog, { key, crypto: crypto ?? '"public"' });
+    const plan = buildPlan(options.rules, catalog, { key });
     const sizes = await tableSizes(client);
     for (const step of plan.truncates) {
       report.tables.push({
@@ -67,9 +66,8 @@ export async function planAnonymization(options: PlanOptions): Promise<PlanRepor
         sql: `TRUNCATE TABLE ${quoteTable(step.table)}`,
       });
     }
-    const previews = (options.previewRows ?? 0) > 0 && options.key !== undefined && crypto !== undefined;
-    if ((options.previewRows ?? 0) > 0 && !previews)
-      report.problems.push('no preview: it needs the key and pgcrypto installed in the database');
+    const previews = (options.previewRows ?? 0) > 0 && options.key !== undefined;
+    if ((options.previewRows ?? 0) > 0 && !previews) report.problems.push('no preview: set REFORK_ANONYMIZE_KEY to compute masked rows');
     if (previews) await loadDictionaries(client, plan.dictionaries);
     for (const step of plan.updates) {
       const planned: PlannedTable = {

@@ -42,8 +42,6 @@ export interface Plan {
 
 export interface PlanOptions {
   key: string;
-  /** Quoted schema of pgcrypto. */
-  crypto: string;
 }
 
 /**
@@ -92,7 +90,7 @@ function compileUpdate(
   dictionaries: Set<DictionaryName>,
 ): Omit<Extract<TableStep, { kind: 'update' }>, 'display'> | undefined {
   const params = new SqlParams(options.key);
-  const ctx: CompileContext = { params, crypto: options.crypto, dictionaries };
+  const ctx: CompileContext = { params, dictionaries };
   const assignments: string[] = [];
   const masked: MaskedColumn[] = [];
   for (const rule of rules) {

@@ -1,5 +1,5 @@
 // Each strategy compiled to one SQL expression over the column, evaluated by Postgres in a
-// set-based statement. Keyed strategies derive everything from HMAC-SHA256(key, value), so the
+// set-based statement. Keyed strategies derive everything from HMAC-SHA256(key, value) (hmac.ts), so the
 // same input gives the same output in every table and every night, and nothing without the key
 // can recompute it.
 import type { ColumnInfo } from './catalog.js';
@@ -7,11 +7,10 @@ import { quoteIdent } from './quote.js';
 import { RulesError, type ColumnStrategy, type JsonPathRule } from './rules.js';
 import type { SqlParams } from './sql.js';
 import { fakeExpression, type DictionaryName } from './fake.js';
+import { hmacSql } from './hmac.js';
 
 export interface CompileContext {
   params: SqlParams;
-  /** Quoted schema pgcrypto lives in (`"public"`, `"heroku_ext"`), so search_path cannot pick another hmac(). */
-  crypto: string;
   /** Dictionaries the compiled expressions read: the session must load them first. */
   dictionaries: Set<DictionaryName>;
   /** When set, every keyed digest expression compiled is recorded here (the engine computes repeated ones once per row). */
@@ -22,7 +21,7 @@ const EMAIL_LOCAL_HEX = 16;
 
 /** Hex digest of HMAC-SHA256(key, text). */
 export function hmacHex(text: string, ctx: CompileContext): string {
-  const digest = `pg_catalog.encode(${ctx.crypto}.hmac(${text}, ${ctx.params.keyParam()}::text, 'sha256'), 'hex')`;
+  const digest = `pg_catalog.encode(${hmacSql(text, ctx.params.padParams())}, 'hex')`;
   ctx.digests?.push(digest);
   return digest;
 }
@@ -107,7 +106,7 @@ function hashExpression(
     case 'uuid':
       return `pg_catalog.left(${hex}, 32)::uuid`;
     case 'bytea':
-      return `${ctx.crypto}.hmac(${ref}::text, ${ctx.params.keyParam()}::text, 'sha256')`;
+      return hmacSql(`${ref}::text`, ctx.params.padParams());
     case 'int8':
       // 60 bits keeps the result positive and collisions negligible.
       return `('x' || pg_catalog.left(${hex}, 15))::bit(60)::int8`;

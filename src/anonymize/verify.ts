@@ -12,7 +12,7 @@ import { residualGate } from './gates/residual.js';
 import { statisticsGate } from './gates/statistics.js';
 import { buildPlan } from './plan.js';
 import type { AnonymizeRules } from './rules.js';
-import { locateExistingPgcrypto, messageOf, scrub } from './session.js';
+import { messageOf, scrub } from './session.js';
 
 export interface VerifyOptions {
   connect: () => Promise<pg.Client>;
@@ -51,10 +51,9 @@ export async function verifyAnonymized(options: VerifyOptions, gates: Gate[] = G
     // Nothing here writes; a read-only transaction makes sure of it, and gives every gate one snapshot.
     await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const catalog = await loadCatalog(client);
-    const crypto = (await locateExistingPgcrypto(client)) ?? '"public"';
     const plan = (() => {
       try {
-        return buildPlan(options.rules, catalog, { key: options.key, crypto });
+        return buildPlan(options.rules, catalog, { key: options.key });
       } catch (error) {
         record('rules', [`rules do not match the database: ${scrub(messageOf(error), options.key)}`]);
         return undefined;

@@ -6,7 +6,6 @@ import { anonymizeDatabase, parseRules } from '../../src/anonymize/index.js';
 import { loadCatalog } from '../../src/anonymize/catalog.js';
 import { loadDictionaries } from '../../src/anonymize/fake.js';
 import { buildPlan } from '../../src/anonymize/plan.js';
-import { locatePgcrypto } from '../../src/anonymize/session.js';
 import type { AnonymizeRules } from '../../src/anonymize/rules.js';
 import { createFixture, expectedEmail, newKey, newRunId, type Fixture } from './fixture.js';
 
@@ -25,8 +24,7 @@ async function fresh(schema: string): Promise<Fixture> {
 async function plainUpdates(fixture: Fixture, rules: AnonymizeRules, key: string): Promise<void> {
   const client = await fixture.connect();
   try {
-    const crypto = await locatePgcrypto(client);
-    const plan = buildPlan(rules, await loadCatalog(client), { key, crypto });
+    const plan = buildPlan(rules, await loadCatalog(client), { key });
     await loadDictionaries(client, plan.dictionaries);
     for (const step of plan.updates) await client.query(step.sql, step.params);
   } finally {
