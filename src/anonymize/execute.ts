@@ -222,7 +222,7 @@ async function runUpdate(
       if (stage) await client.query(`DROP TABLE IF EXISTS ${stage.name}`);
       return { table: step.display, rows: 0, skipped: true, elapsedMs: 0 };
     }
-    const triggers = await disableUserTriggers(client, step.table);
+    const triggers = await disableUserTriggers(client, step.table, new Set(step.recompute.map((trigger) => trigger.name)));
     const probe = await sampleOriginals(client, step, table, options.key);
     const { rows, ...how } = await maskRows(client, step, table, method, options, stage);
     const residual = await probe.check();

@@ -26,6 +26,10 @@ type UpdateStep = Extract<TableStep, { kind: 'update' }>;
  */
 export function chooseMethod(table: TableInfo, step: UpdateStep): { method: Method; reason: string } {
   if (table.partitioned) return { method: 'update', reason: 'partitioned table' };
+  // A rewrite inserts the rows again: a trigger that must recompute a column has to fire on INSERT.
+  if (step.recompute.some((trigger) => !trigger.events.includes('insert'))) {
+    return { method: 'update', reason: 'a trigger that recomputes a column fires on UPDATE only' };
+  }
   if (table.estimatedRows < REWRITE_MIN_ROWS) return { method: 'update', reason: 'small table' };
   if (table.toastBytes > table.heapBytes) {
     return { method: 'update', reason: 'large out-of-line values an UPDATE does not rewrite' };
