@@ -9,7 +9,6 @@
 import pg from 'pg';
 import { anonymizeDatabase, parseRules } from '../src/anonymize/index.js';
 import { loadCatalog } from '../src/anonymize/catalog.js';
-import { loadDictionaries } from '../src/anonymize/fake.js';
 import { buildPlan } from '../src/anonymize/plan.js';
 import { startEmbeddedPostgres } from '../src/pg/embedded.js';
 
@@ -136,7 +135,6 @@ type Timings = Map<string, number>;
 async function runBaseline(url: string): Promise<Timings> {
   return withClient(url, async (client) => {
     const plan = buildPlan(RULES, await loadCatalog(client), { key: KEY });
-    await loadDictionaries(client, plan.dictionaries);
     const timings: Timings = new Map();
     for (const step of plan.updates) {
       const started = performance.now();

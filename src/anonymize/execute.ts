@@ -3,7 +3,6 @@
 // done and never applies a pseudonym twice.
 import type pg from 'pg';
 import { loadCatalog, type Catalog, type TableInfo } from './catalog.js';
-import { loadDictionaries, type DictionaryName } from './fake.js';
 import { canStageInParallel, dropLeftoverStages, stageInParallel } from './stage.js';
 import { listMaterializedViews, refreshMaterializedView, type MaterializedView } from './views.js';
 import { completedTables, ensureLedger, isCompleted, recordCompletion } from './ledger.js';
@@ -83,9 +82,8 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
     await ensureLedger(client);
     const catalog = await loadCatalog(client);
     const plan = buildPlan(options.rules, catalog, { key: options.key });
-    await loadDictionaries(client, plan.dictionaries);
     await dropLeftoverStages(client);
-    return await executePlan(client, plan, { catalog, dictionaries: plan.dictionaries }, options);
+    return await executePlan(client, plan, { catalog }, options);
   } catch (error) {
     if (error instanceof RulesError || error instanceof AnonymizeError) {
       error.message = scrub(error.message, options.key);
@@ -100,7 +98,6 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
 
 interface Schema {
   catalog: Catalog;
-  dictionaries: Set<DictionaryName>;
 }
 
 /** Sessions that compute a big table's masks at once; the database's cores are the limit. */
@@ -207,7 +204,7 @@ async function runUpdate(
   // Computing a big rewritten table's masks is spread over several sessions before its transaction.
   const stage =
     method === 'rewrite' && canStageInParallel(table, sessions)
-      ? await stageInParallel(client, options.connect, step, table, sessions, schema.dictionaries).catch((error: unknown) => {
+      ? await stageInParallel(client, options.connect, step, table, sessions).catch((error: unknown) => {
           throw new AnonymizeError(
             `anonymizing ${what} failed: ${scrub(messageOf(error), options.key)} (while computing masks in parallel sessions)`,
             step.display,

@@ -1,8 +1,7 @@
-// Dictionary fakes: faker's English locale lists loaded into a session temp table, and a value
-// picked by a keyed hash of the original, so the same input gives the same fake in every table and
-// every night (for a given faker version: a changed list changes the picks).
+// Dictionary fakes: faker's English locale lists, bound to the statement as parameters, and a
+// value picked by a keyed hash of the original, so the same input gives the same fake in every
+// table and every night (for a given faker version: a changed list changes the picks).
 import { faker } from '@faker-js/faker/locale/en';
-import type pg from 'pg';
 import type { FakeKind } from './rules.js';
 import { hmacHex, hmacInt32, type CompileContext } from './strategies.js';
 
@@ -22,28 +21,40 @@ export const DICTIONARIES = {
 
 export type DictionaryName = keyof typeof DICTIONARIES;
 
-const TABLE = 'pg_temp.refork_dictionary';
-
-/** Loads the dictionaries a plan uses into this session (temp tables are per connection). */
-export async function loadDictionaries(client: pg.Client, names: Iterable<DictionaryName>): Promise<void> {
-  const wanted = [...new Set(names)];
-  if (wanted.length === 0) return;
-  await client.query(
-    `CREATE TEMP TABLE IF NOT EXISTS refork_dictionary (dictionary text, position int, word text NOT NULL, PRIMARY KEY (dictionary, position))`,
-  );
-  for (const name of wanted) {
-    await client.query(
-      `INSERT INTO ${TABLE} (dictionary, position, word) SELECT $1::text, u.o::int - 1, u.w FROM unnest($2::text[]) WITH ORDINALITY AS u(w, o) ON CONFLICT DO NOTHING`,
-      [name, DICTIONARIES[name]],
-    );
-  }
+/**
+ * A dictionary as one bind parameter: every word padded with spaces to the longest word's byte
+ * length, so word n is the bytes at n × width, a constant-time substr() of a bytea. (A lookup in
+ * a table costs a subquery per row, several times slower, and needs a temp table, which a
+ * read-only check of production cannot create.)
+ */
+interface PackedDictionary {
+  bytes: Buffer;
+  width: number;
+  size: number;
 }
 
+const packed = new Map<DictionaryName, PackedDictionary>();
+
+export function packedDictionary(name: DictionaryName): PackedDictionary {
+  let dictionary = packed.get(name);
+  if (!dictionary) {
+    const words = DICTIONARIES[name].map((word) => Buffer.from(word, 'utf8'));
+    if (words.length === 0) throw new Error(`faker's ${name} list is empty`);
+    const width = Math.max(...words.map((word) => word.length));
+    const bytes = Buffer.alloc(width * words.length, 0x20);
+    words.forEach((word, index) => word.copy(bytes, index * width));
+    dictionary = { bytes, width, size: words.length };
+    packed.set(name, dictionary);
+  }
+  return dictionary;
+}
+
+/** The word at a keyed position: the same input picks the same word in every table and every night. */
 function pick(name: DictionaryName, hex: string, offset: number, ctx: CompileContext): string {
-  ctx.dictionaries.add(name);
-  const size = DICTIONARIES[name].length;
-  if (size === 0) throw new Error(`faker's ${name} list is empty`);
-  return `(SELECT d.word FROM ${TABLE} d WHERE d.dictionary = ${ctx.params.add(name)}::text AND d.position = ${hmacInt32(hex, offset)} % ${size})`;
+  const { bytes, width, size } = packedDictionary(name);
+  const words = `${ctx.params.shared(`dictionary:${name}`, bytes)}::bytea`;
+  const at = `((${hmacInt32(hex, offset)} % ${size})::int4 * ${width} + 1)`;
+  return `pg_catalog.rtrim(pg_catalog.convert_from(pg_catalog.substr(${words}, ${at}, ${width}), 'UTF8'), ' ')`;
 }
 
 /** Digits taken from digest bytes [offset, offset+4), zero-padded to `width`. */

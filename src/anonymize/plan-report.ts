@@ -4,7 +4,6 @@
 import type pg from 'pg';
 import { loadCatalog } from './catalog.js';
 import { findUncovered, suggestPatch } from './coverage.js';
-import { loadDictionaries } from './fake.js';
 import { buildPlan, ROW_ALIAS } from './plan.js';
 import { displayTable, quoteIdent, quoteTable } from './quote.js';
 import type { AnonymizeRules } from './rules.js';
@@ -45,8 +44,8 @@ export async function planAnonymization(options: PlanOptions): Promise<PlanRepor
   let client: pg.Client | undefined;
   try {
     client = await options.connect();
-    // Not READ ONLY: previews need the fake dictionaries in a temp table. Everything is rolled back.
-    await client.query('BEGIN');
+    // Nothing here writes: the whole plan, previews included, reads one snapshot.
+    await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const catalog = await loadCatalog(client);
     const uncovered = findUncovered(options.rules, catalog);
     report.uncovered = uncovered.map((item) => ({ table: item.display, columns: item.columns.map((column) => column.name) }));
@@ -68,7 +67,6 @@ export async function planAnonymization(options: PlanOptions): Promise<PlanRepor
     }
     const previews = (options.previewRows ?? 0) > 0 && options.key !== undefined;
     if ((options.previewRows ?? 0) > 0 && !previews) report.problems.push('no preview: set REFORK_ANONYMIZE_KEY to compute masked rows');
-    if (previews) await loadDictionaries(client, plan.dictionaries);
     for (const step of plan.updates) {
       const planned: PlannedTable = {
         table: step.display,

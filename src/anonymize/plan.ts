@@ -8,7 +8,6 @@ import { tableKey } from './catalog.js';
 import { displayTable, quoteIdent, quoteTable, type TableName } from './quote.js';
 import { RulesError, type AnonymizeRules, type ColumnRule, type ColumnStrategy } from './rules.js';
 import { planDerived } from './derived.js';
-import type { DictionaryName } from './fake.js';
 import { SqlParams } from './sql.js';
 import { compileColumn, isTextLike, type CompileContext } from './strategies.js';
 
@@ -38,8 +37,6 @@ export type TableStep =
     };
 
 export interface Plan {
-  /** Fake dictionaries the statements read, loaded into each masking session. */
-  dictionaries: Set<DictionaryName>;
   /** Truncated together in one transaction: TRUNCATE refuses a referenced table unless its referrers go with it. */
   truncates: Extract<TableStep, { kind: 'truncate' }>[];
   updates: Extract<TableStep, { kind: 'update' }>[];
@@ -82,7 +79,7 @@ export function buildPlan(rules: AnonymizeRules, catalog: Catalog, options: Plan
 
 /** Compiles every rule it can, collecting every problem instead of stopping at the first. */
 export function compilePlan(rules: AnonymizeRules, catalog: Catalog, options: PlanOptions): CompiledPlan {
-  const plan: Plan = { dictionaries: new Set(), truncates: [], updates: [] };
+  const plan: Plan = { truncates: [], updates: [] };
   const problems: string[] = [];
   const truncated = new Set<string>();
   for (const entry of rules.tables) {
@@ -103,7 +100,7 @@ export function compilePlan(rules: AnonymizeRules, catalog: Catalog, options: Pl
       plan.truncates.push({ kind: 'truncate', table: table.name, display, estimatedRows: table.estimatedRows });
       continue;
     }
-    const step = compileUpdate(table, entry.rule.columns, entry.where, options, plan.dictionaries, problems);
+    const step = compileUpdate(table, entry.rule.columns, entry.where, options, problems);
     if (step) plan.updates.push({ ...step, display });
   }
   for (const step of plan.truncates) {
@@ -157,11 +154,10 @@ function compileUpdate(
   rules: ColumnRule[],
   tableWhere: string,
   options: PlanOptions,
-  dictionaries: Set<DictionaryName>,
   problems: string[],
 ): Omit<Extract<TableStep, { kind: 'update' }>, 'display'> | undefined {
   const params = new SqlParams(options.key);
-  const ctx: CompileContext = { params, dictionaries };
+  const ctx: CompileContext = { params };
   const masked: MaskedColumn[] = [];
   const declaredPublic = new Set<string>();
   let failed = false;

@@ -40,7 +40,7 @@ export async function sampleOriginals(client: pg.Client, step: UpdateStep, table
   const byKey = keyColumns.length > 0 && keyColumns.every((column) => !masked.has(column));
 
   const params = new SqlParams(key);
-  const ctx: CompileContext = { params, dictionaries: new Set() };
+  const ctx: CompileContext = { params };
   const ref = (column: string) => `${ROW_ALIAS}.${quoteIdent(column)}`;
   const hashes = columns.map((column) => `${hmacHex(`${ref(column)}::text`, ctx)}`);
   const identity = byKey
@@ -60,7 +60,7 @@ export async function sampleOriginals(client: pg.Client, step: UpdateStep, table
   return {
     async check() {
       const after = new SqlParams(key);
-      const afterCtx: CompileContext = { params: after, dictionaries: new Set() };
+      const afterCtx: CompileContext = { params: after };
       const idsParam = byKey ? after.add(ids) : '';
       const lists = originals.map((values) => after.add(values));
       const counts = columns.map((column, index) =>

@@ -6,12 +6,20 @@ export class SqlParams {
   readonly values: unknown[] = [];
   private keyRef: string | undefined;
   private padRefs: { inner: string; outer: string } | undefined;
+  private readonly sharedRefs = new Map<string, string>();
 
   constructor(private readonly key: string) {}
 
   add(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;
+  }
+
+  /** A value bound once per statement however many expressions read it (a fake dictionary). */
+  shared(name: string, value: unknown): string {
+    let ref = this.sharedRefs.get(name);
+    if (!ref) this.sharedRefs.set(name, (ref = this.add(value)));
+    return ref;
   }
 
   /** The raw key's placeholder (for `{key}` in a custom sql rule), bound once per statement. */

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { TableInfo } from './catalog.js';
-import { loadDictionaries, type DictionaryName } from './fake.js';
 import type { MaskedColumn, TableStep } from './plan.js';
 import { ROW_ALIAS } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
@@ -140,7 +139,6 @@ export async function stageInParallel(
   step: UpdateStep,
   table: TableInfo,
   sessions: number,
-  dictionaries: Set<DictionaryName>,
 ): Promise<{ name: string; rows: number }> {
   const key = sliceKey(table);
   if (key === undefined) throw new Error(`${step.display} has no single integer primary key to slice on`);
@@ -172,7 +170,6 @@ export async function stageInParallel(
         await prepareSession(session);
         // Room for the Memoize caches of low-cardinality masks (a session setting, ended with the session).
         await session.query(`SET work_mem = '32MB'`);
-        await loadDictionaries(session, dictionaries);
         const select = maskingSelect(step, table, { sql, values: bounds.map(String) });
         const inserted = await session.query(`INSERT INTO ${stage} ${select.text}`, select.values);
         return inserted.rowCount ?? 0;

@@ -6,13 +6,11 @@ import type { ColumnInfo } from './catalog.js';
 import { quoteIdent } from './quote.js';
 import { RulesError, type ColumnStrategy, type JsonPathRule } from './rules.js';
 import type { SqlParams } from './sql.js';
-import { fakeExpression, type DictionaryName } from './fake.js';
+import { fakeExpression } from './fake.js';
 import { hmacSql } from './hmac.js';
 
 export interface CompileContext {
   params: SqlParams;
-  /** Dictionaries the compiled expressions read: the session must load them first. */
-  dictionaries: Set<DictionaryName>;
   /** When set, every keyed digest expression compiled is recorded here (the engine computes repeated ones once per row). */
   digests?: string[];
 }

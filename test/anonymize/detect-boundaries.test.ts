@@ -34,4 +34,11 @@ describe('detectPii', () => {
     expect(detectPii(`${long} x@mail.com`)).toEqual(new Set(['email']));
     expect(performance.now() - started).toBeLessThan(30_000);
   });
+
+  it("finds IBANs only in a country's own length, not in upper-case hex", () => {
+    expect(detectPii('pay to DE89 3704 0044 0532 0130 00 please')).toContain('iban');
+    expect(detectPii('GB29NWBK60161331926819')).toContain('iban');
+    const hex = Array.from({ length: 3000 }, () => `U${randomBytes(8).toString('hex').toUpperCase()}@EXAMPLE.TEST`);
+    expect(hex.filter((value) => detectPii(value).has('iban'))).toEqual([]);
+  });
 });

@@ -4,7 +4,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { anonymizeDatabase, parseRules } from '../../src/anonymize/index.js';
 import { loadCatalog } from '../../src/anonymize/catalog.js';
-import { loadDictionaries } from '../../src/anonymize/fake.js';
 import { buildPlan } from '../../src/anonymize/plan.js';
 import type { AnonymizeRules } from '../../src/anonymize/rules.js';
 import { createFixture, expectedEmail, newKey, newRunId, type Fixture } from './fixture.js';
@@ -25,7 +24,6 @@ async function plainUpdates(fixture: Fixture, rules: AnonymizeRules, key: string
   const client = await fixture.connect();
   try {
     const plan = buildPlan(rules, await loadCatalog(client), { key });
-    await loadDictionaries(client, plan.dictionaries);
     for (const step of plan.updates) await client.query(step.sql, step.params);
   } finally {
     await client.end();
