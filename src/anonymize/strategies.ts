@@ -46,10 +46,17 @@ export function compileColumn(strategy: ColumnStrategy, column: ColumnInfo, ref:
       return ref;
     case 'null':
       if (column.notNull) throw new RulesError(`${where}: column is NOT NULL, so it cannot be set to null; use constant or hash`);
-      return 'NULL';
+      // Typed, so a rewrite's stage gets the column's own type (format_type's text, quoted as needed).
+      return `NULL::${column.type}`;
     case 'constant':
-      // Untyped parameter in `SET col = $n`: Postgres parses the text with the column's own type.
-      return ctx.params.add(strategy.value);
+      // An explicit cast would cut a long value short without a word: say so instead.
+      if (column.maxLength !== null && [...strategy.value].length > column.maxLength) {
+        throw new RulesError(
+          `${where}: the constant has ${[...strategy.value].length} characters but the column is ${column.type}; use a shorter value`,
+        );
+      }
+      // Postgres parses the text with the column's own type: a value that does not fit fails to compile.
+      return `CAST(${ctx.params.add(strategy.value)} AS ${column.type})`;
     case 'hash':
       return hashExpression(column, ref, strategy.length, ctx, unsuited);
     case 'email': {
