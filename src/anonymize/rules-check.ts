@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { loadCatalog } from './catalog.js';
 import { describeUncovered, findUncovered, suggestPatch } from './coverage.js';
 import type { AnonymizeRules } from './rules.js';
-import { typecheckRules } from './typecheck.js';
+import { LOCK_TIMEOUT, typecheckRules } from './typecheck.js';
 
 export interface RulesCheck {
   ok: boolean;
@@ -20,6 +20,8 @@ export async function checkRules(connect: () => Promise<pg.Client>, rules: Anony
   const client = await connect();
   try {
     await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // A table a migration holds is not waited for: the check could not run, and is tried again.
+    await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
     const catalog = await loadCatalog(client);
     const uncovered = findUncovered(rules, catalog);
     const problems = [...uncovered.map(describeUncovered), ...(await typecheckRules(client, rules, catalog))];

@@ -15,7 +15,7 @@ import { SqlParams } from './sql.js';
 /** Statements are compiled with a stand-in key: a key changes values, never types. */
 const CHECK_KEY = 'refork-typecheck';
 /** A table a migration holds is not waited for: the check is a transient failure, tried again later. */
-const LOCK_TIMEOUT = '5s';
+export const LOCK_TIMEOUT = '5s';
 
 /** A rule that could not be checked (a lost connection, a lock not granted): not a finding, try again. */
 export class CheckNotRun extends Error {

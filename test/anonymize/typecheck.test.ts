@@ -125,4 +125,16 @@ describe('rules compiled against the real tables', () => {
       await client.end();
     }
   });
+
+  it('do not wait for a table a migration holds: the check could not run, which is not a finding', async () => {
+    const migration = await fixture.connect();
+    try {
+      await migration.query('BEGIN');
+      await migration.query('LOCK TABLE customers IN ACCESS EXCLUSIVE MODE');
+      await expect(checkRules(fixture.connect, rules({}))).rejects.toThrow(/lock timeout/);
+    } finally {
+      await migration.query('ROLLBACK');
+      await migration.end();
+    }
+  });
 });
