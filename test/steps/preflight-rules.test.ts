@@ -87,3 +87,41 @@ describe('preflight, rules against production', () => {
     }
   });
 });
+
+describe('verify, every problem kept', () => {
+  it('keeps the whole list, however long, beside a message that names the first', async () => {
+    const tables = Array.from({ length: 7 }, (_, i) => `contacts_${i}`);
+    for (const table of tables) await adminQuery(prodUrl, `CREATE TABLE ${table} AS SELECT 'someone${table}@gmail.com'::text AS email`);
+    const all = effects({ tables: { accounts: 'safe', ...Object.fromEntries(tables.map((table) => [table, 'safe'])) } });
+    const fork = await all.createFork(
+      {
+        app: 'acme-staging',
+        name: 'refork-staging-bbbbbbbbbbbb',
+        attachmentName: 'REFORK_BBBBBBBB',
+        plan: 'heroku-postgresql:standard-0',
+        forkFrom: 'prod-db',
+        fast: false,
+      },
+      ctx,
+    );
+    for (let polls = 0; ; polls++) {
+      const seen = await all.waitForFork(
+        { app: 'acme-staging', forkId: fork.id, polls, notFound: 0, startedAt: null, maxWaitMinutes: 5 },
+        ctx,
+      );
+      if (seen.available) break;
+      if (polls > 200) throw new Error('fork never became available');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const failure = await failureOf(
+      all.verify({ app: 'acme-staging', forkId: fork.id, attachmentName: 'REFORK_BBBBBBBB', runId: 'run-problems' }, ctx),
+    );
+    expect(failure).toMatchObject({ code: 'verification_failed', retryable: false });
+    expect(failure.problems?.length).toBeGreaterThan(7);
+    for (const table of tables)
+      expect(failure.problems).toContainEqual(expect.stringMatching(new RegExp(`^public\\.${table}\\."email": `)));
+    expect(failure.message).toMatch(
+      new RegExp(`^verification failed: .* \\(${failure.problems?.length} problems in all: refork events <run>\\)$`),
+    );
+  });
+});
