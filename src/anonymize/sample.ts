@@ -1,9 +1,11 @@
 // Bounded samples of a table's rows, for the gates and the scanner, whatever the table's size.
-// A small table is read whole and its rows shuffled. A big one is sampled by page
-// (TABLESAMPLE SYSTEM over about 1.5 × limit pages) keeping one random row per page, then
-// shuffled: the rows come from pages spread uniformly over the whole table (every partition
-// included), so a defect confined to one region of it (a partition, a week of inserts) is hit
-// as often as its share of the pages, never missed for sitting past the first pages read.
+// A small table is read whole and its rows shuffled. A big one is sampled by page: about 1.5 ×
+// limit pages drawn at random over the whole table (every partition, in proportion to its size),
+// each read alone by a TID range scan, one random row kept from each, then shuffled. So the rows
+// come from pages spread uniformly over the table, a defect confined to one region of it (a
+// partition, a week of inserts) is hit as often as its share of the pages, and the cost is a
+// thousand page reads, not a scan. The rows are chosen by address first and read back by it,
+// so the select list is computed for the chosen rows only.
 import type pg from 'pg';
 import { quoteIdent, quoteTable, type TableName } from './quote.js';
 
@@ -14,22 +16,66 @@ const READ_WHOLE_FACTOR = 20;
 const PAGE_BYTES = 8192;
 /** Rows per page assumed when the statistics know nothing of a table (it was never analyzed). */
 const ROWS_PER_PAGE_GUESS = 40;
+/** Pages drawn per wanted row: some are empty, some drawn twice. */
+const DRAWS_PER_ROW = 1.5;
 
 export interface Sample {
   columns: string[];
   rows: Array<Array<string | null>>;
 }
 
-/** How big a table is, as the catalog knows it. */
+/** A table as the catalog knows it. */
 export interface SampledTable {
   name: TableName;
   estimatedRows: number;
   heapBytes: number;
+  /** A partitioned table's partitions (at any depth): sampled in proportion to their sizes. */
+  partitions?: TableName[];
+}
+
+/** Rows chosen by address: `tableoid:ctid`, and the ctid alone for a TID scan. */
+async function chooseRows(client: pg.Client, table: SampledTable, limit: number): Promise<Array<{ address: string; ctid: string }>> {
+  const pages = Math.max(1, Math.ceil(table.heapBytes / PAGE_BYTES));
+  const rows = Math.max(table.estimatedRows, pages * ROWS_PER_PAGE_GUESS);
+  const address = (alias: string) => `${alias}.tableoid::text || ':' || ${alias}.ctid::text AS address, ${alias}.ctid::text AS ctid`;
+  if (rows <= limit * READ_WHOLE_FACTOR || pages <= limit) {
+    const all = await client.query<{ address: string; ctid: string }>(
+      `SELECT ${address('r')} FROM ${quoteTable(table.name)} AS r ORDER BY pg_catalog.random() LIMIT ${limit}`,
+    );
+    return all.rows;
+  }
+  // Sizes now, not the catalog's: masking may have rewritten the table since.
+  const leaves = table.partitions?.length ? table.partitions : [table.name];
+  const sizes = await client.query<{ pages: string }>(
+    `SELECT (pg_catalog.pg_relation_size(u.name::regclass) / pg_catalog.current_setting('block_size')::int8)::text AS pages
+       FROM unnest($1::text[]) WITH ORDINALITY AS u(name, o) ORDER BY u.o`,
+    [leaves.map(quoteTable)],
+  );
+  const counts = sizes.rows.map((row) => Number(row.pages));
+  const total = counts.reduce((sum, count) => sum + count, 0);
+  const branches = leaves.flatMap((leaf, index) => {
+    const leafPages = counts[index] ?? 0;
+    if (leafPages === 0) return [];
+    const draws = Math.ceil((DRAWS_PER_ROW * limit * leafPages) / total);
+    return [
+      `SELECT ${address('x')} FROM (SELECT DISTINCT pg_catalog.floor(pg_catalog.random() * ${leafPages})::int8 AS block FROM pg_catalog.generate_series(1, ${draws})) b,
+         LATERAL (SELECT r.tableoid, r.ctid FROM ONLY ${quoteTable(leaf)} AS r
+                   WHERE r.ctid >= pg_catalog.format('(%s,0)', b.block)::tid AND r.ctid < pg_catalog.format('(%s,0)', b.block + 1)::tid
+                   ORDER BY pg_catalog.random() LIMIT 1) x`,
+    ];
+  });
+  if (branches.length === 0) return [];
+  const chosen = await client.query<{ address: string; ctid: string }>(
+    `SELECT * FROM (${branches.join(' UNION ALL ')}) s ORDER BY pg_catalog.random() LIMIT ${limit}`,
+  );
+  return chosen.rows;
 }
 
 /**
  * Up to `limit` rows of the select list (expressions over the alias `r`), spread over the table.
- * `values` are the select list's bind parameters.
+ * `values` are the select list's bind parameters. Call inside a REPEATABLE READ transaction for
+ * the chosen addresses to hold until they are read back (outside one, a row updated meanwhile is
+ * merely left out).
  */
 export async function sampleRows<R extends unknown[]>(
   client: pg.Client,
@@ -39,18 +85,18 @@ export async function sampleRows<R extends unknown[]>(
   limit: number,
 ): Promise<R[]> {
   if (select.length === 0) return [];
-  const pages = Math.max(1, Math.ceil(table.heapBytes / PAGE_BYTES));
-  const rows = Math.max(table.estimatedRows, pages * ROWS_PER_PAGE_GUESS);
-  const relation = `${quoteTable(table.name)} AS r`;
+  const chosen = await chooseRows(client, table, limit);
+  if (chosen.length === 0) return [];
   const list = select.map((expression, index) => `${expression} AS c${index}`).join(', ');
-  const text =
-    rows <= limit * READ_WHOLE_FACTOR || pages <= limit
-      ? `SELECT ${list} FROM ${relation} ORDER BY pg_catalog.random() LIMIT ${limit}`
-      : `SELECT * FROM (SELECT DISTINCT ON (r.tableoid, (r.ctid::text::point)[0]) ${list}
-                          FROM ${relation} TABLESAMPLE SYSTEM (${Math.min(100, (150 * limit) / pages).toFixed(6)})
-                         ORDER BY r.tableoid, (r.ctid::text::point)[0], pg_catalog.random()) s
-          ORDER BY pg_catalog.random() LIMIT ${limit}`;
-  const result = await client.query<R>({ text, values, rowMode: 'array' });
+  const ctids = `$${values.length + 1}::tid[]`;
+  const addresses = `$${values.length + 2}::text[]`;
+  // ctid = ANY is a TID scan; the address (with tableoid) tells partitions' equal ctids apart.
+  const result = await client.query<R>({
+    text: `SELECT ${list} FROM ${quoteTable(table.name)} AS r
+            WHERE r.ctid = ANY (${ctids}) AND r.tableoid::text || ':' || r.ctid::text = ANY (${addresses})`,
+    values: [...values, chosen.map((row) => row.ctid), chosen.map((row) => row.address)],
+    rowMode: 'array',
+  });
   return result.rows;
 }
 
