@@ -1,7 +1,9 @@
 // Benchmark (not a timed test): refork's anonymization engine against the baseline that
-// PostgreSQL Anonymizer and pynonymizer use, one raw set-based UPDATE per table with the very same
-// mask expressions, each on a fresh copy of the same data set, on an embedded PostgreSQL; then
-// refork's verification of the masked copy (every gate), against refork's own masking time.
+// PostgreSQL Anonymizer and pynonymizer use, one raw set-based UPDATE per table computing the very
+// same masked values the conventional way (pgcrypto's hmac(), a fake word looked up in a
+// dictionary table per row), each on a fresh copy of the same data set, on an embedded
+// PostgreSQL; both copies must end identical (checked). Then refork's verification of its masked
+// copy (every gate), against refork's own masking time.
 //
 //   node --import tsx bench/anonymize.ts [--rows 1000000] [--json] [--fast]
 //
@@ -10,7 +12,9 @@
 import pg from 'pg';
 import { anonymizeDatabase, parseRules, verifyAnonymized } from '../src/anonymize/index.js';
 import { loadCatalog } from '../src/anonymize/catalog.js';
+import { DICTIONARIES, type DictionaryName } from '../src/anonymize/dictionaries.js';
 import { buildPlan } from '../src/anonymize/plan.js';
+import type { MaskPrimitives } from '../src/anonymize/primitives.js';
 import { startEmbeddedPostgres } from '../src/pg/embedded.js';
 
 interface Args {
@@ -136,9 +140,43 @@ type Timings = Map<string, number>;
 let verifyMs = Number.NaN;
 
 /** The baseline: one raw UPDATE (or TRUNCATE) per table, in one session, with the engine's own expressions. */
+/** HMACs and fake words as a conventional in-database anonymizer writes them: the same values. */
+const CONVENTIONAL: MaskPrimitives = {
+  hmac: (text, params) => `public.hmac(${text}, ${params.keyParam()}::text, 'sha256')`,
+  word: (name, index, params) =>
+    `(SELECT d.word FROM pg_temp.dictionary d WHERE d.name = ${params.add(name)}::text AND d.position = ${index})`,
+};
+
+async function loadConventionalDictionaries(client: pg.Client): Promise<void> {
+  await client.query('CREATE EXTENSION IF NOT EXISTS pgcrypto');
+  await client.query('CREATE TEMP TABLE dictionary (name text, position int, word text NOT NULL, PRIMARY KEY (name, position))');
+  for (const name of Object.keys(DICTIONARIES) as DictionaryName[]) {
+    await client.query(
+      `INSERT INTO pg_temp.dictionary SELECT $1::text, u.o::int - 1, u.w FROM unnest($2::text[]) WITH ORDINALITY AS u(w, o)`,
+      [name, DICTIONARIES[name]],
+    );
+  }
+  await client.query('ANALYZE pg_temp.dictionary');
+}
+
+/** An order-independent fingerprint of every table the rules mask: equal when the masked data are. */
+async function fingerprint(url: string): Promise<Record<string, string>> {
+  return withClient(url, async (client) => {
+    const prints: Record<string, string> = {};
+    for (const table of ['customers', 'orders', 'documents']) {
+      const result = await client.query<{ print: string }>(
+        `SELECT pg_catalog.count(*)::text || ':' || COALESCE(pg_catalog.bit_xor(pg_catalog.hashtextextended(t::text, 0)), 0)::text AS print FROM ${table} t`,
+      );
+      prints[table] = result.rows[0]?.print ?? '';
+    }
+    return prints;
+  });
+}
+
 async function runBaseline(url: string): Promise<Timings> {
   return withClient(url, async (client) => {
-    const plan = buildPlan(RULES, await loadCatalog(client), { key: KEY });
+    await loadConventionalDictionaries(client);
+    const plan = buildPlan(RULES, await loadCatalog(client), { key: KEY, primitives: CONVENTIONAL });
     const timings: Timings = new Map();
     for (const step of plan.updates) {
       const started = performance.now();
@@ -194,11 +232,17 @@ async function main(): Promise<void> {
       started = performance.now();
       const timings = await run(databaseUrl(server.url, name));
       const total = performance.now() - started;
+      const prints = await fingerprint(databaseUrl(server.url, name));
       await withClient(server.url, (client) => client.query(`DROP DATABASE ${name}`));
-      return { timings, total };
+      return { timings, total, prints };
     };
     const baseline = await measure('bench_baseline', runBaseline);
     const refork = await measure('bench_refork', runRefork);
+    if (JSON.stringify(baseline.prints) !== JSON.stringify(refork.prints)) {
+      throw new Error(
+        `the baseline and refork masked the data differently: ${JSON.stringify({ baseline: baseline.prints, refork: refork.prints })}`,
+      );
+    }
     // The refork total includes the verification; masking is the rest.
     const maskingMs = refork.total - verifyMs;
 

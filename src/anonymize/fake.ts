@@ -1,60 +1,13 @@
-// Dictionary fakes: faker's English locale lists, bound to the statement as parameters, and a
-// value picked by a keyed hash of the original, so the same input gives the same fake in every
-// table and every night (for a given faker version: a changed list changes the picks).
-import { faker } from '@faker-js/faker/locale/en';
+// Fakes: a word from faker's lists (dictionaries.ts) or digits, picked by a keyed hash of the
+// original, so the same input gives the same fake in every table and every night.
+import { DICTIONARIES, type DictionaryName } from './dictionaries.js';
+import { primitivesOf } from './primitives.js';
 import type { FakeKind } from './rules.js';
 import { hmacHex, hmacInt32, type CompileContext } from './strategies.js';
 
-const raw = faker.rawDefinitions;
-
-function list(values: unknown): string[] {
-  return Array.isArray(values) ? [...new Set(values.filter((value): value is string => typeof value === 'string'))] : [];
-}
-
-export const DICTIONARIES = {
-  first_name: list(raw.person?.first_name?.generic),
-  last_name: list(raw.person?.last_name?.generic),
-  city: list(raw.location?.city_name),
-  street: list(raw.location?.street_name),
-  company_suffix: list(raw.company?.legal_entity_type),
-} satisfies Record<string, string[]>;
-
-export type DictionaryName = keyof typeof DICTIONARIES;
-
-/**
- * A dictionary as one bind parameter: every word padded with spaces to the longest word's byte
- * length, so word n is the bytes at n × width, a constant-time substr() of a bytea. (A lookup in
- * a table costs a subquery per row, several times slower, and needs a temp table, which a
- * read-only check of production cannot create.)
- */
-interface PackedDictionary {
-  bytes: Buffer;
-  width: number;
-  size: number;
-}
-
-const packed = new Map<DictionaryName, PackedDictionary>();
-
-export function packedDictionary(name: DictionaryName): PackedDictionary {
-  let dictionary = packed.get(name);
-  if (!dictionary) {
-    const words = DICTIONARIES[name].map((word) => Buffer.from(word, 'utf8'));
-    if (words.length === 0) throw new Error(`faker's ${name} list is empty`);
-    const width = Math.max(...words.map((word) => word.length));
-    const bytes = Buffer.alloc(width * words.length, 0x20);
-    words.forEach((word, index) => word.copy(bytes, index * width));
-    dictionary = { bytes, width, size: words.length };
-    packed.set(name, dictionary);
-  }
-  return dictionary;
-}
-
 /** The word at a keyed position: the same input picks the same word in every table and every night. */
 function pick(name: DictionaryName, hex: string, offset: number, ctx: CompileContext): string {
-  const { bytes, width, size } = packedDictionary(name);
-  const words = `${ctx.params.shared(`dictionary:${name}`, bytes)}::bytea`;
-  const at = `((${hmacInt32(hex, offset)} % ${size})::int4 * ${width} + 1)`;
-  return `pg_catalog.rtrim(pg_catalog.convert_from(pg_catalog.substr(${words}, ${at}, ${width}), 'UTF8'), ' ')`;
+  return primitivesOf(ctx).word(name, `(${hmacInt32(hex, offset)} % ${DICTIONARIES[name].length})::int4`, ctx.params);
 }
 
 /** Digits taken from digest bytes [offset, offset+4), zero-padded to `width`. */

@@ -9,6 +9,7 @@ import { displayTable, quoteIdent, quoteTable, type TableName } from './quote.js
 import { RulesError, type AnonymizeRules, type ColumnRule, type ColumnStrategy } from './rules.js';
 import { planDerived } from './derived.js';
 import { SqlParams } from './sql.js';
+import type { MaskPrimitives } from './primitives.js';
 import { compileColumn, isTextLike, type CompileContext } from './strategies.js';
 
 export interface MaskedColumn {
@@ -44,6 +45,8 @@ export interface Plan {
 
 export interface PlanOptions {
   key: string;
+  /** How HMACs and dictionary words are written; refork's own unless given (the benchmark's baseline gives others). */
+  primitives?: MaskPrimitives;
 }
 
 /**
@@ -157,7 +160,7 @@ function compileUpdate(
   problems: string[],
 ): Omit<Extract<TableStep, { kind: 'update' }>, 'display'> | undefined {
   const params = new SqlParams(options.key);
-  const ctx: CompileContext = { params };
+  const ctx: CompileContext = { params, ...(options.primitives ? { primitives: options.primitives } : {}) };
   const masked: MaskedColumn[] = [];
   const declaredPublic = new Set<string>();
   let failed = false;

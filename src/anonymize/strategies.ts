@@ -7,10 +7,12 @@ import { quoteIdent } from './quote.js';
 import { RulesError, type ColumnStrategy, type JsonPathRule } from './rules.js';
 import type { SqlParams } from './sql.js';
 import { fakeExpression } from './fake.js';
-import { hmacSql } from './hmac.js';
+import { primitivesOf, type MaskPrimitives } from './primitives.js';
 
 export interface CompileContext {
   params: SqlParams;
+  /** How HMACs and dictionary words are written (refork's built-in ones unless given). */
+  primitives?: MaskPrimitives;
   /** When set, every keyed digest expression compiled is recorded here (the engine computes repeated ones once per row). */
   digests?: string[];
 }
@@ -19,7 +21,7 @@ const EMAIL_LOCAL_HEX = 16;
 
 /** Hex digest of HMAC-SHA256(key, text). */
 export function hmacHex(text: string, ctx: CompileContext): string {
-  const digest = `pg_catalog.encode(${hmacSql(text, ctx.params.padParams())}, 'hex')`;
+  const digest = `pg_catalog.encode(${primitivesOf(ctx).hmac(text, ctx.params)}, 'hex')`;
   ctx.digests?.push(digest);
   return digest;
 }
@@ -111,7 +113,7 @@ function hashExpression(
     case 'uuid':
       return `pg_catalog.left(${hex}, 32)::uuid`;
     case 'bytea':
-      return hmacSql(`${ref}::text`, ctx.params.padParams());
+      return primitivesOf(ctx).hmac(`${ref}::text`, ctx.params);
     case 'int8':
       // 60 bits keeps the result positive and collisions negligible.
       return `('x' || pg_catalog.left(${hex}, 15))::bit(60)::int8`;

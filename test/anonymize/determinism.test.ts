@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { anonymizeDatabase, parseRules } from '../../src/anonymize/index.js';
-import { DICTIONARIES } from '../../src/anonymize/fake.js';
+import { DICTIONARIES } from '../../src/anonymize/dictionaries.js';
 import { createFixture, expectedHash, newKey, newRunId, type Fixture } from './fixture.js';
 
 const SCHEMA = `
