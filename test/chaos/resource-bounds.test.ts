@@ -88,8 +88,14 @@ describe('resource bounds on a long wait', () => {
   it('keeps the runner process flat in memory across hundreds of polls', { timeout: 120_000 }, async () => {
     world = await createWorld({ provisionDelayMs: 30_000 });
     const w = world;
-    // Poll as fast as possible so a per-poll leak would add up.
-    const child = w.spawn(['run', 'staging'], { REFORK_POLL_MIN_MS: '1', REFORK_POLL_MAX_MS: '2', REFORK_LOG_LEVEL: 'warn' });
+    // Poll as fast as possible so a per-poll leak would add up; a lease far longer than the test,
+    // so a busy machine's slow heartbeat cannot stop the runner early.
+    const child = w.spawn(['run', 'staging'], {
+      REFORK_POLL_MIN_MS: '1',
+      REFORK_POLL_MAX_MS: '2',
+      REFORK_LOG_LEVEL: 'warn',
+      REFORK_LEASE_TTL_MS: '600000',
+    });
     const pid = child.child.pid;
     if (pid === undefined) throw new Error('runner did not start');
     const rss: Array<{ kb: number; polls: number }> = [];
