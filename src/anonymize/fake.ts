@@ -1,12 +1,20 @@
 // Fakes: a word from faker's lists (dictionaries.ts) or digits, picked by a keyed hash of the
-// original, so the same input gives the same fake in every table and every night.
+// original, so the same input gives the same fake in every table and every night. The caller
+// (strategies.ts) computes the keyed digest; this module only turns a digest into a fake.
 import { DICTIONARIES, type DictionaryName } from './dictionaries.js';
-import { primitivesOf } from './primitives.js';
+import { hmacInt32 } from './digest.js';
+import { primitivesOf, type MaskPrimitives } from './primitives.js';
 import type { FakeKind } from './rules.js';
-import { hmacHex, hmacInt32, type CompileContext } from './strategies.js';
+import type { SqlParams } from './sql.js';
+
+/** What a fake needs of the compilation: its parameters, and how dictionary words are written. */
+export interface FakeContext {
+  params: SqlParams;
+  primitives?: MaskPrimitives;
+}
 
 /** The word at a keyed position: the same input picks the same word in every table and every night. */
-function pick(name: DictionaryName, hex: string, offset: number, ctx: CompileContext): string {
+function pick(name: DictionaryName, hex: string, offset: number, ctx: FakeContext): string {
   return primitivesOf(ctx).word(name, `(${hmacInt32(hex, offset)} % ${DICTIONARIES[name].length})::int4`, ctx.params);
 }
 
@@ -15,8 +23,8 @@ function digits(hex: string, offset: number, width: number): string {
   return `pg_catalog.lpad((${hmacInt32(hex, offset)} % ${10 ** width})::text, ${width}, '0')`;
 }
 
-export function fakeExpression(kind: FakeKind, text: string, ctx: CompileContext): string {
-  const hex = hmacHex(text, ctx);
+/** `text` is the value as text, `hex` the hex HMAC of it. */
+export function fakeExpression(kind: FakeKind, text: string, hex: string, ctx: FakeContext): string {
   // Different digest bytes feed different parts, so first and last names vary independently.
   const expression = (() => {
     switch (kind) {

@@ -161,8 +161,7 @@ export async function fillStage(
       const to = (pages * BigInt(index + 1)) / BigInt(sessions);
       const last = index === sessions - 1;
       const bounds = [`(${from},0)`, ...(last ? [] : [`(${to},0)`])];
-      const sql = (first: number) =>
-        `${ROW_ALIAS}.ctid >= $${first}::tid${last ? '' : ` AND ${ROW_ALIAS}.ctid < $${first + 1}::tid`}`;
+      const sql = (first: number) => `${ROW_ALIAS}.ctid >= $${first}::tid${last ? '' : ` AND ${ROW_ALIAS}.ctid < $${first + 1}::tid`}`;
       const session = await connect();
       try {
         await prepareSession(session);

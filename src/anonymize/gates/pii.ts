@@ -1,6 +1,6 @@
-// G6: a PII scan of sampled values in every scannable column (text, json, text arrays, IP
-// addresses, search vectors) of every table and materialized view, safe columns included: a
-// real-looking email, phone, card… anywhere blocks promotion.
+// PII-scan gate (docs/anonymization.md#gates): sampled values of every scannable column (text,
+// json, text arrays, IP addresses, search vectors) of every table and materialized view, safe
+// columns included: a real-looking email, phone, card… anywhere blocks promotion.
 import { detectPii, PII_LABELS, type PiiKind } from '../detect.js';
 import { displayTable, quoteIdent } from '../quote.js';
 import { isScannable } from '../value-kind.js';

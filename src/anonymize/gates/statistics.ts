@@ -1,8 +1,9 @@
-// G7: pg_stats (most common values and elements, histogram bounds), expression-index and
-// extended statistics are readable by anyone with SELECT and keep original values until ANALYZE.
-// Masked columns' statistics must look masked, and no statistics of a column that can hold text
-// (by its type: numbers, uuids and dates cannot) may look like personal data. Partitions' and
-// indexes' statistics are read with their table's rules.
+// Statistics gate (docs/anonymization.md#gates): pg_stats (most common values and elements,
+// histogram bounds), expression-index and extended statistics are readable by anyone with
+// SELECT and keep original values until ANALYZE. Masked columns' statistics must look masked,
+// and no statistics of a column that can hold text (by its type: numbers, uuids and dates
+// cannot) may look like personal data. Partitions' and indexes' statistics are read with their
+// table's rules.
 import type pg from 'pg';
 import { COLUMN_TYPE_JOINS, EXCLUDED_SCHEMAS, type Catalog } from '../catalog.js';
 import { detectPii, PII_LABELS } from '../detect.js';
