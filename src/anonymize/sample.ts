@@ -13,7 +13,6 @@ export const SAMPLE_ROWS = 200;
 const MAX_VALUE_CHARS = 4000;
 /** Up to this many times the wanted rows, a table is read whole. */
 const READ_WHOLE_FACTOR = 20;
-const PAGE_BYTES = 8192;
 /** Rows per page assumed when the statistics know nothing of a table (it was never analyzed). */
 const ROWS_PER_PAGE_GUESS = 40;
 /** Pages drawn per wanted row: some are empty, some drawn twice. */
@@ -28,43 +27,40 @@ export interface Sample {
 export interface SampledTable {
   name: TableName;
   estimatedRows: number;
-  heapBytes: number;
-  /** A partitioned table's partitions (at any depth): sampled in proportion to their sizes. */
-  partitions?: TableName[];
 }
 
 /** Rows chosen by address: `tableoid:ctid`, and the ctid alone for a TID scan. */
 async function chooseRows(client: pg.Client, table: SampledTable, limit: number): Promise<Array<{ address: string; ctid: string }>> {
-  const pages = Math.max(1, Math.ceil(table.heapBytes / PAGE_BYTES));
-  const rows = Math.max(table.estimatedRows, pages * ROWS_PER_PAGE_GUESS);
+  // The table's leaves (itself, or every partition) and their sizes now: masking may have rewritten them.
+  const leaves = await client.query<{ name: string; pages: string }>(
+    `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,
+            (pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::int8)::text AS pages
+       FROM pg_catalog.pg_partition_tree($1::regclass) t
+       JOIN pg_catalog.pg_class c ON c.oid = t.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE t.isleaf ORDER BY 1`,
+    [quoteTable(table.name)],
+  );
+  const counts = leaves.rows.map((row) => Number(row.pages));
+  const total = counts.reduce((sum, count) => sum + count, 0);
+  const rows = Math.max(table.estimatedRows, total * ROWS_PER_PAGE_GUESS);
   const address = (alias: string) => `${alias}.tableoid::text || ':' || ${alias}.ctid::text AS address, ${alias}.ctid::text AS ctid`;
-  if (rows <= limit * READ_WHOLE_FACTOR || pages <= limit) {
+  if (rows <= limit * READ_WHOLE_FACTOR || total <= limit) {
     const all = await client.query<{ address: string; ctid: string }>(
       `SELECT ${address('r')} FROM ${quoteTable(table.name)} AS r ORDER BY pg_catalog.random() LIMIT ${limit}`,
     );
     return all.rows;
   }
-  // Sizes now, not the catalog's: masking may have rewritten the table since.
-  const leaves = table.partitions?.length ? table.partitions : [table.name];
-  const sizes = await client.query<{ pages: string }>(
-    `SELECT (pg_catalog.pg_relation_size(u.name::regclass) / pg_catalog.current_setting('block_size')::int8)::text AS pages
-       FROM unnest($1::text[]) WITH ORDINALITY AS u(name, o) ORDER BY u.o`,
-    [leaves.map(quoteTable)],
-  );
-  const counts = sizes.rows.map((row) => Number(row.pages));
-  const total = counts.reduce((sum, count) => sum + count, 0);
-  const branches = leaves.flatMap((leaf, index) => {
+  const branches = leaves.rows.flatMap((leaf, index) => {
     const leafPages = counts[index] ?? 0;
     if (leafPages === 0) return [];
     const draws = Math.ceil((DRAWS_PER_ROW * limit * leafPages) / total);
     return [
       `SELECT ${address('x')} FROM (SELECT DISTINCT pg_catalog.floor(pg_catalog.random() * ${leafPages})::int8 AS block FROM pg_catalog.generate_series(1, ${draws})) b,
-         LATERAL (SELECT r.tableoid, r.ctid FROM ONLY ${quoteTable(leaf)} AS r
+         LATERAL (SELECT r.tableoid, r.ctid FROM ONLY ${leaf.name} AS r
                    WHERE r.ctid >= pg_catalog.format('(%s,0)', b.block)::tid AND r.ctid < pg_catalog.format('(%s,0)', b.block + 1)::tid
                    ORDER BY pg_catalog.random() LIMIT 1) x`,
     ];
   });
-  if (branches.length === 0) return [];
   const chosen = await client.query<{ address: string; ctid: string }>(
     `SELECT * FROM (${branches.join(' UNION ALL ')}) s ORDER BY pg_catalog.random() LIMIT ${limit}`,
   );
@@ -112,15 +108,8 @@ export async function sampleColumns(
   estimatedRows: number,
   columns: string[],
   limit = SAMPLE_ROWS,
-  heapBytes = 0,
 ): Promise<Sample> {
-  const rows = await sampleRows<Array<string | null>>(
-    client,
-    { name: table, estimatedRows, heapBytes },
-    columns.map(sampledText),
-    [],
-    limit,
-  );
+  const rows = await sampleRows<Array<string | null>>(client, { name: table, estimatedRows }, columns.map(sampledText), [], limit);
   return { columns, rows };
 }
 

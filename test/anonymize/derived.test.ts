@@ -1,28 +1,12 @@
 // Columns computed from masked columns end up computed from the masked values, or the rules are
 // refused before anything runs: a search vector or a copy a trigger maintains never keeps the
 // words of production.
-import { afterEach, describe, expect, it } from 'vitest';
-import { anonymizeDatabase, parseRules, planAnonymization, verifyAnonymized } from '../../src/anonymize/index.js';
-import { createFixture, newKey, newRunId, type Fixture } from './fixture.js';
+import { describe, expect, it } from 'vitest';
+import { anonymizeDatabase, parseRules, planAnonymization } from '../../src/anonymize/index.js';
+import { fixturesPerTest, maskAndVerify, newKey, newRunId } from './fixture.js';
 
 const key = newKey();
-const fixtures: Fixture[] = [];
-afterEach(async () => {
-  await Promise.all(fixtures.splice(0).map((fixture) => fixture.drop()));
-});
-
-async function fixtureOf(schema: string): Promise<Fixture> {
-  const fixture = await createFixture(schema);
-  fixtures.push(fixture);
-  return fixture;
-}
-
-async function run(fixture: Fixture, input: unknown) {
-  const rules = parseRules(input, 'anonymize');
-  const runId = newRunId();
-  await anonymizeDatabase({ connect: fixture.connect, rules, runId, key });
-  return verifyAnonymized({ connect: fixture.connect, rules, runId, key });
-}
+const fixtureOf = fixturesPerTest();
 
 const AUTHORS = `'Ada Lovelace', 'Grace Hopper', 'Alan Turing'`;
 
@@ -34,9 +18,13 @@ describe('columns derived from masked columns', () => {
         FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger(search, 'pg_catalog.simple', title, author);
       INSERT INTO articles (id, title, author) SELECT i, 'notes ' || i, (ARRAY[${AUTHORS}])[1 + i % 3] FROM generate_series(1, 300) i;
     `);
-    const report = await run(fixture, {
-      tables: { articles: { columns: { id: 'safe', title: 'safe', author: { strategy: 'fake', kind: 'full_name' }, search: 'safe' } } },
-    });
+    const report = await maskAndVerify(
+      fixture,
+      {
+        tables: { articles: { columns: { id: 'safe', title: 'safe', author: { strategy: 'fake', kind: 'full_name' }, search: 'safe' } } },
+      },
+      key,
+    );
     expect(report.problems).toEqual([]);
     const [row] = await fixture.query<{ originals: number; stale: number }>(`
       SELECT count(*) FILTER (WHERE search @@ to_tsquery('simple', 'lovelace | hopper | turing'))::int AS originals,
@@ -64,20 +52,24 @@ describe('columns derived from masked columns', () => {
       INSERT INTO members (id, first, last) SELECT i, 'Ada' || (i % 50), 'Lovelace' || (i % 70) FROM generate_series(1, 60000) i;
       ANALYZE members;
     `);
-    const report = await run(fixture, {
-      tables: {
-        members: {
-          columns: {
-            id: 'safe',
-            first: { strategy: 'fake', kind: 'first_name' },
-            last: { strategy: 'fake', kind: 'last_name' },
-            display: 'safe',
-            search: 'safe',
-            touched: 'safe',
+    const report = await maskAndVerify(
+      fixture,
+      {
+        tables: {
+          members: {
+            columns: {
+              id: 'safe',
+              first: { strategy: 'fake', kind: 'first_name' },
+              last: { strategy: 'fake', kind: 'last_name' },
+              display: 'safe',
+              search: 'safe',
+              touched: 'safe',
+            },
           },
         },
       },
-    });
+      key,
+    );
     expect(report.problems).toEqual([]);
     const [row] = await fixture.query<{ leaks: number; stale: number; method: string }>(`
       SELECT count(*) FILTER (WHERE display LIKE '%Lovelace%' OR search @@ to_tsquery('simple', 'lovelace1'))::int AS leaks,
@@ -96,7 +88,11 @@ describe('columns derived from masked columns', () => {
       CREATE TRIGGER notes_search BEFORE INSERT OR UPDATE OF body ON notes FOR EACH ROW EXECUTE FUNCTION notes_search();
       INSERT INTO notes (id, body, owner) SELECT i, 'todo', (ARRAY[${AUTHORS}])[1 + i % 3] FROM generate_series(1, 100) i;
     `);
-    const report = await run(fixture, { tables: { notes: { columns: { id: 'safe', body: 'safe', owner: 'hash', search: 'safe' } } } });
+    const report = await maskAndVerify(
+      fixture,
+      { tables: { notes: { columns: { id: 'safe', body: 'safe', owner: 'hash', search: 'safe' } } } },
+      key,
+    );
     expect(report.problems).toEqual([]);
     expect(
       await fixture.query(`SELECT count(*)::int AS n FROM notes WHERE search @@ to_tsquery('simple', 'lovelace | hopper | turing')`),
@@ -110,7 +106,7 @@ describe('columns derived from masked columns', () => {
         shout text GENERATED ALWAYS AS (upper(email)) VIRTUAL);
       INSERT INTO people (id, email) SELECT i, 'p' || i || '@gmail.com' FROM generate_series(1, 200) i;
     `);
-    const report = await run(fixture, { tables: { people: { columns: { id: 'safe', email: 'email' } } } });
+    const report = await maskAndVerify(fixture, { tables: { people: { columns: { id: 'safe', email: 'email' } } } }, key);
     expect(report.problems).toEqual([]);
     expect(
       await fixture.query(

@@ -1,23 +1,14 @@
 // The engine's faster physical paths must give exactly what one plain UPDATE per table with the
 // same mask expressions gives (the benchmark's baseline): masks computed once per distinct value
 // (memoized), digests computed once per row, and an in-place UPDATE with its indexes rebuilt.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { anonymizeDatabase, parseRules } from '../../src/anonymize/index.js';
 import { loadCatalog } from '../../src/anonymize/catalog.js';
 import { buildPlan } from '../../src/anonymize/plan.js';
 import type { AnonymizeRules } from '../../src/anonymize/rules.js';
-import { createFixture, expectedEmail, newKey, newRunId, type Fixture } from './fixture.js';
+import { expectedEmail, fixturesPerTest, newKey, newRunId, type Fixture } from './fixture.js';
 
-const fixtures: Fixture[] = [];
-afterEach(async () => {
-  await Promise.all(fixtures.splice(0).map((fixture) => fixture.drop()));
-});
-
-async function fresh(schema: string): Promise<Fixture> {
-  const fixture = await createFixture(schema);
-  fixtures.push(fixture);
-  return fixture;
-}
+const fresh = fixturesPerTest();
 
 /** The baseline: each table's compiled UPDATE run as it is, in one session. */
 async function plainUpdates(fixture: Fixture, rules: AnonymizeRules, key: string): Promise<void> {

@@ -1,29 +1,13 @@
 // The gates read each column as its type demands: numbers, uuids and dates are not free text,
 // wherever their values show (samples, pg_stats, arrays); partitions are read through their
 // table, with its rules and exemptions.
-import { afterEach, describe, expect, it } from 'vitest';
-import { anonymizeDatabase, parseRules, planAnonymization, verifyAnonymized } from '../../src/anonymize/index.js';
+import { describe, expect, it } from 'vitest';
+import { parseRules, planAnonymization } from '../../src/anonymize/index.js';
 import { luhn } from '../../src/anonymize/detect.js';
-import { createFixture, newKey, newRunId, type Fixture } from './fixture.js';
+import { fixturesPerTest, maskAndVerify, newKey } from './fixture.js';
 
 const key = newKey();
-const fixtures: Fixture[] = [];
-afterEach(async () => {
-  await Promise.all(fixtures.splice(0).map((fixture) => fixture.drop()));
-});
-
-async function fixtureOf(schema: string): Promise<Fixture> {
-  const fixture = await createFixture(schema);
-  fixtures.push(fixture);
-  return fixture;
-}
-
-async function runAndVerify(fixture: Fixture, input: unknown) {
-  const rules = parseRules(input, 'anonymize');
-  const runId = newRunId();
-  await anonymizeDatabase({ connect: fixture.connect, rules, runId, key });
-  return verifyAnonymized({ connect: fixture.connect, rules, runId, key });
-}
+const fixtureOf = fixturesPerTest();
 
 describe('gates by column type', () => {
   it('pass on snowflake ids, uuids, id arrays, dates and amounts, sampled and in pg_stats', async () => {
@@ -39,11 +23,15 @@ describe('gates by column type', () => {
       ANALYZE posts;
     `.replace('$1::bigint[]', `'{${snowflakes.join(',')}}'::bigint[]`),
     );
-    const report = await runAndVerify(fixture, {
-      tables: {
-        posts: { columns: { id: 'safe', reply_ids: 'safe', author: 'safe', tags: 'safe', posted: 'safe', amount: 'safe', body: null } },
+    const report = await maskAndVerify(
+      fixture,
+      {
+        tables: {
+          posts: { columns: { id: 'safe', reply_ids: 'safe', author: 'safe', tags: 'safe', posted: 'safe', amount: 'safe', body: null } },
+        },
       },
-    });
+      key,
+    );
     expect(report.problems).toEqual([]);
   });
 
@@ -53,7 +41,7 @@ describe('gates by column type', () => {
       INSERT INTO contacts SELECT i, 'person' || (i % 5) || '@gmail.com' FROM generate_series(1, 500) i;
       ANALYZE contacts;
     `);
-    const report = await runAndVerify(fixture, { tables: { contacts: { columns: { id: 'safe', email: 'safe' } } } });
+    const report = await maskAndVerify(fixture, { tables: { contacts: { columns: { id: 'safe', email: 'safe' } } } }, key);
     expect(report.problems).toContain(
       'statistics of public.contacts.email hold what look like email addresses, and the column is not masked: mask it, or declare it { strategy: safe, scan: false } if its values are public',
     );
@@ -72,9 +60,13 @@ const PARTITIONED = `
 describe('partitions', () => {
   it('inherit their table exemption: { strategy: safe, scan: false } reaches every partition and its statistics', async () => {
     const fixture = await fixtureOf(PARTITIONED);
-    const report = await runAndVerify(fixture, {
-      tables: { readings: { columns: { id: 'safe', at: 'safe', station: { strategy: 'safe', scan: false }, note: null } } },
-    });
+    const report = await maskAndVerify(
+      fixture,
+      {
+        tables: { readings: { columns: { id: 'safe', at: 'safe', station: { strategy: 'safe', scan: false }, note: null } } },
+      },
+      key,
+    );
     expect(report.problems).toEqual([]);
   });
 
@@ -82,9 +74,13 @@ describe('partitions', () => {
     const fixture = await fixtureOf(`${PARTITIONED}
       UPDATE readings SET note = 'call +44 20 7946 ' || lpad((id % 10000)::text, 4, '0') WHERE at >= '2025-01-01';
     `);
-    const report = await runAndVerify(fixture, {
-      tables: { readings: { columns: { id: 'safe', at: 'safe', station: { strategy: 'safe', scan: false }, note: 'safe' } } },
-    });
+    const report = await maskAndVerify(
+      fixture,
+      {
+        tables: { readings: { columns: { id: 'safe', at: 'safe', station: { strategy: 'safe', scan: false }, note: 'safe' } } },
+      },
+      key,
+    );
     expect(report.problems.some((problem) => problem.startsWith('public.readings."note": '))).toBe(true);
   });
 
