@@ -35,9 +35,11 @@ async function chooseRows(client: pg.Client, table: SampledTable, limit: number)
   const leaves = await client.query<{ name: string; pages: string }>(
     `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,
             (pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::int8)::text AS pages
-       FROM pg_catalog.pg_partition_tree($1::regclass) t
+       FROM (SELECT t.relid FROM pg_catalog.pg_partition_tree($1::regclass) t WHERE t.isleaf
+             -- a table that is not partitioned has no partition tree: it is its own leaf
+             UNION ALL SELECT $1::regclass WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_partition_tree($1::regclass))) t
        JOIN pg_catalog.pg_class c ON c.oid = t.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE t.isleaf ORDER BY 1`,
+      ORDER BY 1`,
     [quoteTable(table.name)],
   );
   const counts = leaves.rows.map((row) => Number(row.pages));
