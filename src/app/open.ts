@@ -103,6 +103,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
         clock,
         boundary,
         rules: pipeline.anonymize,
+        forkAppAccess: pipeline.forkAppAccess,
         controlDatabaseUrl: env.controlDatabaseUrl,
         anonymizeKey: env.anonymizeKey,
         polling: {

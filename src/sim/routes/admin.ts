@@ -17,7 +17,16 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return parsed.data;
 }
 
-const appBody = z.object({ name: z.string(), releasePhase: z.boolean().optional() });
+const appBody = z.object({
+  name: z.string(),
+  releasePhase: z.boolean().optional(),
+  owner: z.string().optional(),
+  team: z.string().optional(),
+  locked: z.boolean().optional(),
+});
+const permission = z.enum(['deploy', 'manage', 'operate', 'view']);
+const collaboratorBody = z.object({ app: z.string(), email: z.string(), permissions: z.array(permission).optional() });
+const teamMemberBody = z.object({ team: z.string(), email: z.string(), role: z.enum(['admin', 'member', 'viewer', 'collaborator']) });
 const databaseBody = z.object({
   app: z.string(),
   plan: z.string().optional(),
@@ -71,8 +80,18 @@ export function adminRoutes(core: SimCore, sim: Simulator): Router {
       .on('GET', '/__sim/events', (context) => reply(200, core.events.since(since(context))))
       .on('GET', '/__sim/requests', () => reply(200, core.requests))
       .on('POST', '/__sim/apps', (context) => {
-        const body = parse(appBody, context.body);
-        return reply(201, sim.createApp(body.name, { releasePhase: body.releasePhase === true }));
+        const { name, ...options } = parse(appBody, context.body);
+        return reply(201, sim.createApp(name, options));
+      })
+      .on('POST', '/__sim/collaborators', (context) => {
+        const body = parse(collaboratorBody, context.body);
+        sim.addCollaborator(body.app, body.email, body.permissions);
+        return reply(201, {});
+      })
+      .on('POST', '/__sim/team-members', (context) => {
+        const body = parse(teamMemberBody, context.body);
+        sim.addTeamMember(body.team, body.email, body.role);
+        return reply(201, {});
       })
       .on('POST', '/__sim/databases', async (context) => {
         const { app, ...options } = parse(databaseBody, context.body);
