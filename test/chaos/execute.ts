@@ -233,7 +233,9 @@ class ScheduleRun {
   private async cutForkWhileAnonymizing(activeStates: () => Promise<string[]>): Promise<void> {
     while (this.forkCutsLeft > 0 && !this.finished) {
       if ((await activeStates()).includes('anonymizing')) {
-        const fork = this.world.sim.addons('acme-staging').find((a) => a.name.startsWith('refork-'));
+        const fork = this.world.sim
+          .addons(this.world.forkApp)
+          .find((a) => a.name.startsWith('refork-') && a.name !== this.world.oldStagingAddon);
         if (fork) {
           const cut = await adminQuery(
             serverUrl(),
@@ -329,6 +331,8 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     provisionDelayMs: schedule.provisionDelayMs,
     customers: schedule.forkCuts ? 3000 : 200,
     pipeline: { schedule: onceCron(), timezone: 'UTC' },
+    forkApp: schedule.forkApp !== 'none',
+    previousFork: schedule.forkApp === 'steady',
   });
   const { proxy } = await proxiedControl(world);
   const run = new ScheduleRun(schedule, world, proxy);
