@@ -1,4 +1,4 @@
-// Reading Heroku attachments the way `heroku pg:promote` does (docs/fork-app.md, shared/heroku-api.md §4).
+// Reading Heroku attachments the way `heroku pg:promote` does, and who owns what (docs/fork-app.md).
 import { FORK_PREFIX } from './names.js';
 import type { Attachment } from '../heroku/types.js';
 import type { AddonRef } from './types.js';

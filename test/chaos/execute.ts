@@ -376,6 +376,7 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     run.violations.push(...report.violations);
     run.violations.push(...sequentialRuns(runs, run.processes));
     if (runs.length > 1) run.fired.add('rerun');
+    if (schedule.forkApp !== 'none') run.fired.add(`forkApp:${schedule.forkApp}`);
     if (status === 'succeeded') run.fired.add('status:succeeded');
     if (status === 'failed') run.fired.add('status:failed');
     if (status !== expected) run.violations.push(`last run error: ${runs.at(-1)?.error ?? 'none'}`);
