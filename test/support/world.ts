@@ -205,7 +205,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, 5_000))]);
       let leaks: string[] = [];
       try {
-        for (const addon of sim.addons()) {
+        // An add-on still provisioning has no credentials yet, so no password to look for.
+        for (const addon of sim.addons().filter((a) => a.state !== 'provisioning')) {
           const password = passwordOf(sim.databaseUrl(addon.id));
           if (password) secrets.add(password);
         }
