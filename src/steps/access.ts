@@ -16,6 +16,7 @@ export interface Grant {
   email: string;
   /** How the access is held, as a person would say it. */
   via: 'owner' | 'collaborator' | 'team admin' | 'team member' | 'team member, may join (app not locked)';
+  /** Empty when Heroku lists none: a team without fine-grained permissions (counted as reaching data). */
   permissions: Permission[];
   /** Config vars or a console: the data itself. */
   reachesData: boolean;
@@ -85,7 +86,7 @@ async function teamAccess(
     if (!email || isTeamOwner(email) || grants.has(key(email))) continue;
     // A team without fine-grained permissions lists none: count such a collaborator as reaching data.
     const permissions = permissionsOf(entry);
-    grants.set(key(email), permissions ? grant(email, 'collaborator', permissions) : grant(email, 'collaborator', ['view'], true));
+    grants.set(key(email), permissions ? grant(email, 'collaborator', permissions) : grant(email, 'collaborator', [], true));
   }
   for (const member of members ?? []) {
     if (grants.has(key(member.email)) || member.role === 'collaborator') continue;
@@ -118,12 +119,20 @@ export function accessBeyond(wider: AppAccess, narrower: AppAccess): Grant[] {
   return wider.grants.filter((g) => g.reachesData && !inside.has(key(g.email)));
 }
 
-/** Every Heroku Postgres plan is paid; adding one takes ownership, team admin or `manage`. */
-export function mayAddPaidAddons(access: AppAccess, email: string): boolean {
-  return access.grants.some((g) => key(g.email) === key(email) && g.permissions.includes('manage'));
+/**
+ * Every Heroku Postgres plan is paid; adding one takes ownership, team admin or `manage`. A
+ * team that lists no permissions cannot tell: `unknown` (Heroku's answer to the create decides).
+ */
+export function mayAddPaidAddons(access: AppAccess, email: string): boolean | 'unknown' {
+  const held = access.grants.find((g) => key(g.email) === key(email));
+  if (!held) return false;
+  if (held.permissions.includes('manage')) return true;
+  return held.via === 'collaborator' && held.permissions.length === 0 ? 'unknown' : false;
 }
 
 export function describeGrants(grants: Grant[]): string {
   if (grants.length === 0) return 'nobody';
-  return grants.map((g) => `${g.email} (${g.via}${g.via === 'collaborator' ? `: ${g.permissions.join(', ')}` : ''})`).join(', ');
+  return grants
+    .map((g) => `${g.email} (${g.via}${g.via === 'collaborator' && g.permissions.length > 0 ? `: ${g.permissions.join(', ')}` : ''})`)
+    .join(', ');
 }

@@ -17,7 +17,7 @@ export async function checkForkBoundary(deps: StepDeps, input: PreflightInput, s
   }
   const [account, fork] = await Promise.all([heroku.getAccount({ signal }), appAccess(heroku, forkApp, { signal })]);
   const email = account.email ?? '';
-  if (!mayAddPaidAddons(fork, email)) {
+  if (mayAddPaidAddons(fork, email) === false) {
     throw new StepError(
       `the token's account ${email || '(unknown)'} may not create paid add-ons on ${forkApp}: use a token of its owner, a team admin, or an account with the manage permission there`,
       'fork_app_forbidden',
