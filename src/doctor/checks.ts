@@ -2,7 +2,7 @@
 import type { App } from '../app/open.js';
 import type { PipelineConfig } from '../config/pipeline.js';
 import { redact } from '../log/redact.js';
-import { accessBeyond, appAccess, describeGrants, type AppAccess } from '../steps/access.js';
+import { accessBeyond, appAccess, describeGrants, lockingHelps, type AppAccess } from '../steps/access.js';
 import { pendingMigrations } from '../store/index.js';
 
 export interface Check {
@@ -81,12 +81,13 @@ async function accessCheck(app: App, pipeline: PipelineConfig): Promise<Check> {
   const refuse = pipeline.forkAppAccess === 'refuse';
   const unset = forkApp === pipeline.target.app;
   const where = unset
-    ? `fork_app is unset: the unmasked fork lives on the target ${forkApp} until it is promoted, and`
+    ? `fork_app is unset: the unmasked fork lives on the target until it is promoted, and ${forkApp}`
     : `fork app ${forkApp}`;
   if (beyond.length > 0) {
+    const lock = lockingHelps(beyond) ? ` or lock it (\`heroku apps:lock -a ${forkApp}\`)` : '';
     const fix = unset
       ? 'set fork_app to a private app (README: Running it on Heroku)'
-      : `remove them from ${forkApp} (or \`heroku apps:lock\` it)${refuse ? '' : '; fork_app_access: refuse makes this stop runs'}`;
+      : `remove them from ${forkApp}${lock}${refuse ? '' : '; fork_app_access: refuse makes this stop runs'}`;
     return {
       name,
       ok: !refuse,

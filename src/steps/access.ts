@@ -15,7 +15,7 @@ const DATA: ReadonlySet<Permission> = new Set(['deploy', 'operate', 'manage']);
 export interface Grant {
   email: string;
   /** How the access is held, as a person would say it. */
-  via: 'owner' | 'collaborator' | 'team admin' | 'team member' | 'team member, may join (app not locked)';
+  via: 'owner' | 'collaborator' | 'team admin' | 'team member' | typeof MAY_JOIN;
   /** Empty when Heroku lists none: a team without fine-grained permissions (counted as reaching data). */
   permissions: Permission[];
   /** Config vars or a console: the data itself. */
@@ -28,6 +28,13 @@ export interface AppAccess {
   grants: Grant[];
   /** What could not be read (the list may then miss people); empty when the list is whole. */
   gaps: string[];
+}
+
+const MAY_JOIN = 'team member, may join (app not locked)';
+
+/** Some of these are team members who may join the app at will: locking it shuts them out. */
+export function lockingHelps(grants: Grant[]): boolean {
+  return grants.some((g) => g.via === MAY_JOIN);
 }
 
 const isTeamOwner = (email: string | undefined) => email?.endsWith('@herokumanager.com') === true;
@@ -92,12 +99,7 @@ async function teamAccess(
     if (grants.has(key(member.email)) || member.role === 'collaborator') continue;
     // An unknown lock state counts as unlocked: the list errs on the side of more people.
     const mayJoin = member.role === 'member' && locked !== true;
-    grants.set(
-      key(member.email),
-      mayJoin
-        ? grant(member.email, 'team member, may join (app not locked)', ['view'], true)
-        : grant(member.email, 'team member', ['view']),
-    );
+    grants.set(key(member.email), mayJoin ? grant(member.email, MAY_JOIN, ['view'], true) : grant(member.email, 'team member', ['view']));
   }
   return { app: app.name ?? '', team, grants: [...grants.values()], gaps };
 }

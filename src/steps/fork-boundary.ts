@@ -2,7 +2,7 @@
 // anything is created, that it exists, that the token may create (paid) add-ons there, and,
 // when the pipeline says `fork_app_access: refuse`, that it lets in nobody who cannot reach
 // production's data already (docs/fork-app.md). Read-only.
-import { accessBeyond, appAccess, describeGrants, mayAddPaidAddons } from './access.js';
+import { accessBeyond, appAccess, describeGrants, lockingHelps, mayAddPaidAddons } from './access.js';
 import type { StepDeps } from './deps.js';
 import { StepError, type PreflightInput } from './types.js';
 
@@ -35,7 +35,7 @@ export async function checkForkBoundary(deps: StepDeps, input: PreflightInput, s
   const beyond = accessBeyond(fork, production);
   if (beyond.length > 0) {
     throw new StepError(
-      `fork app ${forkApp} lets ${describeGrants(beyond)} reach its data, which production ${sourceApp} does not: remove them from ${forkApp} (or lock it), or set fork_app_access: warn`,
+      `fork app ${forkApp} lets ${describeGrants(beyond)} reach its data, which production ${sourceApp} does not: remove them from ${forkApp}${lockingHelps(beyond) ? ' (or lock it)' : ''}, or set fork_app_access: warn`,
       'fork_app_wider_access',
     );
   }

@@ -202,7 +202,7 @@ describe('refork doctor and the fork app boundary', () => {
     const result = await world.cli(['doctor']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /! access staging: fork_app is unset: the unmasked fork lives on the target acme-staging until it is promoted, and lets contractor@example\.com \(collaborator: deploy, operate, view\) reach its data, which acme-prod does not: set fork_app/,
+      /! access staging: fork_app is unset: the unmasked fork lives on the target until it is promoted, and acme-staging lets contractor@example\.com \(collaborator: deploy, operate, view\) reach its data, which acme-prod does not: set fork_app/,
     );
   });
 
