@@ -17,7 +17,8 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   view: 'Can see basic information about the app, its access list, activity and dynos.',
 };
 
-export type TeamRole = 'admin' | 'member' | 'viewer' | 'collaborator';
+export const TEAM_ROLES = ['admin', 'member', 'viewer', 'collaborator'] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
 
 /** Personal-app collaborators: "any action an owner can, except paid add-ons, delete, transfer, rename". */
 const PERSONAL_COLLABORATOR: readonly Permission[] = ['deploy', 'operate', 'view'];

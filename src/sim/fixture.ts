@@ -6,6 +6,7 @@
 // Teams first, then apps and their collaborators, then every database, then shared attachments
 // (which may name an add-on of another app).
 import { z } from 'zod';
+import { PERMISSIONS, TEAM_ROLES } from './access.js';
 import type { SimAddon, SimApp, SimAttachment, Simulator } from './types.js';
 
 const databaseSchema = z.object({
@@ -17,23 +18,27 @@ const databaseSchema = z.object({
   follower: z.boolean().optional(),
 });
 
-const permission = z.enum(['deploy', 'manage', 'operate', 'view']);
-
-const appSchema = z.object({
+// Shared with the /__sim/ admin routes, which take the same shapes one at a time.
+export const permissionSchema = z.enum(PERMISSIONS);
+export const teamRoleSchema = z.enum(TEAM_ROLES);
+/** An app and who owns it: `createApp`'s name and options. */
+export const appOptionsSchema = z.object({
   name: z.string(),
   releasePhase: z.boolean().optional(),
   owner: z.string().optional(),
   team: z.string().optional(),
   locked: z.boolean().optional(),
-  collaborators: z.array(z.object({ email: z.string(), permissions: z.array(permission).optional() })).optional(),
+});
+export const collaboratorSchema = z.object({ email: z.string(), permissions: z.array(permissionSchema).optional() });
+export const teamMemberSchema = z.object({ email: z.string(), role: teamRoleSchema });
+
+const appSchema = appOptionsSchema.extend({
+  collaborators: z.array(collaboratorSchema).optional(),
   databases: z.array(databaseSchema).optional(),
   attachments: z.array(z.object({ addon: z.string(), as: z.string(), namespace: z.string().nullable().optional() })).optional(),
 });
 
-const teamSchema = z.object({
-  name: z.string(),
-  members: z.array(z.object({ email: z.string(), role: z.enum(['admin', 'member', 'viewer', 'collaborator']) })).optional(),
-});
+const teamSchema = z.object({ name: z.string(), members: z.array(teamMemberSchema).optional() });
 
 export const fixtureSchema = z.object({ teams: z.array(teamSchema).optional(), apps: z.array(appSchema) });
 export type Fixture = z.infer<typeof fixtureSchema>;

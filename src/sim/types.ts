@@ -1,5 +1,6 @@
 // Public shapes of the simulator: what tests, `refork sim` and `refork demo` see. Internal
 // records (state.ts) carry more (credentials, timers); these are copies safe to hand out.
+import type { Permission, TeamRole } from './access.js';
 
 export type SimAddonState = 'provisioning' | 'provisioned' | 'deprovisioning' | 'deprovisioned';
 
@@ -19,9 +20,9 @@ export interface SimApp {
   locked: boolean;
 }
 
-/** Heroku's app permissions. */
-export type SimPermission = 'deploy' | 'manage' | 'operate' | 'view';
-export type SimTeamRole = 'admin' | 'member' | 'viewer' | 'collaborator';
+/** Heroku's app permissions, and a member's role in a team. */
+export type SimPermission = Permission;
+export type SimTeamRole = TeamRole;
 
 export interface CreateAppOptions {
   releasePhase?: boolean;

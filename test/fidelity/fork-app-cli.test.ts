@@ -5,33 +5,22 @@
 // listing the same people refork's own reading of the access lists finds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHerokuClient } from '../../src/heroku/client.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import type { Simulator } from '../../src/sim/index.js';
 import { appAccess } from '../../src/steps/access.js';
-import { serverUrl } from '../support/databases.js';
-import { describeRun, herokuCli, type CliResult, type HerokuCli } from './heroku-cli.js';
+import { attachmentsOf as attachmentLines } from '../sim/helpers.js';
+import { describeRun, fidelitySimulator, herokuCli, type CliResult, type HerokuCli } from './heroku-cli.js';
 
 const TOKEN = 'fidelity-fork-app-token';
 const PROD_DB = 'acme-prod-db';
 const OLD_DB = 'acme-staging-db';
 const FORK = 'refork-staging-f1de11770000';
 const FORK_AS = 'REFORK_F1DE1177';
-// The data API phases move only when the test says so (advanceDatabase).
-const HELD_MS = 10 * 60_000;
 
 let sim: Simulator;
 let cli: HerokuCli;
 
 beforeAll(async () => {
-  sim = await startSimulator({
-    postgresUrl: serverUrl(),
-    token: TOKEN,
-    provisionDelayMs: 50,
-    dataApi404Ms: HELD_MS,
-    waitingMs: HELD_MS,
-    deprovisionDelayMs: 50,
-    releaseDelayMs: 1,
-    recordBodies: true,
-  });
+  sim = await fidelitySimulator(TOKEN);
   sim.createApp('acme-prod');
   sim.createApp('acme-staging');
   sim.createApp('acme-refork');
@@ -57,11 +46,7 @@ async function heroku(args: string[], outcome: 'succeeds' | 'fails' = 'succeeds'
   return result;
 }
 
-const attachmentsOf = (app: string) =>
-  sim
-    .attachments(app)
-    .map((a) => `${a.name}->${a.addon.name}`)
-    .sort();
+const attachmentsOf = (app: string) => attachmentLines(sim, app);
 
 describe('a fork on a private app, attached across apps, under the heroku CLI', () => {
   it('addons:create on the fork app: billed and attached there, staging untouched', async () => {

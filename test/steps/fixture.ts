@@ -25,6 +25,8 @@ export interface StepsWorld {
   availableFork(app?: string, name?: string): Promise<CreateForkOutput>;
   /** Add-on name attached to `app` as its primary DATABASE. */
   databaseOf(app: string): string | undefined;
+  /** Names under which `addon` is attached to `app`. */
+  attachedAs(app: string, addon: string): string[];
   idOf(addon: string): string;
 }
 
@@ -80,6 +82,11 @@ export async function startStepsWorld(options: { forkAppAccess?: ForkAppAccessPo
     ctx,
     availableFork,
     databaseOf: (app) => sim.attachments(app).find((a) => a.name === 'DATABASE' && !a.namespace)?.addon.name,
+    attachedAs: (app, addon) =>
+      sim
+        .attachments(app)
+        .filter((a) => a.addon.name === addon)
+        .map((a) => a.name),
     idOf,
   };
 }

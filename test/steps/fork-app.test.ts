@@ -3,7 +3,8 @@
 // only what the target owns or refork created there; preflight checks the boundary.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
-import type { AddonRef } from '../../src/steps/types.js';
+import type { AddonRef, CleanupInput } from '../../src/steps/types.js';
+import { attachmentsOf as attachmentLines } from '../sim/helpers.js';
 import { FORK_AS, FORK_NAME, startStepsWorld, type StepsWorld } from './fixture.js';
 
 const APPS = { app: 'acme-staging', forkApp: 'acme-refork' };
@@ -27,11 +28,7 @@ const ref = (name: string): AddonRef => {
 };
 const releasesOf = (app: string) =>
   sim.events.filter((e) => e.type === 'release.created' && e.app?.name === app).map((e) => String(e.detail?.['description']));
-const attachmentsOf = (app: string) =>
-  sim
-    .attachments(app)
-    .map((a) => `${a.name}->${a.addon.name}`)
-    .sort();
+const attachmentsOf = (app: string) => attachmentLines(sim, app);
 
 const QA = { app: 'acme-qa', forkApp: 'acme-refork' };
 
@@ -49,6 +46,13 @@ function qaWithDatabase(addon: string): AddonRef {
   sim.createApp('acme-qa');
   sim.attach(addon, 'acme-qa', 'DATABASE');
   return ref(addon);
+}
+
+/** A fork made on the fork app and promoted on acme-qa over `old`: what cleanup then gets. */
+async function promotedOverQa(old: AddonRef, keepOldDatabase = false): Promise<CleanupInput> {
+  const fork = await world.availableFork('acme-refork');
+  await world.effects.promote({ app: 'acme-qa', fork, oldDatabase: old }, world.ctx);
+  return { ...QA, fork, attachmentName: FORK_AS, oldDatabase: old, keepOldDatabase };
 }
 
 describe('the fork on the fork app', () => {
@@ -96,12 +100,7 @@ describe('promotion across apps', () => {
     expect(database?.addon).toMatchObject({ name: FORK_NAME, app: { name: 'acme-refork' } });
     expect(sim.configVars('acme-staging')['DATABASE_URL']).toBe(sim.databaseUrl(FORK_NAME));
     // Heroku refuses to move the last billing attachment of the database staging owns.
-    expect(
-      sim
-        .attachments('acme-staging')
-        .filter((a) => a.addon.name === 'old-db')
-        .map((a) => a.name),
-    ).toEqual([expect.stringMatching(/^HEROKU_POSTGRESQL_[A-Z]+$/)]);
+    expect(world.attachedAs('acme-staging', 'old-db')).toEqual([expect.stringMatching(/^HEROKU_POSTGRESQL_[A-Z]+$/)]);
   });
 
   it('changes nothing on the target but DATABASE when the old database is last night’s fork', async () => {
@@ -117,10 +116,7 @@ describe('promotion across apps', () => {
 
 describe('cleanup across apps', () => {
   it('destroys last night’s fork on the fork app and keeps the new fork’s billing attachment there', async () => {
-    const previous = await previousForkAsDatabase();
-    const fork = await world.availableFork('acme-refork');
-    await world.effects.promote({ app: 'acme-qa', fork, oldDatabase: previous }, world.ctx);
-    const input = { ...QA, fork, attachmentName: FORK_AS, oldDatabase: previous, keepOldDatabase: false };
+    const input = await promotedOverQa(await previousForkAsDatabase());
     expect(await world.effects.cleanup(input, world.ctx)).toEqual({ oldDatabase: 'destroyed' });
     expect(sim.addons('acme-refork').map((a) => a.name)).toEqual([FORK_NAME]);
     expect(attachmentsOf('acme-refork')).toEqual([`${FORK_AS}->${FORK_NAME}`]);
@@ -141,10 +137,7 @@ describe('cleanup across apps', () => {
 
   it('only detaches a database on the fork app that refork did not create', async () => {
     await sim.addDatabase('acme-refork', { plan: 'heroku-postgresql:standard-0', name: 'hand-made-db', as: 'HAND_MADE' });
-    const old = qaWithDatabase('hand-made-db');
-    const fork = await world.availableFork('acme-refork');
-    await world.effects.promote({ app: 'acme-qa', fork, oldDatabase: old }, world.ctx);
-    const input = { ...QA, fork, attachmentName: FORK_AS, oldDatabase: old, keepOldDatabase: false };
+    const input = await promotedOverQa(qaWithDatabase('hand-made-db'));
     expect(await world.effects.cleanup(input, world.ctx)).toEqual({ oldDatabase: 'detached' });
     expect(
       sim
@@ -157,29 +150,16 @@ describe('cleanup across apps', () => {
   it('only detaches a refork-named database that another app owns', async () => {
     sim.createApp('acme-other');
     await sim.addDatabase('acme-other', { plan: 'heroku-postgresql:standard-0', name: 'refork-other-111111111111', as: 'DATABASE' });
-    const old = qaWithDatabase('refork-other-111111111111');
-    const fork = await world.availableFork('acme-refork');
-    await world.effects.promote({ app: 'acme-qa', fork, oldDatabase: old }, world.ctx);
-    expect(
-      await world.effects.cleanup({ ...QA, fork, attachmentName: FORK_AS, oldDatabase: old, keepOldDatabase: false }, world.ctx),
-    ).toEqual({
-      oldDatabase: 'detached',
-    });
-    expect(sim.addons('acme-other').map((a) => a.name)).toEqual([old.name]);
+    const input = await promotedOverQa(qaWithDatabase('refork-other-111111111111'));
+    expect(await world.effects.cleanup(input, world.ctx)).toEqual({ oldDatabase: 'detached' });
+    expect(sim.addons('acme-other').map((a) => a.name)).toEqual(['refork-other-111111111111']);
   });
 
   it('keeps a fork-app database for a rollback under an alias on the target', async () => {
     const previous = await previousForkAsDatabase();
-    const fork = await world.availableFork('acme-refork');
-    await world.effects.promote({ app: 'acme-qa', fork, oldDatabase: previous }, world.ctx);
-    const input = { ...QA, fork, attachmentName: FORK_AS, oldDatabase: previous, keepOldDatabase: true };
+    const input = await promotedOverQa(previous, true);
     expect(await world.effects.cleanup(input, world.ctx)).toEqual({ oldDatabase: 'kept' });
-    expect(
-      sim
-        .attachments('acme-qa')
-        .filter((a) => a.addon.name === previous.name)
-        .map((a) => a.name),
-    ).toEqual([expect.stringMatching(/^HEROKU_POSTGRESQL_[A-Z]+$/)]);
+    expect(world.attachedAs('acme-qa', previous.name)).toEqual([expect.stringMatching(/^HEROKU_POSTGRESQL_[A-Z]+$/)]);
     const mutations = world.mutations.length;
     expect(await world.effects.cleanup(input, world.ctx)).toEqual({ oldDatabase: 'kept' });
     expect(world.mutations.length).toBe(mutations);

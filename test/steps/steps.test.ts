@@ -75,12 +75,7 @@ describe('promote', () => {
     const old = { id: sim.addons('acme-staging').find((a) => a.name === 'old-db')?.id ?? '', name: 'old-db', app: 'acme-staging' };
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: old }, ctx);
     expect(databaseOf('acme-staging')).toBe(fork.name);
-    expect(
-      sim
-        .attachments('acme-staging')
-        .filter((a) => a.addon.name === 'old-db')
-        .map((a) => a.name),
-    ).toEqual([expect.stringMatching(/^HEROKU_POSTGRESQL_[A-Z]+$/)]);
+    expect(world.attachedAs('acme-staging', 'old-db')).toEqual([expect.stringMatching(/^HEROKU_POSTGRESQL_[A-Z]+$/)]);
     const before = mutations.length;
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: old }, ctx);
     expect(mutations.length).toBe(before);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { SimCore } from '../core.js';
 import { invalidParams } from '../errors.js';
 import { reply, type RequestContext } from '../http.js';
-import { loadFixture } from '../fixture.js';
+import { appOptionsSchema, collaboratorSchema, loadFixture, teamMemberSchema } from '../fixture.js';
 import { Router } from '../router.js';
 import type { FaultKind, Simulator } from '../types.js';
 
@@ -17,16 +17,8 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return parsed.data;
 }
 
-const appBody = z.object({
-  name: z.string(),
-  releasePhase: z.boolean().optional(),
-  owner: z.string().optional(),
-  team: z.string().optional(),
-  locked: z.boolean().optional(),
-});
-const permission = z.enum(['deploy', 'manage', 'operate', 'view']);
-const collaboratorBody = z.object({ app: z.string(), email: z.string(), permissions: z.array(permission).optional() });
-const teamMemberBody = z.object({ team: z.string(), email: z.string(), role: z.enum(['admin', 'member', 'viewer', 'collaborator']) });
+const collaboratorBody = collaboratorSchema.extend({ app: z.string() });
+const teamMemberBody = teamMemberSchema.extend({ team: z.string() });
 const databaseBody = z.object({
   app: z.string(),
   plan: z.string().optional(),
@@ -80,7 +72,7 @@ export function adminRoutes(core: SimCore, sim: Simulator): Router {
       .on('GET', '/__sim/events', (context) => reply(200, core.events.since(since(context))))
       .on('GET', '/__sim/requests', () => reply(200, core.requests))
       .on('POST', '/__sim/apps', (context) => {
-        const { name, ...options } = parse(appBody, context.body);
+        const { name, ...options } = parse(appOptionsSchema, context.body);
         return reply(201, sim.createApp(name, options));
       })
       .on('POST', '/__sim/collaborators', (context) => {
