@@ -1,4 +1,5 @@
-// Reading Heroku attachments the way `heroku pg:promote` does, and who owns what (docs/fork-app.md).
+// Reading Heroku attachments the way `heroku pg:promote` does (docs/heroku-api.md#attachments),
+// and who owns what (docs/fork-app.md).
 import { FORK_PREFIX } from './names.js';
 import type { Attachment } from '../heroku/types.js';
 import type { AddonRef } from './types.js';
@@ -18,7 +19,7 @@ export function attachesAddon(attachment: Attachment, addonId: string): boolean 
   return attachment.addon?.id === addonId;
 }
 
-/** Plans Heroku cannot fork from (shared/heroku-api.md §6). */
+/** Plans Heroku cannot fork from (docs/heroku-api.md#plans). */
 export function isForkablePlan(plan: string): boolean {
   const tier = plan.replace(/^heroku-postgresql:/, '');
   return !/^(essential|mini|basic|hobby|dev)/.test(tier);

@@ -1,9 +1,10 @@
-// Attach the verified fork as DATABASE, as `heroku pg:promote` and `heroku addons:attach --as
-// DATABASE` do (docs/fork-app.md): when the target owns its old database, keep an alias on it
-// first (Heroku refuses to move an add-on's last billing attachment), then move DATABASE (the
-// fork may be billed to another app: the fork app), then the connection pooler. Reads Heroku
-// first, so a repeat is harmless. An old database billed elsewhere needs no alias here, which
-// spares the target a restart: the promotion is then the only change it sees.
+// Attach the verified fork as DATABASE, as `heroku pg:promote` (docs/heroku-api.md#promotion)
+// and `heroku addons:attach --as DATABASE` do (docs/fork-app.md): when the target owns its old
+// database, keep an alias on it first (Heroku refuses to move an add-on's last billing
+// attachment), then move DATABASE (the fork may be billed to another app: the fork app), then
+// the connection pooler. Reads Heroku first, so a repeat is harmless. An old database billed
+// elsewhere needs no alias here, which spares the target a restart: the promotion is then the
+// only change it sees.
 import type { Attachment } from '../heroku/types.js';
 import { attachesAddon, isBillingAttachment, primaryDatabase } from './attachments.js';
 import { mutation, type StepDeps } from './deps.js';

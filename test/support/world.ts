@@ -69,6 +69,8 @@ export interface CliResult {
 export interface WorldOptions {
   customers?: number;
   provisionDelayMs?: number;
+  /** How long the data API says "preparing" once a fork is provisioned; `sim.advanceDatabase` ends it early. */
+  waitingMs?: number;
   /** Replace parts of the example pipeline config. */
   pipeline?: Record<string, unknown>;
   /** Top-level config keys besides `pipelines`. */
@@ -114,7 +116,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     token: TOKEN,
     provisionDelayMs: options.provisionDelayMs ?? 50,
     dataApi404Ms: 20,
-    waitingMs: 20,
+    waitingMs: options.waitingMs ?? 20,
     releaseDelayMs: 50,
     onAttach: async (event) => {
       const password = passwordOf(event.databaseUrl);

@@ -1,5 +1,5 @@
 // Platform API routes (api.heroku.com): add-ons, attachments, config vars, formation, releases,
-// account and the resolvers the heroku CLI uses (shared/heroku-api.md §1, §4, §5, §8).
+// account and the resolvers the heroku CLI uses (docs/heroku-api.md); who may call them: access.ts.
 import { ANY_PERMISSION, CONFIG_PERMISSIONS, PAID_ADDON_PERMISSIONS, requirePermission, type Permission } from '../access.js';
 import type { SimCore } from '../core.js';
 import { invalidParams, notFound, SimError } from '../errors.js';
@@ -73,7 +73,7 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
     }
   };
 
-  /** `GET /apps/{app}/addon-attachments/{id-or-name}`: a name prefers the default namespace (§4.2). */
+  /** `GET /apps/{app}/addon-attachments/{id-or-name}`: a name prefers the default namespace (docs/heroku-api.md#attachments). */
   const attachmentOnApp = (owner: AppRecord, idOrName: string): AttachmentRecord => {
     const onApp = state.attachmentsOfApp(owner);
     const found =
@@ -138,7 +138,7 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
       const name = optionalString(body, 'name');
       const attachmentName = optionalString(nested(body, 'attachment'), 'name');
       const confirm = optionalString(body, 'confirm');
-      // A top-level `fork` is not add-on config: it is ignored and an empty database is made (§7).
+      // A top-level `fork` is not add-on config: it is ignored and an empty database is made (docs/heroku-api.md#creating-the-fork).
       const addon = lifecycle.createAddon({
         app: owner,
         plan: requiredIdentity(body, 'plan'),
@@ -177,7 +177,7 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
     )
     .on('POST', '/addon-attachments', async (context) => {
       const body = objectBody(context.body);
-      // Attaching sets the app's config vars; the add-on may belong to any app the token can see (§4).
+      // Attaching sets the app's config vars; the add-on may belong to any app the token can see (docs/fork-app.md).
       const owner = permitted(visible(state.app(requiredIdentity(body, 'app'))), CONFIG_PERMISSIONS, 'attach add-ons');
       const addon = ownerOf(state.addon(requiredIdentity(body, 'addon')));
       const name = optionalString(body, 'name');
