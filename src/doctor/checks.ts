@@ -37,7 +37,8 @@ export async function runChecks(app: App): Promise<Check[]> {
     const { effects } = app.runnerDeps(pipeline);
     checks.push(
       await attempt(`pipeline ${pipeline.name}`, async () => {
-        // Preflight is read-only: it checks the token, the apps, the source plan, the fork app and the safety rails.
+        // Preflight is read-only: it checks the token, the apps, the source plan, the fork app, the
+        // safety rails, and the rules against the source's schema (every column classified, every rule compiled).
         const found = await effects.preflight(
           {
             sourceApp: pipeline.source.app,
@@ -49,7 +50,7 @@ export async function runChecks(app: App): Promise<Check[]> {
         );
         const target = found.oldDatabase ? `${found.oldDatabase.name} (owned by ${found.oldDatabase.app})` : 'none yet';
         const where = pipeline.forkApp === pipeline.target.app ? '' : ` on ${pipeline.forkApp}`;
-        return `forks ${found.source.name} from ${pipeline.source.app}${where} into ${pipeline.target.app} (its DATABASE now: ${target}), plan ${pipeline.plan}`;
+        return `forks ${found.source.name} from ${pipeline.source.app}${where} into ${pipeline.target.app} (its DATABASE now: ${target}), plan ${pipeline.plan}; the rules cover and fit its schema`;
       }),
     );
     checks.push(await accessCheck(app, pipeline));

@@ -1,6 +1,7 @@
 // Resolve the source database and the target's current DATABASE; refuse a refresh that could
 // hurt production. Read-only, so it can run again freely.
 import { addonRefOf, isForkablePlan, primaryDatabase } from './attachments.js';
+import { checkRulesAgainstSource } from './check-rules.js';
 import type { StepDeps } from './deps.js';
 import { checkForkBoundary } from './fork-boundary.js';
 import { StepError, type PreflightInput, type PreflightOutput, type StepContext } from './types.js';
@@ -46,6 +47,8 @@ export async function preflight(deps: StepDeps, input: PreflightInput, { signal 
     );
   }
   await checkForkBoundary(deps, input, signal);
+  // Last, once the safety rails hold: the rules against production's schema, before any fork.
+  await checkRulesAgainstSource(deps, { app: input.sourceApp, attachment: sourceAttachment?.name ?? input.sourceDatabase }, signal);
   return { source, oldDatabase };
 }
 
