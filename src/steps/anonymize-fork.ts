@@ -48,10 +48,16 @@ export async function verifyFork(deps: StepDeps, input: VerifyInput, context: St
     runId: input.runId,
     key: deps.anonymizeKey,
   });
-  if (!report.ok) {
-    const shown = report.problems.slice(0, 5).join('; ');
-    const more = report.problems.length > 5 ? ` (+${report.problems.length - 5} more)` : '';
-    throw new StepError(`verification failed: ${shown}${more}`, 'verification_failed');
+  // What a gate found is final: the fork is never promoted. A gate that could not run found
+  // nothing either way: verifying is read-only, so the step is tried again (within its window).
+  if (report.problems.length > 0) throw new StepError(`verification failed: ${listed(report.problems)}`, 'verification_failed');
+  if (report.unchecked.length > 0) {
+    throw new StepError(`verification could not finish: ${listed(report.unchecked)}`, 'verification_incomplete', true);
   }
-  return { checks: report.checks ?? report.problems.length };
+  return { checks: report.checks };
+}
+
+function listed(lines: string[]): string {
+  const more = lines.length > 5 ? ` (+${lines.length - 5} more)` : '';
+  return `${lines.slice(0, 5).join('; ')}${more}`;
 }

@@ -1,8 +1,8 @@
 // What the steps need from the outside world, injected so each step can be tested alone.
 import type { AnonymizeRules } from '../anonymize/index.js';
 import type { HerokuApi } from '../heroku/types.js';
-import type { Boundary } from '../runner/boundary.js';
-import type { Clock } from '../runner/clock.js';
+import type { Boundary } from '../boundary.js';
+import type { Clock } from '../clock.js';
 
 export interface StepDeps {
   heroku: HerokuApi;

@@ -1,5 +1,5 @@
-// Takes over the lease of an active run whose lease is free or expired by the database
-// clock. The UPDATE is the whole decision: when several processes claim at once, the row
+// Takes over the lease of an active run that is due (`not_before` passed) and whose lease is
+// free or expired, by the database clock. The UPDATE is the whole decision: when several processes claim at once, the row
 // lock queues them and each re-checks the WHERE against the winner's row, so one wins.
 // Every acquisition adds one to the token, which is what fences the previous holder out.
 import type { Knex } from 'knex';
@@ -21,6 +21,7 @@ export async function claimRun(knex: Knex, runId: string, owner: string, leaseTt
        WHERE id = :runId
          AND status = 'active'
          AND (lease_expires_at IS NULL OR lease_expires_at <= now())
+         AND (not_before IS NULL OR not_before <= now())
       RETURNING id, lease_owner, lease_token, lease_expires_at, state
       `,
       { runId, owner, ttl },
