@@ -46,7 +46,7 @@ export function tuningFrom(env: NodeJS.ProcessEnv): Tuning {
       heavy: Math.max(1, Math.floor(num('REFORK_MAX_HEAVY', DEFAULT_LIMITS.heavy))),
     },
     pollMinMs: num('REFORK_POLL_MIN_MS', 5_000),
-    pollMaxMs: num('REFORK_POLL_MAX_MS', 60_000),
+    pollMaxMs: num('REFORK_POLL_MAX_MS', 5 * 60_000),
     notFoundLimit: num('REFORK_NOT_FOUND_LIMIT', 20),
     releaseTimeoutMs: num('REFORK_RELEASE_TIMEOUT_MS', 15 * 60_000),
   };

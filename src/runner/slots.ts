@@ -10,7 +10,7 @@ export interface Limits {
   heavy: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { runs: 16, heavy: 2 };
+export const DEFAULT_LIMITS: Limits = { runs: 8, heavy: 2 };
 
 export class Slots {
   #runs = 0;

@@ -15,7 +15,7 @@ export interface StepDeps {
   polling: {
     /** First interval between wait-status polls (Heroku's CLI uses 5 s). */
     minMs: number;
-    /** Backoff cap: about one call a minute on long waits keeps the rate-limit budget. */
+    /** Backoff cap: a few looks an hour on long waits, so fifty forks waiting at once stay well inside the rate budget. */
     maxMs: number;
     /** Data-API 404s tolerated right after creation before the fork counts as lost. */
     notFoundLimit: number;

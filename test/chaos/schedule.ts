@@ -15,10 +15,12 @@ export type Disruption =
   | { kind: 'pause'; afterMs: number; forMs: number };
 
 export interface Launch {
-  command: 'run' | 'tick';
+  /** `worker`: long-lived processes side by side, stopped with SIGTERM after `workForMs` (or once the run ended). */
+  command: 'run' | 'tick' | 'worker';
   /** Processes started at once (the first one gets the disruption). */
   racers: number;
   disruption: Disruption;
+  workForMs?: number;
 }
 
 export interface HerokuFault {
@@ -127,6 +129,15 @@ export function drawSchedule(seed: number, options: ScheduleOptions): Schedule {
     });
   }
   const faultCount = theme === 'heroku' ? random.int(2, 5) : random.chance(0.4) ? random.int(1, 3) : 0;
+  // Drawn from a stream of its own, so every other draw of a seed stays what it was before
+  // workers joined the schedules: some launches are two or three `refork worker` processes.
+  const workers = mulberry32(seed ^ 0x5eed_f00d);
+  for (const launch of launches) {
+    if (!workers.chance(0.3)) continue;
+    launch.command = 'worker';
+    launch.racers = workers.int(2, 3);
+    launch.workForMs = workers.int(3_000, 12_000);
+  }
   const outage =
     theme === 'outage' || random.chance(0.1)
       ? {
@@ -153,7 +164,7 @@ export function describeSchedule(schedule: Schedule): string {
   const launches = schedule.launches
     .map(
       (l) =>
-        `${l.command}×${l.racers}${l.disruption.kind === 'none' ? '' : `+${l.disruption.kind}${'point' in l.disruption ? `@${l.disruption.point}` : 'afterMs' in l.disruption ? `@${l.disruption.afterMs}ms` : ''}`}`,
+        `${l.command}×${l.racers}${l.workForMs ? `(${l.workForMs}ms)` : ''}${l.disruption.kind === 'none' ? '' : `+${l.disruption.kind}${'point' in l.disruption ? `@${l.disruption.point}` : 'afterMs' in l.disruption ? `@${l.disruption.afterMs}ms` : ''}`}`,
     )
     .join(', ');
   const faults = schedule.faults
