@@ -45,13 +45,9 @@ export interface ClaimOptions {
 export async function workClaim(deps: ClaimDeps, claim: Claim, options: ClaimOptions): Promise<RunOutcome> {
   const { store, notifier } = deps;
   const { run } = claim;
-  let snapshot: RefreshSnapshot;
-  try {
-    snapshot = claim.fresh ?? restore(run.snapshot, run.machineVersion);
-  } catch (error) {
-    await store.releaseLease(claim.lease);
-    throw error;
-  }
+  // A snapshot this version cannot restore keeps its lease until it expires: the run is tried
+  // again a lease later (by a newer refork during a rolling deploy, say), not claimed in a loop.
+  const snapshot = claim.fresh ?? restore(run.snapshot, run.machineVersion);
   const logger = deps.logger.child({ runId: run.id, pipeline: run.pipeline });
   const keeper = new LeaseKeeper(store, claim.lease, deps.leaseTtlMs, claim.acquiredAt);
   keeper.start();

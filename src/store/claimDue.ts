@@ -4,7 +4,7 @@
 // locked is skipped, so each due run goes to exactly one of them. As with claimRun, every
 // acquisition adds one to the token, which fences the previous holder out.
 import type { Knex } from 'knex';
-import { insertEvent } from './insertEvent.js';
+import { insertLeaseEvent } from './insertEvent.js';
 import { leaseTtlMs } from './leaseTtl.js';
 import { leaseFromRow, runFromRow, type RunRow } from './rows.js';
 import { writeTransaction } from './transaction.js';
@@ -48,13 +48,7 @@ export async function claimDue(knex: Knex, request: ClaimDueRequest): Promise<Cl
     const claimed: ClaimedRun[] = [];
     for (const row of result.rows) {
       const lease = leaseFromRow(row);
-      await insertEvent(trx, {
-        runId: row.id,
-        type: 'lease.acquired',
-        from: row.state,
-        to: row.state,
-        detail: { owner: request.owner, token: lease.token },
-      });
+      await insertLeaseEvent(trx, 'lease.acquired', lease, row.state);
       claimed.push({ run: runFromRow(row), lease });
     }
     return claimed;

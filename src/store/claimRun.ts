@@ -3,7 +3,7 @@
 // lock queues them and each re-checks the WHERE against the winner's row, so one wins.
 // Every acquisition adds one to the token, which is what fences the previous holder out.
 import type { Knex } from 'knex';
-import { insertEvent } from './insertEvent.js';
+import { insertLeaseEvent } from './insertEvent.js';
 import { leaseTtlMs } from './leaseTtl.js';
 import { leaseFromRow, type LeaseRow } from './rows.js';
 import { writeTransaction } from './transaction.js';
@@ -29,13 +29,7 @@ export async function claimRun(knex: Knex, runId: string, owner: string, leaseTt
     const [row] = result.rows;
     if (!row) return null;
     const lease = leaseFromRow(row);
-    await insertEvent(trx, {
-      runId,
-      type: 'lease.acquired',
-      from: row.state,
-      to: row.state,
-      detail: { owner, token: lease.token },
-    });
+    await insertLeaseEvent(trx, 'lease.acquired', lease, row.state);
     return lease;
   });
 }

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { forkNameFor } from '../../machines/refresh.js';
 import { adminQuery, serverUrl } from '../support/databases.js';
 import { checkInvariants } from '../support/invariants.js';
+import { onceCron } from '../support/pipeline.js';
 import { createWorld, readControl, spawnCli, type CliResult, type World } from '../support/world.js';
 import { proxiedControl } from './control.js';
 import type { TcpProxy } from './proxy.js';
@@ -31,12 +32,6 @@ export interface ChaosResult {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A cron instant an hour ago (UTC): due for the first tick, never again during the schedule. */
-function onceCron(now = new Date()): string {
-  const at = new Date(now.getTime() - 60 * 60 * 1000);
-  return `${at.getUTCMinutes()} ${at.getUTCHours()} ${at.getUTCDate()} ${at.getUTCMonth() + 1} *`;
-}
 
 interface Started {
   child: ChildProcess;

@@ -6,10 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { seedDemoDatabase } from '../../src/demo/seed.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { spawnCli, type SpawnedCli } from './cli.js';
+import { onceCron, RULES } from './pipeline.js';
+import { adminQuery, databaseUrl } from './postgres.js';
 
 export interface FleetOptions {
   /** Superuser URL of the PostgreSQL server that holds every database. */
@@ -38,44 +40,6 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-const RULES = {
-  tables: {
-    customers: { columns: { id: 'safe', full_name: 'hash', email: 'email', phone: null, created_at: 'safe' } },
-    orders: {
-      columns: {
-        id: 'safe',
-        customer_id: 'safe',
-        total_cents: 'safe',
-        shipping_address: { strategy: 'constant', value: '1 Example Street' },
-        created_at: 'safe',
-      },
-    },
-    sessions: 'truncate',
-  },
-};
-
-/** A cron instant an hour ago (UTC): due at the first look, never again. */
-export function onceCron(now = new Date()): string {
-  const at = new Date(now.getTime() - 60 * 60 * 1000);
-  return `${at.getUTCMinutes()} ${at.getUTCHours()} ${at.getUTCDate()} ${at.getUTCMonth() + 1} *`;
-}
-
-async function admin<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-function withDatabase(server: string, database: string): string {
-  const url = new URL(server);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
 export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const token = `fleet-token-${randomBytes(8).toString('hex')}`;
   const suffix = randomBytes(4).toString('hex');
@@ -90,11 +54,11 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const control = `fleet_control_${suffix}`;
   const dir = await mkdtemp(join(tmpdir(), 'refork-fleet-'));
   try {
-    await admin(options.postgresUrl, `CREATE DATABASE "${seed}"`);
-    await seedDemoDatabase(withDatabase(options.postgresUrl, seed), options.customers ?? 200);
+    await adminQuery(options.postgresUrl, `CREATE DATABASE "${seed}"`);
+    await seedDemoDatabase(databaseUrl(options.postgresUrl, seed), options.customers ?? 200);
     sim.createApp('fleet-prod');
     await sim.addDatabase('fleet-prod', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', fromDatabase: seed });
-    await admin(options.postgresUrl, `DROP DATABASE "${seed}"`);
+    await adminQuery(options.postgresUrl, `DROP DATABASE "${seed}"`);
     const pipelines: string[] = [];
     const stagingApps: string[] = [];
     const config: Record<string, unknown> = {};
@@ -115,8 +79,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
         anonymize: RULES,
       };
     }
-    await admin(options.postgresUrl, `CREATE DATABASE "${control}"`);
-    const controlUrl = withDatabase(options.postgresUrl, control);
+    await adminQuery(options.postgresUrl, `CREATE DATABASE "${control}"`);
+    const controlUrl = databaseUrl(options.postgresUrl, control);
     const configPath = join(dir, 'refork.yml');
     await writeFile(configPath, JSON.stringify({ protected_apps: ['fleet-prod'], pipelines: config }, null, 2));
     const env: NodeJS.ProcessEnv = {
@@ -133,7 +97,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       REFORK_LOG_LEVEL: 'warn',
       ...options.env,
     };
-    const query = <T extends pg.QueryResultRow>(sql: string) => admin<T>(controlUrl, sql);
+    const query = async <T extends pg.QueryResultRow>(sql: string) => (await adminQuery(controlUrl, sql)).rows as T[];
     return {
       sim,
       pipelines,
@@ -153,7 +117,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       close: async () => {
         try {
           await sim.close();
-          await admin(options.postgresUrl, `DROP DATABASE IF EXISTS "${control}" WITH (FORCE)`);
+          await adminQuery(options.postgresUrl, `DROP DATABASE IF EXISTS "${control}" WITH (FORCE)`);
         } finally {
           await rm(dir, { recursive: true, force: true });
         }

@@ -10,6 +10,7 @@ import { seedDemoDatabase } from '../../src/demo/seed.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { findLeaks, passwordOf, secretsOfEnv, type Exhibit } from '../secrets/scan.js';
 import { runCli, spawnCli, type CliResult, type SpawnedCli } from './cli.js';
+import { RULES } from './pipeline.js';
 import { adminQuery, createTestDatabase, databaseUrl, serverUrl, type TestDatabase } from './databases.js';
 
 export const TOKEN = `test-token-${randomBytes(8).toString('hex')}`;
@@ -51,22 +52,6 @@ export interface WorldOptions {
   /** The release that the promotion triggers fails. */
   failReleaseOnPromote?: boolean;
 }
-
-export const RULES = {
-  tables: {
-    customers: { columns: { id: 'safe', full_name: 'hash', email: 'email', phone: null, created_at: 'safe' } },
-    orders: {
-      columns: {
-        id: 'safe',
-        customer_id: 'safe',
-        total_cents: 'safe',
-        shipping_address: { strategy: 'constant', value: '1 Example Street' },
-        created_at: 'safe',
-      },
-    },
-    sessions: 'truncate',
-  },
-};
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const server = serverUrl();
@@ -226,3 +211,4 @@ export async function until(check: () => Promise<boolean>, what: string, timeout
 
 export { databaseUrl, readFile };
 export { runCli, spawnCli, type CliResult, type SpawnedCli };
+export { RULES };
