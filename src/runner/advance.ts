@@ -168,13 +168,15 @@ function dueInMs(deps: AdvanceDeps, snapshot: RefreshSnapshot): number | null {
   return wait > 0 ? deps.pace(deps.clock.realMs(wait)) : null;
 }
 
-/** The run's error column: how it ended, or, while a step keeps failing, its last failure (for `status`). */
+/**
+ * The run's error column, for `status`: how it ended; while it is active, the last failure of a
+ * step that keeps failing, else the failure that sent it to compensation.
+ */
 function runError(snapshot: RefreshSnapshot): string | null {
   const status = statusOf(snapshot);
-  if (status === 'failed' || status === 'aborted') return formatError(snapshot);
-  if (status !== 'active') return null;
-  const last = snapshot.context.failing?.last;
-  return last ? `${last.step}: ${last.message}` : null;
+  if (status === 'succeeded') return null;
+  const last = status === 'active' ? snapshot.context.failing?.last : undefined;
+  return last ? `${last.step}: ${last.message}` : formatError(snapshot);
 }
 
 function formatError(snapshot: RefreshSnapshot): string | null {

@@ -6,6 +6,7 @@
 // FOR UPDATE SKIP LOCKED, so the control database is the only coordinator.
 import { performance } from 'node:perf_hooks';
 import { STEPS } from '../../machines/refresh.js';
+import { sleepReal } from '../clock.js';
 import type { PipelineConfig } from '../config/pipeline.js';
 import type { Logger } from '../log/logger.js';
 import type { ClaimedRun, ControlStore } from '../store/types.js';
@@ -144,25 +145,12 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
     }
     const untilDue = nextDue === null ? options.idleMs : claimed > 0 ? nextDue : Math.max(nextDue, MIN_PAUSE_MS);
     const untilDeadline = options.deadline === null ? Number.POSITIVE_INFINITY : options.deadline - Date.now();
-    await pause(Math.min(options.idleMs, untilDue, untilDeadline), AbortSignal.any([options.shutdown, wake.signal]));
+    await sleepReal(Math.min(options.idleMs, untilDue, untilDeadline), AbortSignal.any([options.shutdown, wake.signal]));
   }
   // On shutdown the tasks see the same signal: each abandons its step and hands its run back.
   await Promise.allSettled([...tasks]);
   if (options.untilIdle) await reportBusy(deps, names, report);
   return report;
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** For `tick`'s report: runs this process left alone because another one holds them. */
