@@ -51,6 +51,8 @@ export interface WorldOptions {
   releasePhase?: boolean;
   /** The release that the promotion triggers fails. */
   failReleaseOnPromote?: boolean;
+  /** Heroku's rate-limit bucket (default: 4,500, refilled at 75 a minute). */
+  rateLimit?: { capacity: number; refillPerMinute: number };
 }
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
@@ -68,6 +70,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     dataApi404Ms: 20,
     waitingMs: 20,
     releaseDelayMs: 50,
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     onAttach: async (event) => {
       const password = passwordOf(event.databaseUrl);
       if (password) secrets.add(password);
