@@ -1,16 +1,10 @@
 // Runs as due rows: a transition stores when the run is next due (database clock), and workers
 // claim what is due and free, each due run going to exactly one of them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClaimDueRequest } from '../../src/store/types.js';
-import { openTestStore, startedRun, transition, uniquePipeline, waitUntilExpired, type TestStore } from './fixtures.js';
+import { startedRun, transition, uniquePipeline, useTestStore, waitUntilExpired } from './fixtures.js';
 
-let t: TestStore;
-beforeAll(async () => {
-  t = await openTestStore();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestStore();
 
 const claimFor = (pipelines: string[], overrides: Partial<ClaimDueRequest> = {}) =>
   t.store.claimDue({

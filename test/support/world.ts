@@ -43,6 +43,8 @@ export interface World {
 export interface WorldOptions {
   customers?: number;
   provisionDelayMs?: number;
+  /** How long the data API says "preparing" once a fork is provisioned; `sim.advanceDatabase` ends it early. */
+  waitingMs?: number;
   /** Replace parts of the example pipeline config. */
   pipeline?: Record<string, unknown>;
   /** Top-level config keys besides `pipelines`. */
@@ -68,7 +70,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     token: TOKEN,
     provisionDelayMs: options.provisionDelayMs ?? 50,
     dataApi404Ms: 20,
-    waitingMs: 20,
+    waitingMs: options.waitingMs ?? 20,
     releaseDelayMs: 50,
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     onAttach: async (event) => {
@@ -149,7 +151,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, 5_000))]);
       let leaks: string[] = [];
       try {
-        // An add-on still provisioning has no credential yet, so nothing of it to leak.
+        // An add-on still provisioning has no credentials yet, so no password to look for.
         for (const addon of sim.addons().filter((a) => a.state !== 'provisioning')) {
           const password = passwordOf(sim.databaseUrl(addon.id));
           if (password) secrets.add(password);
