@@ -89,10 +89,13 @@ export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, re
         last = await workClaim(deps, { run: active, lease, acquiredAt }, options);
       } else {
         const now = await store.now();
-        if (active.leaseExpiresAt && active.leaseExpiresAt > now) {
+        const held = active.leaseExpiresAt !== null && active.leaseExpiresAt > now;
+        // Held by another process: say so, unless this one has been driving the run, in which
+        // case it follows the run to its end (a worker may take a step of it in between).
+        if (held && !(last && 'runId' in last && last.runId === active.id)) {
           return { kind: 'busy', runId: active.id, owner: active.leaseOwner, until: active.leaseExpiresAt };
         }
-        // Not due yet: sleep until it is, unless that is past the budget.
+        // Not due (or not free) yet: sleep until it is, unless that is past the budget.
         const waitMs = Math.max(BUSY_RETRY_MS, (await store.nextDueInMs([pipeline.name])) ?? 0);
         const resumeAt = active.notBefore?.getTime() ?? null;
         if (request.deadline !== null && Date.now() + waitMs > request.deadline) {

@@ -7,7 +7,8 @@ import { describeOutcome } from '../outcome.js';
 /**
  * `refork run <pipeline>`: start a run now, or resume the interrupted one, and see it to its end
  * (or the budget) in the foreground. While it waits, the run is back in the control table: a
- * worker may take its next step, and this process then reports who holds it.
+ * worker may take a step of it, and this process follows until the run ends. A run another
+ * process holds when this one starts is reported as held, and left alone.
  */
 export async function runCommand(name: string, options: { budgetMinutes?: number }): Promise<number> {
   const app = await openApp();
