@@ -25,7 +25,10 @@ export async function workerCommand(options: { intervalSeconds: number; heavy?: 
       idleMs: options.intervalSeconds * 1000,
       untilIdle: false,
       onOutcome: (pipeline, outcome) => {
-        if (outcome.kind !== 'idle') app.logger.info('run handed back', { pipeline, outcome: describeOutcome(pipeline, outcome).line });
+        if (outcome.kind === 'idle') return;
+        // A run handed back to wait for its next poll is routine; its transitions are logged already.
+        const level = outcome.kind === 'yielded' ? 'debug' : 'info';
+        app.logger.log(level, 'run handed back', { pipeline, outcome: describeOutcome(pipeline, outcome).line });
       },
     });
     app.logger.info('worker stopped', { owner: app.owner });
