@@ -30,6 +30,8 @@ export type RunOutcome =
 export interface Claim {
   run: RunRecord;
   lease: Lease;
+  /** Who held the run before this claim. */
+  previousOwner: string | null;
   /** performance.now() when the lease was taken: the local lease deadline counts from here. */
   acquiredAt: number;
   /** The run was just started by this process (not resumed from the control table). */
@@ -55,7 +57,8 @@ export async function workClaim(deps: ClaimDeps, claim: Claim, options: ClaimOpt
     if (!claim.fresh) {
       await reportIfOld(deps, run, claim.lease);
       // Every poll is a claim; say so only when the run changes hands (a takeover, a new process).
-      if (run.leaseOwner !== deps.owner) logger.info('run resumed', { state: run.state, owner: deps.owner });
+      if (claim.previousOwner !== deps.owner)
+        logger.info('run resumed', { state: run.state, owner: deps.owner, from: claim.previousOwner });
     }
     const outcome = await advance({ ...deps, logger }, snapshot, { runId: run.id, keeper, ...options });
     if (outcome.kind === 'finished') {

@@ -65,7 +65,7 @@ export async function startAndWork(deps: RunnerDeps, pipeline: PipelineConfig, o
   }
   boundary('store:startRun:after');
   deps.logger.info('run started', { runId, pipeline: pipeline.name, owner: deps.owner });
-  return workClaim(deps, { run: started.run, lease: started.lease, acquiredAt, fresh: initial }, options);
+  return workClaim(deps, { run: started.run, lease: started.lease, acquiredAt, previousOwner: null, fresh: initial }, options);
 }
 
 /** When a due run reads as taken for an instant (another claim in flight), look again after this. */
@@ -86,7 +86,7 @@ export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, re
       const acquiredAt = performance.now();
       const lease = await store.claimRun(active.id, deps.owner, deps.leaseTtlMs);
       if (lease) {
-        last = await workClaim(deps, { run: active, lease, acquiredAt }, options);
+        last = await workClaim(deps, { run: active, lease, acquiredAt, previousOwner: active.leaseOwner }, options);
       } else {
         const now = await store.now();
         const held = active.leaseExpiresAt !== null && active.leaseExpiresAt > now;

@@ -115,11 +115,11 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
       states: { only: heavy ? 'these' : 'others', names: HEAVY_STATES },
       limit,
     });
-    for (const { run, lease } of claimed) {
+    for (const { run, lease, previousOwner } of claimed) {
       const pipeline = byName.get(run.pipeline);
       slots.takeRun();
       if (!pipeline) continue; // cannot happen: claims are limited to `names`
-      launch(pipeline, heavy, (slot) => workClaim(deps.depsFor(pipeline), { run, lease, acquiredAt }, claimOptions(slot)));
+      launch(pipeline, heavy, (slot) => workClaim(deps.depsFor(pipeline), { run, lease, acquiredAt, previousOwner }, claimOptions(slot)));
     }
     return claimed.length;
   };

@@ -14,10 +14,10 @@ export async function claimDue(knex: Knex, request: ClaimDueRequest): Promise<Cl
   if (request.limit <= 0 || request.pipelines.length === 0) return [];
   const ttl = leaseTtlMs(request.leaseTtlMs);
   return writeTransaction(knex, async (trx) => {
-    const result = await trx.raw<{ rows: RunRow[] }>(
+    const result = await trx.raw<{ rows: Array<RunRow & { previous_owner: string | null }> }>(
       `
       WITH due AS (
-        SELECT id
+        SELECT id, lease_owner AS previous_owner
           FROM refork_runs
          WHERE status = 'active'
            AND pipeline = ANY(CAST(:pipelines AS text[]))
@@ -34,7 +34,7 @@ export async function claimDue(knex: Knex, request: ClaimDueRequest): Promise<Cl
              lease_expires_at = now() + CAST(:ttl AS double precision) * interval '1 millisecond'
         FROM due
        WHERE r.id = due.id
-      RETURNING r.*
+      RETURNING r.*, due.previous_owner
       `,
       {
         pipelines: request.pipelines,
@@ -49,7 +49,7 @@ export async function claimDue(knex: Knex, request: ClaimDueRequest): Promise<Cl
     for (const row of result.rows) {
       const lease = leaseFromRow(row);
       await insertLeaseEvent(trx, 'lease.acquired', lease, row.state);
-      claimed.push({ run: runFromRow(row), lease });
+      claimed.push({ run: runFromRow(row), lease, previousOwner: row.previous_owner });
     }
     return claimed;
   });

@@ -80,6 +80,8 @@ export interface ClaimDueRequest {
 export interface ClaimedRun {
   run: RunRecord;
   lease: Lease;
+  /** Who held the lease before this claim (null: nobody yet). */
+  previousOwner: string | null;
 }
 
 /** A pipeline's newest run, for deciding whether its schedule makes a new one due. */

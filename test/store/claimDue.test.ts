@@ -41,6 +41,7 @@ describe('due rows', () => {
     expect(claimed).toHaveLength(1);
     expect(claimed[0]?.lease).toMatchObject({ runId: run.id, owner: 'worker-b', token: 2 });
     expect(claimed[0]?.run).toMatchObject({ id: run.id, leaseOwner: 'worker-b', state: 'waiting' });
+    expect(claimed[0]?.previousOwner).toBe('worker-a');
     expect((await t.store.runEvents(run.id)).at(-1)).toMatchObject({ type: 'lease.acquired', detail: { owner: 'worker-b', token: 2 } });
   });
 
