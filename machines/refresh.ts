@@ -25,13 +25,15 @@ import type {
   WaitForForkInput,
   WaitForForkOutput,
 } from '../src/steps/types.js';
+import { attachmentNameFor, forkNameFor } from '../src/steps/names.js';
 
 /**
  * Bump when a state, invoke id or context field changes meaning; src/runner/snapshot.ts then
  * migrates the older snapshots it can and refuses the rest with a clear message.
- * 2: retries by time windows (`retry`, `failing`) instead of five attempts.
+ * 2: forks are made on `forkApp` (in the context and the effects' inputs).
+ * 3: retries by time windows (`retry`, `failing`) instead of five attempts.
  */
-export const MACHINE_VERSION = 2;
+export const MACHINE_VERSION = 3;
 
 /**
  * How long each step may keep failing transiently before the run gives up on it:
@@ -95,6 +97,8 @@ export interface RefreshInput {
   sourceApp: string;
   sourceDatabase: string;
   targetApp: string;
+  /** Where the fork is created, masked and verified before it is attached to the target (may be the target). */
+  forkApp: string;
   plan: string;
   fast: boolean;
   maxWaitMinutes: number;
@@ -125,14 +129,7 @@ export interface RefreshContext extends RefreshInput {
 
 export type RefreshEvent = { type: 'ABORT' };
 
-/** `refork-<pipeline>-<12 hex of the run id>`: globally unique, a valid Heroku add-on name. */
-export function forkNameFor(pipeline: string, runId: string): string {
-  return `refork-${pipeline}-${runId.replace(/-/g, '').slice(0, 12)}`.toLowerCase();
-}
-
-export function attachmentNameFor(runId: string): string {
-  return `REFORK_${runId.replace(/-/g, '').slice(0, 8).toUpperCase()}`;
-}
+export { attachmentNameFor, forkNameFor } from '../src/steps/names.js';
 
 // Placeholders give the machine its types; the runner executes the real effects by name.
 const effect = <I, O>() =>
@@ -281,6 +278,7 @@ export const refreshMachine = setup({
           sourceApp: context.sourceApp,
           sourceDatabase: context.sourceDatabase,
           targetApp: context.targetApp,
+          forkApp: context.forkApp,
         }),
         onDone: {
           target: 'forking',
@@ -297,7 +295,7 @@ export const refreshMachine = setup({
         id: 'createFork',
         src: 'createFork',
         input: ({ context }) => ({
-          app: context.targetApp,
+          app: context.forkApp,
           name: context.forkName,
           attachmentName: context.attachmentName,
           plan: context.plan,
@@ -315,7 +313,7 @@ export const refreshMachine = setup({
         id: 'waitForFork',
         src: 'waitForFork',
         input: ({ context }) => ({
-          app: context.targetApp,
+          app: context.forkApp,
           forkId: context.fork?.id ?? '',
           polls: context.wait.polls,
           notFound: context.wait.notFound,
@@ -359,7 +357,7 @@ export const refreshMachine = setup({
         id: 'anonymize',
         src: 'anonymize',
         input: ({ context }) => ({
-          app: context.targetApp,
+          app: context.forkApp,
           forkId: context.fork?.id ?? '',
           attachmentName: context.attachmentName,
           runId: context.runId,
@@ -375,7 +373,7 @@ export const refreshMachine = setup({
         id: 'verify',
         src: 'verify',
         input: ({ context }) => ({
-          app: context.targetApp,
+          app: context.forkApp,
           forkId: context.fork?.id ?? '',
           attachmentName: context.attachmentName,
           runId: context.runId,
@@ -412,6 +410,7 @@ export const refreshMachine = setup({
         src: 'cleanup',
         input: ({ context }) => ({
           app: context.targetApp,
+          forkApp: context.forkApp,
           fork: context.fork ?? { id: '', name: context.forkName },
           attachmentName: context.attachmentName,
           oldDatabase: context.oldDatabase,
@@ -443,7 +442,7 @@ export const refreshMachine = setup({
       invoke: {
         id: 'compensate',
         src: 'compensate',
-        input: ({ context }) => ({ app: context.targetApp, forkName: context.forkName }),
+        input: ({ context }) => ({ app: context.targetApp, forkApp: context.forkApp, forkName: context.forkName }),
         onDone: [
           {
             guard: { type: 'forkWasPromoted', params: ({ event }) => event.output },

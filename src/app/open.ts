@@ -72,6 +72,8 @@ export interface OpenOptions {
   processEnv?: NodeJS.ProcessEnv;
   logger?: Logger;
   clock?: Clock;
+  /** Default: from REFORK_TRACE_FILE / REFORK_CRASH_AT; tests may watch every boundary in process. */
+  boundary?: Boundary;
 }
 
 export async function openApp(options: OpenOptions = {}): Promise<App> {
@@ -80,7 +82,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
   const config = await loadConfig(env.configPath);
   const logger = options.logger ?? commandLogger(processEnv);
   const clock = options.clock ?? clockFromEnv(processEnv);
-  const boundary = boundaryFromEnv(processEnv);
+  const boundary = options.boundary ?? boundaryFromEnv(processEnv);
   const tuning = tuningFrom(processEnv);
   const heroku = createHerokuClient({
     token: env.herokuApiKey,
@@ -130,6 +132,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
             clock,
             boundary,
             rules: pipeline.anonymize,
+            forkAppAccess: pipeline.forkAppAccess,
             controlDatabaseUrl: env.controlDatabaseUrl,
             anonymizeKey: env.anonymizeKey,
             polling: {

@@ -32,6 +32,7 @@ export function refreshInput(pipeline: PipelineConfig, runId: string, retry: Omi
     sourceApp: pipeline.source.app,
     sourceDatabase: pipeline.source.database,
     targetApp: pipeline.target.app,
+    forkApp: pipeline.forkApp,
     plan: pipeline.plan,
     fast: pipeline.fast,
     maxWaitMinutes: pipeline.maxWaitMinutes,

@@ -17,19 +17,40 @@ export class IncompatibleSnapshotError extends Error {
   override readonly name = 'IncompatibleSnapshotError';
 }
 
+type Children = Record<string, { src?: unknown; snapshot?: { input?: unknown } }>;
+
+/** Effects whose input names the fork app since version 2 (the others were given `app` already). */
+const TAKES_FORK_APP: ReadonlySet<unknown> = new Set(['preflight', 'cleanup', 'compensate']);
+
 /**
- * Version 1 counted attempts (five per step); version 2 retries within time windows. States,
- * invoke ids and effect inputs are the same, so a run saved by version 1 (one waiting for its
- * fork during an upgrade, say) continues with the default windows.
+ * Version 1 made every fork on the target app, so a run it saved continues with the target as
+ * its fork app, in its context and in the input of the effect it has pending.
  */
 function fromVersion1(stored: PersistedSnapshot): PersistedSnapshot {
+  const context = stored.context as Record<string, unknown>;
+  const forkApp = context.targetApp;
+  const children: Children = {};
+  for (const [id, child] of Object.entries((stored.children ?? {}) as Children)) {
+    const input = child.snapshot?.input;
+    const patch = TAKES_FORK_APP.has(child.src) && typeof input === 'object' && input !== null && !('forkApp' in input);
+    children[id] = patch ? { ...child, snapshot: { ...child.snapshot, input: { ...input, forkApp } } } : child;
+  }
+  return { ...stored, context: { ...context, forkApp }, children };
+}
+
+/**
+ * Version 2 counted attempts (five per step); version 3 retries within time windows. States,
+ * invoke ids and effect inputs are the same, so a run saved by version 2 (one waiting for its
+ * fork during an upgrade, say) continues with the default windows.
+ */
+function fromVersion2(stored: PersistedSnapshot): PersistedSnapshot {
   const context = { ...(stored.context as Record<string, unknown>) };
   const baseMs = typeof context.retryBaseMs === 'number' ? context.retryBaseMs : DEFAULT_RETRY.baseMs;
   delete context.retryBaseMs;
   return { ...stored, context: { ...context, retry: { ...DEFAULT_RETRY, baseMs }, failing: null } };
 }
 
-const MIGRATIONS: Record<number, (stored: PersistedSnapshot) => PersistedSnapshot> = { 1: fromVersion1 };
+const MIGRATIONS: Record<number, (stored: PersistedSnapshot) => PersistedSnapshot> = { 1: fromVersion1, 2: fromVersion2 };
 
 function upgrade(stored: PersistedSnapshot, machineVersion: number): PersistedSnapshot {
   let snapshot = stored;

@@ -2,6 +2,7 @@
 // hurt production. Read-only, so it can run again freely.
 import { addonRefOf, isForkablePlan, primaryDatabase } from './attachments.js';
 import type { StepDeps } from './deps.js';
+import { checkForkBoundary } from './fork-boundary.js';
 import { StepError, type PreflightInput, type PreflightOutput, type StepContext } from './types.js';
 
 export async function preflight(deps: StepDeps, input: PreflightInput, { signal }: StepContext): Promise<PreflightOutput> {
@@ -44,6 +45,7 @@ export async function preflight(deps: StepDeps, input: PreflightInput, { signal 
       'control_is_target',
     );
   }
+  await checkForkBoundary(deps, input, signal);
   return { source, oldDatabase };
 }
 

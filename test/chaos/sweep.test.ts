@@ -34,6 +34,8 @@ describe('chaos sweep (CI size)', () => {
       'heroku:drop',
       'heroku:applyThenDrop',
       'workers',
+      'forkApp:first',
+      'forkApp:steady',
     ]) {
       expect(summary.coverage[tag] ?? 0, `fault "${tag}" never fired`).toBeGreaterThan(0);
     }

@@ -13,6 +13,7 @@ const input: RefreshInput = {
   sourceApp: 'acme-prod',
   sourceDatabase: 'DATABASE',
   targetApp: 'acme-staging',
+  forkApp: 'acme-refork',
   plan: 'heroku-postgresql:standard-0',
   fast: false,
   maxWaitMinutes: 60,
@@ -58,7 +59,10 @@ describe('refresh machine', () => {
 
   it('walks the happy path, asking for each effect with the input it needs', () => {
     let s = initialTransition(refreshMachine, input)[0];
-    expect(pendingEffect(s)).toMatchObject({ src: 'preflight', input: { sourceApp: 'acme-prod', targetApp: 'acme-staging' } });
+    expect(pendingEffect(s)).toMatchObject({
+      src: 'preflight',
+      input: { sourceApp: 'acme-prod', targetApp: 'acme-staging', forkApp: 'acme-refork' },
+    });
     s = step(s, done('preflight', { source, oldDatabase: old }));
     expect(pendingEffect(s)).toMatchObject({ src: 'createFork', input: { forkFrom: 'postgresql-prod-1', name: s.context.forkName } });
     s = step(s, done('createFork', fork));
@@ -81,6 +85,40 @@ describe('refresh machine', () => {
     expect(stateOf(s)).toBe('succeeded');
     expect(s.status).toBe('done');
     expect(pendingEffect(s)).toBeNull();
+  });
+
+  it('keeps the fork on the fork app until promotion attaches it to the target', () => {
+    const apps: Record<string, unknown> = {};
+    let s = initialTransition(refreshMachine, input)[0];
+    const outputs: Array<[string, unknown]> = [
+      ['preflight', { source, oldDatabase: old }],
+      ['createFork', fork],
+      ['waitForFork', { available: true, message: 'available', notFound: 0, observedAt: 1, nextPollAt: 1 }],
+      ['anonymize', { tables: 1, rows: 1, skipped: 0 }],
+      ['verify', { checks: 1 }],
+      ['promote', { promoted: true, releaseFailure: null }],
+      ['cleanup', { oldDatabase: 'destroyed' }],
+    ];
+    for (const [id, output] of outputs) {
+      const pending = pendingEffect(s);
+      const { app, forkApp } = (pending?.input ?? {}) as { app?: string; forkApp?: string };
+      apps[id] = forkApp === undefined ? app : { app, forkApp };
+      s = step(s, done(id, output));
+    }
+    expect(apps).toEqual({
+      preflight: { app: undefined, forkApp: 'acme-refork' },
+      createFork: 'acme-refork',
+      waitForFork: 'acme-refork',
+      anonymize: 'acme-refork',
+      verify: 'acme-refork',
+      promote: 'acme-staging',
+      cleanup: { app: 'acme-staging', forkApp: 'acme-refork' },
+    });
+    const failed = step(
+      step(initialTransition(refreshMachine, input)[0], done('preflight', { source, oldDatabase: old })),
+      fail('createFork', {}),
+    );
+    expect(pendingEffect(failed)).toMatchObject({ src: 'compensate', input: { app: 'acme-staging', forkApp: 'acme-refork' } });
   });
 
   it('retries a transient failure in place, later each time, up to a steady pace', () => {
@@ -241,23 +279,56 @@ describe('refresh machine', () => {
     expect(() => restore(persist(s), MACHINE_VERSION + 1)).toThrow(/machine version/);
   });
 
-  it('continues a run saved by machine version 1 (five attempts) with the default windows', () => {
+  type Stored = { context: Record<string, unknown>; children: Record<string, { snapshot: { input: Record<string, unknown> } }> };
+
+  /** `snapshot` as version 2 stored it: `retryBaseMs` instead of `retry`, no `failing`. */
+  function asVersion2(snapshot: RefreshSnapshot): Stored {
+    const stored = JSON.parse(JSON.stringify(persist(snapshot))) as Stored;
+    const { retry: _retry, failing: _failing, ...context } = stored.context;
+    return { ...stored, context: { ...context, retryBaseMs: 50, attempts: { waiting: 2 } } };
+  }
+
+  /** `snapshot` as version 1 stored it: version 2's shape without a fork app, the fork on the target. */
+  function asVersion1(snapshot: RefreshSnapshot): Stored {
+    const stored = asVersion2(snapshot);
+    const { forkApp: _forkApp, ...context } = stored.context;
+    const children: Stored['children'] = {};
+    for (const [id, child] of Object.entries(stored.children)) {
+      const { forkApp: _childForkApp, ...input } = child.snapshot.input;
+      children[id] = { ...child, snapshot: { ...child.snapshot, input: 'app' in input ? { ...input, app: 'acme-staging' } : input } };
+    }
+    return { ...stored, context, children };
+  }
+
+  function waitingForFork(): RefreshSnapshot {
     let s = initialTransition(refreshMachine, input)[0];
     s = step(s, done('preflight', { source, oldDatabase: old }));
     s = step(s, done('createFork', fork));
-    s = step(s, done('waitForFork', { available: false, message: 'preparing', notFound: 0, observedAt: 0, nextPollAt: 5_000 }));
-    // The same snapshot as version 1 stored it: `retryBaseMs` instead of `retry`, no `failing`.
-    const stored = persist(s) as { context: Record<string, unknown> };
-    const { retry: _retry, failing: _failing, ...rest } = stored.context;
-    const v1 = JSON.parse(JSON.stringify({ ...stored, context: { ...rest, retryBaseMs: 50, attempts: { waiting: 2 } } })) as typeof stored;
-    const restored = restore(v1, 1);
+    return step(s, done('waitForFork', { available: false, message: 'preparing', notFound: 0, observedAt: 0, nextPollAt: 5_000 }));
+  }
+
+  it('continues a run saved by machine version 2 (five attempts) with the default windows', () => {
+    const restored = restore(asVersion2(waitingForFork()), 2);
     expect(stateOf(restored)).toBe('waiting');
     expect(restored.context.retry).toMatchObject({ baseMs: 50 });
     expect(restored.context.retry.windowMinutes).toBeGreaterThanOrEqual(60);
-    expect(pendingEffect(restored)).toMatchObject({ src: 'waitForFork', input: { forkId: 'fork-id', polls: 1 } });
+    expect(pendingEffect(restored)).toMatchObject({ src: 'waitForFork', input: { forkId: 'fork-id', polls: 1, app: 'acme-refork' } });
     const [next] = transition(refreshMachine, restored, fail('waitForFork', { step: 'waiting', retryable: true, at: 6_000 }));
     expect(stateOf(next)).toBe('waiting');
     expect(next.context.notBefore).toBe(6_050);
+  });
+
+  it('continues a run saved by machine version 1 (forks on the target) with the target as its fork app', () => {
+    const restored = restore(asVersion1(waitingForFork()), 1);
+    expect(restored.context.forkApp).toBe('acme-staging');
+    expect(restored.context.retry).toMatchObject({ baseMs: 50 });
+    expect(pendingEffect(restored)).toMatchObject({ src: 'waitForFork', input: { app: 'acme-staging' } });
+    // A run version 1 left compensating destroys its fork where version 1 made it: on the target.
+    const compensating = step(waitingForFork(), fail('waitForFork', { step: 'waiting', retryable: false, at: 6_000 }));
+    expect(pendingEffect(restore(asVersion1(compensating), 1))).toMatchObject({
+      src: 'compensate',
+      input: { app: 'acme-staging', forkApp: 'acme-staging', forkName: compensating.context.forkName },
+    });
   });
 
   it('asks the machine whether an abort is still honoured', () => {

@@ -34,6 +34,7 @@ beforeEach(async () => {
     clock: systemClock,
     boundary: () => {},
     rules: parseRules({ tables: { customers: { columns: { id: 'safe', email: 'email' } } } }, 'anonymize'),
+    forkAppAccess: 'warn',
     anonymizeKey: 'k'.repeat(32),
     controlDatabaseUrl: 'postgres://control.invalid/control',
     polling: { minMs: 10, maxMs: 50, notFoundLimit: 20, releaseTimeoutMs: 5_000 },
