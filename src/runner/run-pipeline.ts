@@ -72,6 +72,11 @@ export async function startAndWork(deps: RunnerDeps, pipeline: PipelineConfig, o
 /** When a due run reads as taken for an instant (another claim in flight), look again after this. */
 const BUSY_RETRY_MS = 50;
 
+/** How long to sleep before the run may be claimed: until it is due, or a moment when it reads as due but taken. */
+function sleepBeforeClaim(dueInMs: number | null): number {
+  return dueInMs !== null && dueInMs > 0 ? dueInMs : BUSY_RETRY_MS;
+}
+
 export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, request: RunRequest): Promise<RunOutcome> {
   const { store } = deps;
   const options: ClaimOptions = { deadline: request.deadline, shutdown: request.shutdown };
@@ -97,7 +102,7 @@ export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, re
           return { kind: 'busy', runId: active.id, owner: active.leaseOwner, until: active.leaseExpiresAt };
         }
         // Not due (or not free) yet: sleep until it is, unless that is past the budget.
-        const waitMs = Math.max(BUSY_RETRY_MS, (await store.nextDueInMs([pipeline.name])) ?? 0);
+        const waitMs = sleepBeforeClaim(await store.nextDueInMs([pipeline.name]));
         const resumeAt = active.notBefore?.getTime() ?? null;
         if (request.deadline !== null && Date.now() + waitMs > request.deadline) {
           return { runId: active.id, resumed: true, kind: 'yielded', state: active.state, resumeAt, failing: null };
