@@ -1,7 +1,8 @@
 // The nightly refresh as an explicit state machine: no I/O here. Each step invokes a named
 // effect (implemented in src/steps, executed by src/runner after the snapshot that starts it
 // is persisted). Waits and retries are data (`notBefore`), never xstate `after` delays, which
-// are lost on restore (xstate#5331).
+// are lost on restore (xstate#5331). A failed step is retried while its retry window is open
+// (a span of time per kind of step, docs/failure.md), not a number of times.
 import { assign, fromPromise, setup } from 'xstate';
 import type {
   AddonRef,
@@ -13,6 +14,7 @@ import type {
   CompensateOutput,
   CreateForkInput,
   CreateForkOutput,
+  EffectName,
   PreflightInput,
   PreflightOutput,
   PromoteInput,
@@ -25,11 +27,69 @@ import type {
 } from '../src/steps/types.js';
 import { attachmentNameFor, forkNameFor } from '../src/steps/names.js';
 
-/** Bump when a state, invoke id or context field changes meaning: old snapshots are then refused. */
-export const MACHINE_VERSION = 2;
+/**
+ * Bump when a state, invoke id or context field changes meaning; src/runner/snapshot.ts then
+ * migrates the older snapshots it can and refuses the rest with a clear message.
+ * 2: forks are made on `forkApp` (in the context and the effects' inputs).
+ * 3: retries by time windows (`retry`, `failing`) instead of five attempts.
+ */
+export const MACHINE_VERSION = 3;
 
-/** How many times one step is tried when its failure is transient. */
-export const MAX_ATTEMPTS = 5;
+/**
+ * How long each step may keep failing transiently before the run gives up on it:
+ * - `preflight`: a few minutes; nothing exists yet, so failing is cheap (the next schedule retries);
+ * - `fork`: until `maxWaitMinutes` (counted from the first poll once there was one): an API
+ *   outage while Heroku builds the fork is not the fork failing;
+ * - `work`: `retry.windowMinutes` (hours); the fork's ledger makes anonymizing again safe,
+ *   verifying is read-only, promoting and cleaning read Heroku first and roll forward;
+ * - `never`: compensation retries a transient failure until Heroku answers (a fork refork owns bills).
+ */
+export type RetryWindow = 'preflight' | 'fork' | 'work' | 'never';
+
+/** What the runtime needs to know of each step, written once. */
+export const STEPS = {
+  preflight: { window: 'preflight', heavy: false },
+  forking: { window: 'fork', heavy: false },
+  waiting: { window: 'fork', heavy: false },
+  /** Heavy: holds database sessions on the fork for long; a process runs few side by side. */
+  anonymizing: { window: 'work', heavy: true },
+  verifying: { window: 'work', heavy: true },
+  promoting: { window: 'work', heavy: false },
+  cleaning: { window: 'work', heavy: false },
+  compensating: { window: 'never', heavy: false },
+} as const satisfies Record<string, { window: RetryWindow; heavy: boolean }>;
+
+export type StepState = keyof typeof STEPS;
+
+/** The preflight window: long enough to ride out a blip, short enough to fail fast. */
+export const PREFLIGHT_WINDOW_MS = 5 * 60_000;
+
+export interface RetryPolicy {
+  /** First retry delay; doubles with each failure in a row. */
+  baseMs: number;
+  /** The delay stops growing here: the slow, steady pace at which a long outage is retried. */
+  maxMs: number;
+  /** The `work` window, in minutes. */
+  windowMinutes: number;
+}
+
+/** Production defaults: from 15 s, doubling, to a steady try every 10 minutes; work steps ride out 6 hours. */
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 15_000, maxMs: 10 * 60_000, windowMinutes: 6 * 60 };
+
+/** Delay before the next try after `failures` failures in a row. */
+export function retryDelay(policy: RetryPolicy, failures: number): number {
+  return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
+}
+
+/** A run of failures of one step: when it began (its window counts from there) and the last one. */
+export interface Failing {
+  step: string;
+  since: number;
+  failures: number;
+  /** Epoch ms when the window closes; null when it never does. */
+  closesAt: number | null;
+  last: StepFailure;
+}
 
 export interface RefreshInput {
   runId: string;
@@ -42,8 +102,7 @@ export interface RefreshInput {
   plan: string;
   fast: boolean;
   maxWaitMinutes: number;
-  /** First retry delay; doubles per attempt, capped at 64×. */
-  retryBaseMs: number;
+  retry: RetryPolicy;
 }
 
 export interface RefreshContext extends RefreshInput {
@@ -54,8 +113,10 @@ export interface RefreshContext extends RefreshInput {
   oldDatabase: AddonRef | null;
   fork: CreateForkOutput | null;
   wait: { polls: number; notFound: number; startedAt: number | null; message: string | null };
-  /** Tries so far per step, counting failures only. */
+  /** Failures so far per step (for `status`). */
   attempts: Record<string, number>;
+  /** The current step's failures in a row; null once it succeeds. */
+  failing: Failing | null;
   /** Epoch ms before which the runner must not start the current step's effect. */
   notBefore: number | null;
   promoted: boolean;
@@ -79,26 +140,65 @@ const effect = <I, O>() =>
 type ErrorEvent = { type: string; error: unknown };
 const failureOf = (event: ErrorEvent): StepFailure => event.error as StepFailure;
 
+function isStep(step: string): step is StepState {
+  return Object.hasOwn(STEPS, step);
+}
+
+/** When the failing step's window closes, counted from the first failure in a row (null: never). */
+export function windowClosesAt(context: RefreshContext, failure: StepFailure): number | null {
+  const since = context.failing?.step === failure.step ? context.failing.since : failure.at;
+  if (!isStep(failure.step)) return since;
+  switch (STEPS[failure.step].window) {
+    case 'preflight':
+      return since + PREFLIGHT_WINDOW_MS;
+    case 'fork': {
+      const waitedSince = failure.step === 'waiting' ? (context.wait.startedAt ?? since) : since;
+      return waitedSince + context.maxWaitMinutes * 60_000;
+    }
+    case 'work':
+      return since + context.retry.windowMinutes * 60_000;
+    case 'never':
+      return null;
+  }
+}
+
+/**
+ * The onError transitions of a step: try it again later while the failure is transient and
+ * the step's window is open, else `otherwise`. Written once for every step.
+ */
+function retryOr<const S extends StepState>(
+  state: S,
+  otherwise: { target: 'compensating' | 'failed'; actions: 'recordFailure' | 'recordLeftover' },
+) {
+  return [{ guard: 'mayRetry' as const, target: state, reenter: true, actions: 'scheduleRetry' as const }, otherwise];
+}
+
+// One actor per effect; `satisfies` ties these names to the Effects the runner executes.
+const actors = {
+  preflight: effect<PreflightInput, PreflightOutput>(),
+  createFork: effect<CreateForkInput, CreateForkOutput>(),
+  waitForFork: effect<WaitForForkInput, WaitForForkOutput>(),
+  anonymize: effect<AnonymizeInput, AnonymizeOutput>(),
+  verify: effect<VerifyInput, VerifyOutput>(),
+  promote: effect<PromoteInput, PromoteOutput>(),
+  cleanup: effect<CleanupInput, CleanupOutput>(),
+  compensate: effect<CompensateInput, CompensateOutput>(),
+} satisfies Record<EffectName, unknown>;
+
 export const refreshMachine = setup({
   types: {
     context: {} as RefreshContext,
     input: {} as RefreshInput,
     events: {} as RefreshEvent,
   },
-  actors: {
-    preflight: effect<PreflightInput, PreflightOutput>(),
-    createFork: effect<CreateForkInput, CreateForkOutput>(),
-    waitForFork: effect<WaitForForkInput, WaitForForkOutput>(),
-    anonymize: effect<AnonymizeInput, AnonymizeOutput>(),
-    verify: effect<VerifyInput, VerifyOutput>(),
-    promote: effect<PromoteInput, PromoteOutput>(),
-    cleanup: effect<CleanupInput, CleanupOutput>(),
-    compensate: effect<CompensateInput, CompensateOutput>(),
-  },
+  actors,
+
   guards: {
     mayRetry: ({ context, event }) => {
       const failure = failureOf(event as ErrorEvent);
-      return failure.retryable && (context.attempts[failure.step] ?? 0) + 1 < MAX_ATTEMPTS;
+      if (!failure.retryable) return false;
+      const closesAt = windowClosesAt(context, failure);
+      return closesAt === null || failure.at < closesAt;
     },
     forkIsAvailable: (_, output: WaitForForkOutput) => output.available,
     forkWasPromoted: (_, output: CompensateOutput) => output.promoted,
@@ -108,19 +208,46 @@ export const refreshMachine = setup({
   actions: {
     scheduleRetry: assign(({ context, event }) => {
       const failure = failureOf(event as ErrorEvent);
-      const attempt = (context.attempts[failure.step] ?? 0) + 1;
+      const same = context.failing?.step === failure.step ? context.failing : null;
+      const failures = (same?.failures ?? 0) + 1;
       return {
-        attempts: { ...context.attempts, [failure.step]: attempt },
-        notBefore: failure.at + context.retryBaseMs * 2 ** Math.min(attempt - 1, 6),
+        attempts: { ...context.attempts, [failure.step]: (context.attempts[failure.step] ?? 0) + 1 },
+        failing: {
+          step: failure.step,
+          since: same?.since ?? failure.at,
+          failures,
+          closesAt: windowClosesAt(context, failure),
+          last: failure,
+        },
+        notBefore: failure.at + retryDelay(context.retry, failures),
       };
     }),
-    recordFailure: assign(({ event }) => ({ error: failureOf(event as ErrorEvent), notBefore: null })),
+    recordFailure: assign(({ context, event }) => {
+      const failure = failureOf(event as ErrorEvent);
+      return {
+        error: failure,
+        notBefore: null,
+        failing: null,
+        attempts: { ...context.attempts, [failure.step]: (context.attempts[failure.step] ?? 0) + 1 },
+      };
+    }),
+    recordLeftover: assign(({ context, event }) => {
+      const failure = failureOf(event as ErrorEvent);
+      const cause = context.error ? ` (after: ${context.error.step}: ${context.error.message})` : '';
+      return {
+        notBefore: null,
+        failing: null,
+        error: { ...failure, message: `${failure.message}; the fork ${context.forkName} may remain: run \`refork gc\`${cause}` },
+      };
+    }),
     recordAbort: assign(({ context }) => ({
       abortRequested: true,
       notBefore: null,
+      failing: null,
       error: context.error ?? { step: 'abort', message: 'aborted on request', code: 'aborted', retryable: false, at: 0 },
     })),
-    clearSchedule: assign({ notBefore: null }),
+    /** A step succeeded: the next one is due now, and no failure streak carries over. */
+    clearSchedule: assign({ notBefore: null, failing: null }),
   },
 }).createMachine({
   id: 'refresh',
@@ -133,6 +260,7 @@ export const refreshMachine = setup({
     fork: null,
     wait: { polls: 0, notFound: 0, startedAt: null, message: null },
     attempts: {},
+    failing: null,
     notBefore: null,
     promoted: false,
     releaseFailure: null,
@@ -157,10 +285,7 @@ export const refreshMachine = setup({
           actions: ['clearSchedule', assign(({ event }) => ({ source: event.output.source, oldDatabase: event.output.oldDatabase }))],
         },
         // Nothing exists yet that would need compensation.
-        onError: [
-          { guard: 'mayRetry', target: 'preflight', reenter: true, actions: 'scheduleRetry' },
-          { target: 'failed', actions: 'recordFailure' },
-        ],
+        onError: retryOr('preflight', { target: 'failed', actions: 'recordFailure' }),
       },
     },
 
@@ -178,10 +303,7 @@ export const refreshMachine = setup({
           fast: context.fast,
         }),
         onDone: { target: 'waiting', actions: ['clearSchedule', assign(({ event }) => ({ fork: event.output }))] },
-        onError: [
-          { guard: 'mayRetry', target: 'forking', reenter: true, actions: 'scheduleRetry' },
-          { target: 'compensating', actions: 'recordFailure' },
-        ],
+        onError: retryOr('forking', { target: 'compensating', actions: 'recordFailure' }),
       },
     },
 
@@ -215,6 +337,7 @@ export const refreshMachine = setup({
             reenter: true,
             actions: assign(({ context, event }) => ({
               notBefore: event.output.nextPollAt,
+              failing: null,
               wait: {
                 polls: context.wait.polls + 1,
                 notFound: event.output.notFound,
@@ -224,10 +347,7 @@ export const refreshMachine = setup({
             })),
           },
         ],
-        onError: [
-          { guard: 'mayRetry', target: 'waiting', reenter: true, actions: 'scheduleRetry' },
-          { target: 'compensating', actions: 'recordFailure' },
-        ],
+        onError: retryOr('waiting', { target: 'compensating', actions: 'recordFailure' }),
       },
     },
 
@@ -243,10 +363,7 @@ export const refreshMachine = setup({
           runId: context.runId,
         }),
         onDone: { target: 'verifying', actions: 'clearSchedule' },
-        onError: [
-          { guard: 'mayRetry', target: 'anonymizing', reenter: true, actions: 'scheduleRetry' },
-          { target: 'compensating', actions: 'recordFailure' },
-        ],
+        onError: retryOr('anonymizing', { target: 'compensating', actions: 'recordFailure' }),
       },
     },
 
@@ -262,11 +379,9 @@ export const refreshMachine = setup({
           runId: context.runId,
         }),
         onDone: { target: 'promoting', actions: 'clearSchedule' },
-        // Final whatever went wrong: a check that could not run (a lost connection too) fails closed (docs/failure.md#retries).
-        onError: [
-          { guard: 'mayRetry', target: 'verifying', reenter: true, actions: 'scheduleRetry' },
-          { target: 'compensating', actions: 'recordFailure' },
-        ],
+        // A check that found a problem is final (not retryable); one that could not run (a lost
+        // connection, an API error) is retried within the window: verifying is read-only.
+        onError: retryOr('verifying', { target: 'compensating', actions: 'recordFailure' }),
       },
     },
 
@@ -285,10 +400,7 @@ export const refreshMachine = setup({
           actions: ['clearSchedule', assign(({ event }) => ({ promoted: true, releaseFailure: event.output.releaseFailure }))],
         },
         // Compensation reads Heroku first: if DATABASE already moved to the fork it rolls forward.
-        onError: [
-          { guard: 'mayRetry', target: 'promoting', reenter: true, actions: 'scheduleRetry' },
-          { target: 'compensating', actions: 'recordFailure' },
-        ],
+        onError: retryOr('promoting', { target: 'compensating', actions: 'recordFailure' }),
       },
     },
 
@@ -322,10 +434,7 @@ export const refreshMachine = setup({
           },
           { target: 'succeeded', actions: 'clearSchedule' },
         ],
-        onError: [
-          { guard: 'mayRetry', target: 'cleaning', reenter: true, actions: 'scheduleRetry' },
-          { target: 'failed', actions: 'recordFailure' },
-        ],
+        onError: retryOr('cleaning', { target: 'failed', actions: 'recordFailure' }),
       },
     },
 
@@ -343,20 +452,9 @@ export const refreshMachine = setup({
           { guard: 'abortWasRequested', target: 'aborted', actions: 'clearSchedule' },
           { target: 'failed', actions: 'clearSchedule' },
         ],
-        onError: [
-          { guard: 'mayRetry', target: 'compensating', reenter: true, actions: 'scheduleRetry' },
-          {
-            target: 'failed',
-            actions: assign(({ context, event }) => {
-              const failure = failureOf(event as ErrorEvent);
-              const cause = context.error ? ` (after: ${context.error.step}: ${context.error.message})` : '';
-              return {
-                notBefore: null,
-                error: { ...failure, message: `${failure.message}; the fork ${context.forkName} may remain: run \`refork gc\`${cause}` },
-              };
-            }),
-          },
-        ],
+        // A transient failure is retried for ever (its window never closes); only a refusal
+        // that no retry can change (a revoked token, say) ends the run, naming the leftover.
+        onError: retryOr('compensating', { target: 'failed', actions: 'recordLeftover' }),
       },
     },
 

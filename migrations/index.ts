@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import * as runs from './001_runs.js';
 import * as runEvents from './002_run_events.js';
+import * as dueRuns from './003_due_runs.js';
 
 interface NamedMigration {
   name: string;
@@ -13,6 +14,7 @@ interface NamedMigration {
 export const migrations: readonly NamedMigration[] = [
   { name: '001_runs', migration: runs },
   { name: '002_run_events', migration: runEvents },
+  { name: '003_due_runs', migration: dueRuns },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

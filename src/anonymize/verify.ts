@@ -1,5 +1,6 @@
-// Read-only gates on the fork before it may be promoted. Each gate fails closed: an error while
-// checking is reported as a problem, never as a pass.
+// Read-only gates on the fork before it may be promoted. Each gate fails closed: a gate that
+// could not run is never a pass. It is reported apart from what the gates found (`unchecked`
+// vs `problems`): a lost connection is worth checking again, a finding is final.
 import type pg from 'pg';
 import { loadCatalog } from './catalog.js';
 import type { Gate, GateContext } from './gates/check.js';
@@ -27,12 +28,16 @@ export interface CheckResult {
   name: string;
   ok: boolean;
   problems: string[];
+  /** Set when the check could not run (a lost connection, a failed query): it found nothing either way. */
+  error?: string;
 }
 
 export interface VerifyReport {
   ok: boolean;
-  /** Every problem found, one line each; empty exactly when ok. */
+  /** Every problem found, one line each. */
   problems: string[];
+  /** Checks that could not run, one line each; ok only when this and `problems` are empty. */
+  unchecked: string[];
   /** How many checks ran (a check that could not run counts, and fails). */
   checks: number;
   results: CheckResult[];
@@ -47,6 +52,7 @@ export async function verifyAnonymized(options: VerifyOptions, gates: Gate[] = G
   const results: CheckResult[] = [];
   const extras: GateContext['extras'] = {};
   const record = (name: string, found: string[]) => results.push({ name, ok: found.length === 0, problems: found });
+  const couldNotRun = (name: string, error: string) => results.push({ name, ok: false, problems: [], error });
   let client: pg.Client | undefined;
   try {
     client = await options.connect();
@@ -76,14 +82,14 @@ export async function verifyAnonymized(options: VerifyOptions, gates: Gate[] = G
       try {
         record(gate.name, await gate.run(context));
       } catch (error) {
-        record(gate.name, [`check ${gate.name} could not run: ${scrub(messageOf(error), options.key)}`]);
+        couldNotRun(gate.name, `check ${gate.name} could not run: ${scrub(messageOf(error), options.key)}`);
         // A failed statement aborts the transaction; the next gates need a working one.
         await client.query('ROLLBACK');
         await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
       }
     }
   } catch (error) {
-    record('setup', [`verification could not run: ${scrub(messageOf(error), options.key)}`]);
+    couldNotRun('setup', `verification could not run: ${scrub(messageOf(error), options.key)}`);
   } finally {
     if (client) {
       await client.query('ROLLBACK').catch(() => {});
@@ -91,5 +97,6 @@ export async function verifyAnonymized(options: VerifyOptions, gates: Gate[] = G
     }
   }
   const problems = results.flatMap((result) => result.problems);
-  return { ok: problems.length === 0, problems, checks: results.length, results, ...extras };
+  const unchecked = results.flatMap((result) => (result.error === undefined ? [] : [result.error]));
+  return { ok: problems.length === 0 && unchecked.length === 0, problems, unchecked, checks: results.length, results, ...extras };
 }

@@ -7,9 +7,11 @@ import { readEnvironment, type Environment } from '../config/environment.js';
 import { createHerokuClient } from '../heroku/client.js';
 import type { HerokuApi } from '../heroku/types.js';
 import { commandLogger, type Logger } from '../log/logger.js';
-import { boundaryFromEnv, type Boundary } from '../runner/boundary.js';
-import { systemClock, type Clock } from '../runner/clock.js';
+import { DEFAULT_RETRY } from '../../machines/refresh.js';
+import { boundaryFromEnv, type Boundary } from '../boundary.js';
+import { clockFromEnv, type Clock } from '../clock.js';
 import { defaultOwner, type RunnerDeps } from '../runner/run-pipeline.js';
+import { DEFAULT_LIMITS, type Limits } from '../runner/slots.js';
 import { noNotifier, webhookNotifier } from '../notify/webhook.js';
 import { createEffects } from '../steps/index.js';
 import { createControlStore, createKnex } from '../store/index.js';
@@ -18,6 +20,10 @@ import type { ControlStore } from '../store/types.js';
 export interface Tuning {
   leaseTtlMs: number;
   retryBaseMs: number;
+  /** The steady pace a long outage is retried at. */
+  retryMaxMs: number;
+  /** Runs and heavy steps one process works on at once. */
+  limits: Limits;
   pollMinMs: number;
   pollMaxMs: number;
   notFoundLimit: number;
@@ -33,9 +39,14 @@ export function tuningFrom(env: NodeJS.ProcessEnv): Tuning {
   };
   return {
     leaseTtlMs: num('REFORK_LEASE_TTL_MS', 60_000),
-    retryBaseMs: num('REFORK_RETRY_BASE_MS', 15_000),
+    retryBaseMs: num('REFORK_RETRY_BASE_MS', DEFAULT_RETRY.baseMs),
+    retryMaxMs: num('REFORK_RETRY_MAX_MS', DEFAULT_RETRY.maxMs),
+    limits: {
+      runs: Math.max(1, Math.floor(num('REFORK_MAX_RUNS', DEFAULT_LIMITS.runs))),
+      heavy: Math.max(1, Math.floor(num('REFORK_MAX_HEAVY', DEFAULT_LIMITS.heavy))),
+    },
     pollMinMs: num('REFORK_POLL_MIN_MS', 5_000),
-    pollMaxMs: num('REFORK_POLL_MAX_MS', 60_000),
+    pollMaxMs: num('REFORK_POLL_MAX_MS', 5 * 60_000),
     notFoundLimit: num('REFORK_NOT_FOUND_LIMIT', 20),
     releaseTimeoutMs: num('REFORK_RELEASE_TIMEOUT_MS', 15 * 60_000),
   };
@@ -70,14 +81,25 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
   const env = readEnvironment(processEnv);
   const config = await loadConfig(env.configPath);
   const logger = options.logger ?? commandLogger(processEnv);
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? clockFromEnv(processEnv);
   const boundary = options.boundary ?? boundaryFromEnv(processEnv);
   const tuning = tuningFrom(processEnv);
-  const heroku = createHerokuClient({ token: env.herokuApiKey, apiUrl: env.herokuApiUrl, dataApiUrl: env.herokuDataApiUrl, logger });
+  const heroku = createHerokuClient({
+    token: env.herokuApiKey,
+    apiUrl: env.herokuApiUrl,
+    dataApiUrl: env.herokuDataApiUrl,
+    logger,
+    // Backoff inside one call runs on refork's clock too (a scaled one in tests and benchmarks).
+    sleep: async (ms, signal) => {
+      await clock.sleep(ms, signal);
+      signal?.throwIfAborted();
+    },
+  });
   const knex = createKnex(env.controlDatabaseUrl, { logger });
   const store = createControlStore(knex);
   const owner = defaultOwner();
   const notifier = env.webhookUrl ? webhookNotifier(env.webhookUrl, { logger }) : noNotifier;
+  const runnerDeps = new Map<string, RunnerDeps>();
   return {
     env,
     config,
@@ -90,32 +112,41 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
     tuning,
     owner,
     pipeline: (name) => pipelineNamed(config, name),
-    runnerDeps: (pipeline) => ({
-      store,
-      clock,
-      logger,
-      boundary,
-      owner,
-      leaseTtlMs: tuning.leaseTtlMs,
-      retryBaseMs: tuning.retryBaseMs,
-      notifier,
-      stuckAfterMs: config.stuckAfterMinutes * 60_000,
-      effects: createEffects({
-        heroku,
-        clock,
-        boundary,
-        rules: pipeline.anonymize,
-        forkAppAccess: pipeline.forkAppAccess,
-        controlDatabaseUrl: env.controlDatabaseUrl,
-        anonymizeKey: env.anonymizeKey,
-        polling: {
-          minMs: tuning.pollMinMs,
-          maxMs: tuning.pollMaxMs,
-          notFoundLimit: tuning.notFoundLimit,
-          releaseTimeoutMs: tuning.releaseTimeoutMs,
-        },
-      }),
-    }),
+    runnerDeps: (pipeline) => {
+      let deps = runnerDeps.get(pipeline.name);
+      if (!deps) {
+        deps = {
+          store,
+          clock,
+          logger,
+          boundary,
+          owner,
+          leaseTtlMs: tuning.leaseTtlMs,
+          retry: { baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs },
+          // Polls and retries of every run in this process draw on one budget for the token.
+          pace: (ms) => heroku.budget.stretch(ms),
+          notifier,
+          stuckAfterMs: config.stuckAfterMinutes * 60_000,
+          effects: createEffects({
+            heroku,
+            clock,
+            boundary,
+            rules: pipeline.anonymize,
+            forkAppAccess: pipeline.forkAppAccess,
+            controlDatabaseUrl: env.controlDatabaseUrl,
+            anonymizeKey: env.anonymizeKey,
+            polling: {
+              minMs: tuning.pollMinMs,
+              maxMs: tuning.pollMaxMs,
+              notFoundLimit: tuning.notFoundLimit,
+              releaseTimeoutMs: tuning.releaseTimeoutMs,
+            },
+          }),
+        };
+        runnerDeps.set(pipeline.name, deps);
+      }
+      return deps;
+    },
     close: async () => {
       await knex.destroy();
     },

@@ -12,6 +12,12 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
+  return n;
+}
+
 function isConfigMistake(error: unknown): boolean {
   return error instanceof ConfigError || (error instanceof Error && error.name === 'RulesError');
 }
@@ -35,17 +41,25 @@ program
     set(await (await import('./commands/run.js')).runCommand(pipeline, options)),
   );
 
+const heavyOption = ['--heavy <n>', 'anonymizing/verifying steps side by side in this process (default 2)', wholeNumber] as const;
+
 program
   .command('tick')
-  .description('for a scheduler: resume an interrupted run, else start one that is due, else exit quietly')
+  .description('for a scheduler: start runs that are due, work every due run within the budget, then exit')
   .option('--budget-minutes <n>', 'time this invocation may spend', positiveNumber, 8)
-  .action(async (options: { budgetMinutes: number }) => set(await (await import('./commands/tick.js')).tickCommand(options)));
+  .option(...heavyOption)
+  .action(async (options: { budgetMinutes: number; heavy?: number }) =>
+    set(await (await import('./commands/tick.js')).tickCommand(options)),
+  );
 
 program
   .command('worker')
-  .description('long-lived: resume interrupted runs at boot, then tick on its own clock until SIGTERM')
-  .option('--interval-seconds <n>', 'time between ticks', positiveNumber, 60)
-  .action(async (options: { intervalSeconds: number }) => set(await (await import('./commands/worker.js')).workerCommand(options)));
+  .description('long-lived: serve every due run of every pipeline until SIGTERM; run several for more at once')
+  .option('--interval-seconds <n>', 'longest pause between looks at the control table', positiveNumber, 15)
+  .option(...heavyOption)
+  .action(async (options: { intervalSeconds: number; heavy?: number }) =>
+    set(await (await import('./commands/worker.js')).workerCommand(options)),
+  );
 
 program
   .command('status [pipeline]')

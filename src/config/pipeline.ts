@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_RETRY } from '../../machines/refresh.js';
 import { parseRules, type AnonymizeRules } from '../anonymize/index.js';
 import { validateSchedule } from '../schedule/index.js';
 import { ConfigError } from './errors.js';
@@ -27,6 +28,8 @@ export interface PipelineConfig {
   schedule: { cron: string; timezone: string } | null;
   /** How long a fork may take to become available before the run gives up and cleans up. */
   maxWaitMinutes: number;
+  /** How long anonymizing, verifying, promoting and cleaning ride out lost connections and API errors. */
+  retryWindowMinutes: number;
   anonymize: AnonymizeRules;
 }
 
@@ -68,6 +71,10 @@ const pipelineSchema = z.strictObject({
   schedule: z.string({ error: 'must be a cron expression such as "0 3 * * *"' }).optional(),
   timezone: z.string().default('UTC'),
   max_wait_minutes: z.number().int().positive().default(720),
+  retry_window_hours: z
+    .number({ error: 'must be a number of hours' })
+    .positive()
+    .default(DEFAULT_RETRY.windowMinutes / 60),
   fork_app: appName('fork').optional(),
   fork_app_access: z.enum(['warn', 'refuse'], { error: 'must be warn or refuse' }).default('warn'),
   anonymize: z.unknown(),
@@ -141,6 +148,7 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
       fast: raw.fast,
       schedule: raw.schedule ? { cron: raw.schedule, timezone: raw.timezone } : null,
       maxWaitMinutes: raw.max_wait_minutes,
+      retryWindowMinutes: raw.retry_window_hours * 60,
       forkApp: forkApp ?? raw.target.app,
       forkAppAccess: raw.fork_app_access,
       anonymize: parseRules(raw.anonymize, `${where}.anonymize`),

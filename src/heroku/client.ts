@@ -3,6 +3,7 @@
 // live in their own modules; this file maps each method to its endpoint.
 import type { Logger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
+import { rateBudgetFor, type RateBudget } from './budget.js';
 import { HerokuApiError } from './errors.js';
 import { MAX_PAGES, firstPageRange, newestReleasesRange, nextRange } from './ranges.js';
 import { type ApiCall, Requester, type ResponseInfo } from './request.js';
@@ -48,11 +49,15 @@ export interface HerokuClientOptions {
   onResponse?: (info: ResponseInfo) => void;
   /** Test seam: one HTTP exchange; default got. */
   transport?: Transport;
+  /** Default: the process's budget for this token, shared with every other client of it. */
+  budget?: RateBudget;
 }
 
 export interface HerokuClient extends HerokuApi {
-  /** Last `RateLimit-Remaining` from the Platform API, so pollers can slow down when the bucket runs low. */
+  /** Last `RateLimit-Remaining` this client saw from the Platform API. */
   readonly rateLimitRemaining: number | undefined;
+  /** The rate budget this client draws on: waits that are not urgent are stretched by it. */
+  readonly budget: RateBudget;
 }
 
 export const DEFAULT_API_URL = 'https://api.heroku.com';
@@ -68,12 +73,15 @@ const PRIMARY_ATTACHMENT = 'DATABASE';
 
 class HttpHerokuClient implements HerokuClient {
   readonly #requester: Requester;
+  readonly budget: RateBudget;
 
   constructor(options: HerokuClientOptions) {
     if (!options.token) throw new Error('Heroku API token is empty');
     // Masks the token in every log line and error refork writes, not only this client's.
     registerSecret(options.token);
+    this.budget = options.budget ?? rateBudgetFor(options.token);
     this.#requester = new Requester({
+      budget: this.budget,
       token: options.token,
       apiUrl: options.apiUrl ?? DEFAULT_API_URL,
       dataApiUrl: options.dataApiUrl ?? DEFAULT_DATA_API_URL,

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
 import { HerokuApiError, HerokuNetworkError, defaultErrorId, parseErrorBody } from './errors.js';
+import type { RateBudget } from './budget.js';
 import { backoffDelay, isRetryable, parseRetryAfter, type RetryPolicy, type Sleep } from './retry.js';
 import type { HttpAnswer, Transport } from './transport.js';
 
@@ -49,6 +50,8 @@ export interface RequesterOptions {
   now: () => number;
   logger?: Logger;
   onResponse?: (info: ResponseInfo) => void;
+  /** Shared by every client of this token in the process. */
+  budget: RateBudget;
 }
 
 export class Requester {
@@ -65,6 +68,9 @@ export class Requester {
   async send(call: ApiCall): Promise<HttpAnswer> {
     const { retry } = this.options;
     const idempotent = call.idempotent ?? call.method !== 'POST';
+    // Another run of this process hit the rate limit: wait for its Retry-After too.
+    const held = this.options.budget.heldFor(this.options.now());
+    if (held > 0) await this.options.sleep(held, call.signal);
     for (let attempt = 0; ; attempt += 1) {
       call.signal?.throwIfAborted();
       const outcome = await this.exchange(call);
@@ -75,6 +81,7 @@ export class Requester {
       // A Retry-After longer than we are willing to sleep: give up now, the caller comes back later.
       if (retryAfterMs !== undefined && retryAfterMs > retry.maxRetryAfterMs) throw error;
       const delayMs = retryAfterMs ?? backoffDelay(attempt, retry, this.options.random);
+      if (error.status === 429) this.options.budget.holdUntil(this.options.now() + delayMs);
       this.options.logger?.warn('heroku retry', {
         method: call.method,
         path: call.path,
@@ -120,7 +127,10 @@ export class Requester {
     }
 
     const rateLimitRemaining = parseCount(answer.headers['ratelimit-remaining']);
-    if (call.host === 'platform' && rateLimitRemaining !== undefined) this.#lastRateLimitRemaining = rateLimitRemaining;
+    if (call.host === 'platform' && rateLimitRemaining !== undefined) {
+      this.#lastRateLimitRemaining = rateLimitRemaining;
+      this.options.budget.observe(rateLimitRemaining);
+    }
     this.report(call, { status: answer.status, requestId: answer.headers['request-id'] ?? requestId, rateLimitRemaining });
 
     if (answer.status >= 200 && answer.status < 300) return { ok: true, answer };

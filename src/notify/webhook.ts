@@ -28,7 +28,7 @@ export function noticeText(notice: RunNotice): string {
     case 'aborted':
       return `refork: ${notice.pipeline} refresh aborted after ${took}; staging untouched (run ${notice.runId})`;
     case 'stuck':
-      return `refork: ${notice.pipeline} refresh still in ${notice.state} after ${took} (run ${notice.runId}); see \`refork status ${notice.pipeline}\``;
+      return `refork: ${notice.pipeline} refresh still in ${notice.state} after ${took}${notice.error ? ` (last error: ${notice.error})` : ''} (run ${notice.runId}); see \`refork status ${notice.pipeline}\``;
     case 'failed':
       return `refork: ${notice.pipeline} refresh FAILED in ${notice.state} after ${took}: ${notice.error ?? 'unknown error'} (run ${notice.runId})`;
   }

@@ -46,6 +46,10 @@ export class LeaseKeeper {
     this.timer = setInterval(() => void this.renew(), every);
     this.timer.unref();
     this.armDeadline();
+    // The deadline counts from before the claim: a claim that took long (a loaded machine, a slow
+    // database) may leave less than one renewal period of it. Renew at once then. Runs are
+    // claimed at every step that was due later, so this is not a rare case.
+    if (this.deadline - performance.now() < every) void this.renew();
   }
 
   /**

@@ -1,45 +1,31 @@
-// One invocation's worth of work on one pipeline: resume its active run if the lease is free,
-// else start a new run (when asked to, or when due), then drive it within the budget.
+// Starting a run, and `refork run` / `refork abort` / the demo: one pipeline's run driven in
+// the foreground. Between steps that are due later the run is handed back to the control
+// table like any other (another worker may take it); this process sleeps until it is due again.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { initialTransition } from 'xstate';
-import { MACHINE_VERSION, refreshMachine, type RefreshInput } from '../../machines/refresh.js';
+import { MACHINE_VERSION, refreshMachine, type RefreshInput, type RetryPolicy } from '../../machines/refresh.js';
+import { sleepReal } from '../clock.js';
 import type { PipelineConfig } from '../config/pipeline.js';
-import type { Notifier } from '../notify/webhook.js';
-import type { Lease, RunRecord } from '../store/types.js';
-import { drive, type DriveDeps, type DriveOutcome } from './drive.js';
-import { LeaseKeeper } from './lease-keeper.js';
-import { persist, restore, stateOf } from './snapshot.js';
+import { workClaim, type ClaimDeps, type ClaimOptions, type RunOutcome } from './claimed-run.js';
+import { persist, stateOf } from './snapshot.js';
 
-export interface RunnerDeps extends DriveDeps {
-  notifier: Notifier;
-  /** A run still active after this long is reported once as stuck. */
-  stuckAfterMs: number;
-  /** Identifies this process in leases and `status` (dyno name, host, pid). */
-  owner: string;
-  leaseTtlMs: number;
-  /** First retry delay of a failed step (doubles per attempt). */
-  retryBaseMs: number;
-}
+export type { RunOutcome } from './claimed-run.js';
 
 export interface RunRequest {
   /** `start`: begin a run now if none is active; `resume`: only continue an interrupted one. */
   start: boolean;
+  /** Wall-clock epoch ms after which no new step starts; null runs to the end. */
   deadline: number | null;
   shutdown: AbortSignal;
 }
-
-export type RunOutcome =
-  | ({ runId: string; resumed: boolean } & DriveOutcome)
-  | { kind: 'busy'; runId: string; owner: string | null; until: Date | null }
-  | { kind: 'idle' };
 
 export function defaultOwner(): string {
   return `${process.env.DYNO ?? hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
-export function refreshInput(pipeline: PipelineConfig, runId: string, retryBaseMs: number): RefreshInput {
+export function refreshInput(pipeline: PipelineConfig, runId: string, retry: Omit<RetryPolicy, 'windowMinutes'>): RefreshInput {
   return {
     runId,
     pipeline: pipeline.name,
@@ -50,90 +36,93 @@ export function refreshInput(pipeline: PipelineConfig, runId: string, retryBaseM
     plan: pipeline.plan,
     fast: pipeline.fast,
     maxWaitMinutes: pipeline.maxWaitMinutes,
-    retryBaseMs,
+    retry: { ...retry, windowMinutes: pipeline.retryWindowMinutes },
   };
 }
 
-export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, request: RunRequest): Promise<RunOutcome> {
-  const { store, logger, boundary } = deps;
-  const active = await store.activeRun(pipeline.name);
-  let runId: string;
-  let resumed: boolean;
-  let snapshot;
-  let lease: Lease;
-  let startedAt: Date;
+/** What the runner needs for one pipeline: a claim's deps, and the retry pace new runs start with. */
+export interface RunnerDeps extends ClaimDeps {
+  retry: Omit<RetryPolicy, 'windowMinutes'>;
+}
+
+/** Creates a run (the partial unique index refuses a second active one) and works it under its fresh lease. */
+export async function startAndWork(deps: RunnerDeps, pipeline: PipelineConfig, options: ClaimOptions): Promise<RunOutcome> {
+  const { store, boundary } = deps;
+  const runId = randomUUID();
+  const [initial] = initialTransition(refreshMachine, refreshInput(pipeline, runId, deps.retry));
   const acquiredAt = performance.now();
-
-  if (active) {
-    const claimed = await store.claimRun(active.id, deps.owner, deps.leaseTtlMs);
-    if (!claimed) return { kind: 'busy', runId: active.id, owner: active.leaseOwner, until: active.leaseExpiresAt };
-    lease = claimed;
-    try {
-      snapshot = restore(active.snapshot, active.machineVersion);
-    } catch (error) {
-      await store.releaseLease(lease);
-      throw error;
-    }
-    runId = active.id;
-    resumed = true;
-    startedAt = active.createdAt;
-    await reportIfStuck(deps, active, lease);
-    logger.info('run resumed', { runId, pipeline: pipeline.name, state: active.state, owner: deps.owner });
-  } else {
-    if (!request.start) return { kind: 'idle' };
-    runId = randomUUID();
-    const [initial] = initialTransition(refreshMachine, refreshInput(pipeline, runId, deps.retryBaseMs));
-    boundary('store:startRun:before');
-    const started = await store.startRun({
-      id: runId,
-      pipeline: pipeline.name,
-      state: stateOf(initial),
-      snapshot: persist(initial),
-      machineVersion: MACHINE_VERSION,
-      owner: deps.owner,
-      leaseTtlMs: deps.leaseTtlMs,
-    });
-    if (!started.started) {
-      return { kind: 'busy', runId: started.active.id, owner: started.active.leaseOwner, until: started.active.leaseExpiresAt };
-    }
-    boundary('store:startRun:after');
-    lease = started.lease;
-    startedAt = started.run.createdAt;
-    snapshot = initial;
-    resumed = false;
-    logger.info('run started', { runId, pipeline: pipeline.name, owner: deps.owner });
+  boundary('store:startRun:before');
+  const started = await store.startRun({
+    id: runId,
+    pipeline: pipeline.name,
+    state: stateOf(initial),
+    snapshot: persist(initial),
+    machineVersion: MACHINE_VERSION,
+    owner: deps.owner,
+    leaseTtlMs: deps.leaseTtlMs,
+  });
+  if (!started.started) {
+    return { kind: 'busy', runId: started.active.id, owner: started.active.leaseOwner, until: started.active.leaseExpiresAt };
   }
+  boundary('store:startRun:after');
+  deps.logger.info('run started', { runId, pipeline: pipeline.name, owner: deps.owner });
+  return workClaim(deps, { run: started.run, lease: started.lease, acquiredAt, previousOwner: null, fresh: initial }, options);
+}
 
-  const keeper = new LeaseKeeper(store, lease, deps.leaseTtlMs, acquiredAt);
-  keeper.start();
-  try {
-    const logger = deps.logger.child({ runId, pipeline: pipeline.name });
-    const outcome = await drive({ ...deps, logger }, snapshot, { runId, keeper, deadline: request.deadline, shutdown: request.shutdown });
-    if (outcome.kind === 'finished') {
-      const elapsedMs = (await store.now()).getTime() - startedAt.getTime();
-      await deps.notifier.send({
-        kind: outcome.status,
-        pipeline: pipeline.name,
-        runId,
-        state: outcome.status,
-        error: outcome.error,
-        elapsedMs,
-      });
+/** When a due run reads as taken for an instant (another claim in flight), look again after this. */
+const BUSY_RETRY_MS = 50;
+
+/** How long to sleep before the run may be claimed: until it is due, or a moment when it reads as due but taken. */
+function sleepBeforeClaim(dueInMs: number | null): number {
+  return dueInMs !== null && dueInMs > 0 ? dueInMs : BUSY_RETRY_MS;
+}
+
+export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, request: RunRequest): Promise<RunOutcome> {
+  const { store } = deps;
+  const options: ClaimOptions = { deadline: request.deadline, shutdown: request.shutdown };
+  let last: RunOutcome | null = null;
+  for (;;) {
+    const active = await store.activeRun(pipeline.name);
+    if (!active) {
+      // The run this process drove was finished by another one meanwhile.
+      if (last && 'runId' in last) return await finishedElsewhere(deps, last.runId, last);
+      if (!request.start) return { kind: 'idle' };
+      last = await startAndWork(deps, pipeline, options);
+    } else {
+      const acquiredAt = performance.now();
+      const lease = await store.claimRun(active.id, deps.owner, deps.leaseTtlMs);
+      if (lease) {
+        last = await workClaim(deps, { run: active, lease, acquiredAt, previousOwner: active.leaseOwner }, options);
+      } else {
+        const now = await store.now();
+        const held = active.leaseExpiresAt !== null && active.leaseExpiresAt > now;
+        // Held by another process: say so, unless this one has been driving the run, in which
+        // case it follows the run to its end (a worker may take a step of it in between).
+        if (held && !(last && 'runId' in last && last.runId === active.id)) {
+          return { kind: 'busy', runId: active.id, owner: active.leaseOwner, until: active.leaseExpiresAt };
+        }
+        // Not due (or not free) yet: sleep until it is, unless that is past the budget.
+        const waitMs = sleepBeforeClaim(await store.nextDueInMs([pipeline.name]));
+        const resumeAt = active.notBefore?.getTime() ?? null;
+        if (request.deadline !== null && Date.now() + waitMs > request.deadline) {
+          return { runId: active.id, resumed: true, kind: 'yielded', state: active.state, resumeAt, failing: null };
+        }
+        await sleepReal(waitMs, request.shutdown);
+        if (request.shutdown.aborted) return { runId: active.id, resumed: true, kind: 'stopped', state: active.state };
+        continue;
+      }
     }
-    return { runId, resumed, ...outcome };
-  } finally {
-    keeper.stop();
-    // A lost lease belongs to someone else now: releasing it is fenced and would be a no-op anyway.
-    if (!keeper.lost) await store.releaseLease(keeper.lease).catch(() => undefined);
+    // Handed back because its next step is due later: sleep and take it again (above).
+    if (last.kind !== 'yielded' || pastDeadline(request.deadline) || request.shutdown.aborted) return last;
   }
 }
 
-/** Once per run: a refresh active far longer than expected deserves a human's look. */
-async function reportIfStuck(deps: RunnerDeps, run: RunRecord, lease: Lease): Promise<void> {
-  const elapsedMs = (await deps.store.now()).getTime() - run.createdAt.getTime();
-  if (elapsedMs < deps.stuckAfterMs) return;
-  const events = await deps.store.runEvents(run.id);
-  if (events.some((event) => event.type === 'notify.stuck')) return;
-  await deps.notifier.send({ kind: 'stuck', pipeline: run.pipeline, runId: run.id, state: run.state, error: run.error, elapsedMs });
-  await deps.store.appendEvent(lease, { type: 'notify.stuck', from: run.state, to: run.state, detail: { elapsedMs } });
+function pastDeadline(deadline: number | null): boolean {
+  return deadline !== null && Date.now() >= deadline;
+}
+
+async function finishedElsewhere(deps: RunnerDeps, runId: string, last: RunOutcome): Promise<RunOutcome> {
+  const run = await deps.store.getRun(runId);
+  if (!run || run.status === 'active') return last;
+  return { runId, resumed: true, kind: 'finished', status: run.status, error: run.error };
 }

@@ -1,7 +1,8 @@
-// Between the machine and the control table: restore a stored snapshot, find the effect it
-// has pending (its active invoked child is the outbox entry), and derive the run's status.
+// Between the machine and the control table: restore a stored snapshot (migrating one saved
+// by an older machine version when its meaning is known), find the effect it has pending (its
+// active invoked child is the outbox entry), and derive the run's status.
 import { createActor, type AnyStateMachine, type Snapshot, type SnapshotFrom } from 'xstate';
-import { MACHINE_VERSION, refreshMachine, type FinalState } from '../../machines/refresh.js';
+import { DEFAULT_RETRY, MACHINE_VERSION, refreshMachine, type FinalState } from '../../machines/refresh.js';
 import type { PersistedSnapshot, RunStatus } from '../store/types.js';
 import type { EffectName } from '../steps/types.js';
 
@@ -16,15 +17,65 @@ export class IncompatibleSnapshotError extends Error {
   override readonly name = 'IncompatibleSnapshotError';
 }
 
+type Children = Record<string, { src?: unknown; snapshot?: { input?: unknown } }>;
+
+/** Effects whose input names the fork app since version 2 (the others were given `app` already). */
+const TAKES_FORK_APP: ReadonlySet<unknown> = new Set(['preflight', 'cleanup', 'compensate']);
+
+/**
+ * Version 1 made every fork on the target app, so a run it saved continues with the target as
+ * its fork app, in its context and in the input of the effect it has pending.
+ */
+function fromVersion1(stored: PersistedSnapshot): PersistedSnapshot {
+  const context = stored.context as Record<string, unknown>;
+  const forkApp = context.targetApp;
+  const children: Children = {};
+  for (const [id, child] of Object.entries((stored.children ?? {}) as Children)) {
+    const input = child.snapshot?.input;
+    const patch = TAKES_FORK_APP.has(child.src) && typeof input === 'object' && input !== null && !('forkApp' in input);
+    children[id] = patch ? { ...child, snapshot: { ...child.snapshot, input: { ...input, forkApp } } } : child;
+  }
+  return { ...stored, context: { ...context, forkApp }, children };
+}
+
+/**
+ * Version 2 counted attempts (five per step); version 3 retries within time windows. States,
+ * invoke ids and effect inputs are the same, so a run saved by version 2 (one waiting for its
+ * fork during an upgrade, say) continues with the default windows.
+ */
+function fromVersion2(stored: PersistedSnapshot): PersistedSnapshot {
+  const context = { ...(stored.context as Record<string, unknown>) };
+  const baseMs = typeof context.retryBaseMs === 'number' ? context.retryBaseMs : DEFAULT_RETRY.baseMs;
+  delete context.retryBaseMs;
+  return { ...stored, context: { ...context, retry: { ...DEFAULT_RETRY, baseMs }, failing: null } };
+}
+
+const MIGRATIONS: Record<number, (stored: PersistedSnapshot) => PersistedSnapshot> = { 1: fromVersion1, 2: fromVersion2 };
+
+function upgrade(stored: PersistedSnapshot, machineVersion: number): PersistedSnapshot {
+  let snapshot = stored;
+  for (let version = machineVersion; version < MACHINE_VERSION; version++) {
+    const migrate = MIGRATIONS[version];
+    if (!migrate) {
+      throw new IncompatibleSnapshotError(
+        `run was saved by machine version ${machineVersion}, this refork has version ${MACHINE_VERSION}: finish it with the refork version that started it, or \`refork abort\` it`,
+      );
+    }
+    snapshot = migrate(snapshot);
+  }
+  return snapshot;
+}
+
 /** An actor is created but never started: we only want the snapshot object `transition()` needs. */
 export function restore(stored: PersistedSnapshot, machineVersion: number): RefreshSnapshot {
-  if (machineVersion !== MACHINE_VERSION) {
+  if (machineVersion > MACHINE_VERSION) {
     throw new IncompatibleSnapshotError(
-      `run was saved by machine version ${machineVersion}, this refork has version ${MACHINE_VERSION}: finish it with the refork version that started it, or \`refork abort\` it`,
+      `run was saved by machine version ${machineVersion}, newer than this refork's ${MACHINE_VERSION}: run it with the newer refork, or \`refork abort\` it there`,
     );
   }
   const machine: AnyStateMachine = refreshMachine;
-  const snapshot = createActor(machine, { snapshot: stored as unknown as Snapshot<unknown> }).getSnapshot() as RefreshSnapshot;
+  const current = upgrade(stored, machineVersion);
+  const snapshot = createActor(machine, { snapshot: current as unknown as Snapshot<unknown> }).getSnapshot() as RefreshSnapshot;
   if (snapshot.status === 'error')
     throw new IncompatibleSnapshotError('stored snapshot cannot be restored (unknown state): `refork abort` the run');
   return snapshot;
@@ -46,16 +97,12 @@ export interface PendingEffect {
   input: unknown;
 }
 
-const EFFECTS: ReadonlySet<string> = new Set<EffectName>([
-  'preflight',
-  'createFork',
-  'waitForFork',
-  'anonymize',
-  'verify',
-  'promote',
-  'cleanup',
-  'compensate',
-]);
+/** The effects the machine names (its `setup({ actors })`), asked of the machine itself. */
+const EFFECTS: ReadonlySet<string> = new Set(Object.keys(refreshMachine.implementations.actors));
+
+function isEffectName(src: unknown): src is EffectName {
+  return typeof src === 'string' && EFFECTS.has(src);
+}
 
 /** The effect the current state has started (per the persisted snapshot), or null in a final state. */
 export function pendingEffect(snapshot: RefreshSnapshot): PendingEffect | null {
@@ -64,10 +111,10 @@ export function pendingEffect(snapshot: RefreshSnapshot): PendingEffect | null {
   };
   for (const [id, child] of Object.entries(persisted.children)) {
     if (child.snapshot.status !== 'active') continue;
-    if (typeof child.src !== 'string' || !EFFECTS.has(child.src)) {
+    if (!isEffectName(child.src)) {
       throw new IncompatibleSnapshotError(`stored snapshot names an unknown effect "${String(child.src)}"`);
     }
-    return { id, src: child.src as EffectName, input: child.snapshot.input };
+    return { id, src: child.src, input: child.snapshot.input };
   }
   return null;
 }

@@ -22,9 +22,15 @@ function formatRun(label: string, run: RunSummary): string[] {
   if (run.waitMessage && run.status === 'active') lines.push(`    wait: ${run.waitMessage}`);
   const attempts = Object.entries(run.attempts).filter(([, n]) => n > 0);
   if (attempts.length) lines.push(`    retries: ${attempts.map(([step, n]) => `${step} ×${n}`).join(', ')}`);
+  if (run.retrying) {
+    const { step, since, failures, givesUpAt, lastError } = run.retrying;
+    const until = givesUpAt ? `gives up at ${givesUpAt}` : 'retries until Heroku answers';
+    lines.push(`    retrying: ${step} since ${since} (${failures} failure${failures === 1 ? '' : 's'}; ${until}): ${lastError}`);
+  }
+  if (run.nextStepAt) lines.push(`    next step due: ${run.nextStepAt}`);
   if (run.leaseOwner) lines.push(`    held by: ${run.leaseOwner} until ${run.leaseExpiresAt ?? '?'}`);
   lines.push(`    steps: ${run.steps.map((s) => `${s.step} ${formatDuration(s.elapsedMs)}`).join(' → ')}`);
-  if (run.error) lines.push(`    error: ${run.error}`);
+  if (run.error && !run.retrying) lines.push(`    error: ${run.error}`);
   if (run.problems.length > 1) lines.push(`    problems (${run.problems.length}):`, ...run.problems.map((problem) => `      - ${problem}`));
   return lines;
 }

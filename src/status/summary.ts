@@ -1,6 +1,6 @@
 // What `refork status` shows for a pipeline, computed from the control tables only (no
 // Heroku call, no secret): current or last run, time spent per step, fork, wait message,
-// attempts, last error and last success.
+// attempts, what is being retried and why, last error and last success.
 import { nextRun } from '../schedule/index.js';
 import type { ControlStore, RunEvent, RunRecord } from '../store/types.js';
 
@@ -22,12 +22,25 @@ export interface RunSummary {
   fork: string | null;
   waitMessage: string | null;
   attempts: Record<string, number>;
+  /** A step that keeps failing and is being retried: since when, how often, until when. */
+  retrying: Retrying | null;
+  /** When the run's next step is due (it holds no process until then); null: now or finished. */
+  nextStepAt: string | null;
   error: string | null;
   /** The step whose failure ended (or is retrying in) the run. */
   failedStep: string | null;
   /** Every problem the failing check found, one line each (verification, the rules against production). */
   problems: string[];
   steps: StepTime[];
+}
+
+export interface Retrying {
+  step: string;
+  since: string;
+  failures: number;
+  /** When the step's retry window closes; null: it never does (compensation). */
+  givesUpAt: string | null;
+  lastError: string;
 }
 
 export interface PipelineSummary {
@@ -45,6 +58,19 @@ interface SnapshotContext {
   wait?: { message?: string | null };
   attempts?: Record<string, number>;
   error?: { step?: string; problems?: unknown } | null;
+  failing?: { step?: string; since?: number; failures?: number; closesAt?: number | null; last?: { message?: string } } | null;
+}
+
+function retryingOf(context: SnapshotContext): Retrying | null {
+  const failing = context.failing;
+  if (!failing || typeof failing.step !== 'string' || typeof failing.since !== 'number') return null;
+  return {
+    step: failing.step,
+    since: new Date(failing.since).toISOString(),
+    failures: failing.failures ?? 1,
+    givesUpAt: typeof failing.closesAt === 'number' ? new Date(failing.closesAt).toISOString() : null,
+    lastError: failing.last?.message ?? 'unknown error',
+  };
 }
 
 function contextOf(run: RunRecord): SnapshotContext {
@@ -67,17 +93,21 @@ export function stepTimes(run: RunRecord, events: RunEvent[], now: Date): StepTi
 
 export function summarizeRun(run: RunRecord, events: RunEvent[], now: Date): RunSummary {
   const context = contextOf(run);
+  const held = run.status === 'active' && run.leaseExpiresAt !== null && run.leaseExpiresAt > now;
   return {
     runId: run.id,
     status: run.status,
     state: run.state,
     startedAt: run.createdAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString() ?? null,
-    leaseOwner: run.status === 'active' ? run.leaseOwner : null,
-    leaseExpiresAt: run.status === 'active' ? (run.leaseExpiresAt?.toISOString() ?? null) : null,
+    // A run handed back between steps is held by nobody, whoever held it last.
+    leaseOwner: held ? run.leaseOwner : null,
+    leaseExpiresAt: held ? (run.leaseExpiresAt?.toISOString() ?? null) : null,
     fork: context.fork?.name ?? context.forkName ?? null,
     waitMessage: context.wait?.message ?? null,
     attempts: context.attempts ?? {},
+    retrying: run.status === 'active' ? retryingOf(context) : null,
+    nextStepAt: run.status === 'active' ? (run.notBefore?.toISOString() ?? null) : null,
     error: run.error,
     failedStep: context.error?.step ?? null,
     problems: Array.isArray(context.error?.problems) ? context.error.problems.filter((p): p is string => typeof p === 'string') : [],

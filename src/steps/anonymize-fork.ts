@@ -48,11 +48,17 @@ export async function verifyFork(deps: StepDeps, input: VerifyInput, context: St
     runId: input.runId,
     key: deps.anonymizeKey,
   });
-  if (!report.ok) {
-    const [first] = report.problems;
-    const count = report.problems.length;
-    const all = count > 1 ? ` (${count} problems in all: refork events <run>)` : '';
-    throw new StepError(`verification failed: ${first ?? ''}${all}`, 'verification_failed', false, report.problems);
-  }
-  return { checks: report.checks ?? report.problems.length };
+  // What a gate found is final: the fork is never promoted. A gate that could not run found
+  // nothing either way: verifying is read-only, so the step is tried again (within its window).
+  if (report.problems.length > 0)
+    throw new StepError(`verification failed: ${firstOf(report.problems)}`, 'verification_failed', false, report.problems);
+  if (report.unchecked.length > 0)
+    throw new StepError(`verification could not finish: ${firstOf(report.unchecked)}`, 'verification_incomplete', true, report.unchecked);
+  return { checks: report.checks };
+}
+
+/** The first line, and where the rest are: every line is kept in the step's failure. */
+function firstOf(lines: string[]): string {
+  const all = lines.length > 1 ? ` (${lines.length} problems in all: refork events <run>)` : '';
+  return `${lines[0] ?? ''}${all}`;
 }

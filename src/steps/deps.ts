@@ -2,8 +2,8 @@
 import type { AnonymizeRules } from '../anonymize/index.js';
 import type { ForkAppAccessPolicy } from '../config/pipeline.js';
 import type { HerokuApi } from '../heroku/types.js';
-import type { Boundary } from '../runner/boundary.js';
-import type { Clock } from '../runner/clock.js';
+import type { Boundary } from '../boundary.js';
+import type { Clock } from '../clock.js';
 
 export interface StepDeps {
   heroku: HerokuApi;
@@ -18,7 +18,7 @@ export interface StepDeps {
   polling: {
     /** First interval between wait-status polls (Heroku's CLI uses 5 s). */
     minMs: number;
-    /** Backoff cap: about one call a minute on long waits keeps the rate-limit budget. */
+    /** Backoff cap: a few looks an hour on long waits, so fifty forks waiting at once stay well inside the rate budget. */
     maxMs: number;
     /** Data-API 404s tolerated right after creation before the fork counts as lost. */
     notFoundLimit: number;

@@ -1,9 +1,9 @@
-// Takes over the lease of an active run whose lease is free or expired by the database
-// clock. The UPDATE is the whole decision: when several processes claim at once, the row
+// Takes over the lease of an active run that is due (`not_before` passed) and whose lease is
+// free or expired, by the database clock. The UPDATE is the whole decision: when several processes claim at once, the row
 // lock queues them and each re-checks the WHERE against the winner's row, so one wins.
 // Every acquisition adds one to the token, which is what fences the previous holder out.
 import type { Knex } from 'knex';
-import { insertEvent } from './insertEvent.js';
+import { insertLeaseEvent } from './insertEvent.js';
 import { leaseTtlMs } from './leaseTtl.js';
 import { leaseFromRow, type LeaseRow } from './rows.js';
 import { writeTransaction } from './transaction.js';
@@ -21,6 +21,7 @@ export async function claimRun(knex: Knex, runId: string, owner: string, leaseTt
        WHERE id = :runId
          AND status = 'active'
          AND (lease_expires_at IS NULL OR lease_expires_at <= now())
+         AND (not_before IS NULL OR not_before <= now())
       RETURNING id, lease_owner, lease_token, lease_expires_at, state
       `,
       { runId, owner, ttl },
@@ -28,13 +29,7 @@ export async function claimRun(knex: Knex, runId: string, owner: string, leaseTt
     const [row] = result.rows;
     if (!row) return null;
     const lease = leaseFromRow(row);
-    await insertEvent(trx, {
-      runId,
-      type: 'lease.acquired',
-      from: row.state,
-      to: row.state,
-      detail: { owner, token: lease.token },
-    });
+    await insertLeaseEvent(trx, 'lease.acquired', lease, row.state);
     return lease;
   });
 }

@@ -5,8 +5,9 @@
 // been stuck in a state; the lease has its own expiry column.
 import type { Knex } from 'knex';
 import { appendEvent } from './appendEvent.js';
+import { claimDue } from './claimDue.js';
 import { claimRun } from './claimRun.js';
-import { activeRun, databaseNow, getRun, listRuns, runEvents } from './queries.js';
+import { activeRun, databaseNow, getRun, hasEvent, latestRuns, listRuns, nextDueInMs, runEvents } from './queries.js';
 import { releaseLease } from './releaseLease.js';
 import { renewLease } from './renewLease.js';
 import { requestAbort } from './requestAbort.js';
@@ -18,11 +19,15 @@ export function createControlStore(knex: Knex): ControlStore {
   return {
     startRun: (run) => startRun(knex, run),
     claimRun: (runId, owner, leaseTtlMs) => claimRun(knex, runId, owner, leaseTtlMs),
+    claimDue: (request) => claimDue(knex, request),
     renewLease: (lease, leaseTtlMs) => renewLease(knex, lease, leaseTtlMs),
     saveTransition: (lease, transition) => saveTransition(knex, lease, transition),
     appendEvent: (lease, event) => appendEvent(knex, lease, event),
     releaseLease: (lease) => releaseLease(knex, lease),
     activeRun: (pipeline) => activeRun(knex, pipeline),
+    nextDueInMs: (pipelines, options = { includeLeased: true }) => nextDueInMs(knex, pipelines, options),
+    latestRuns: (pipelines) => latestRuns(knex, pipelines),
+    hasEvent: (runId, type) => hasEvent(knex, runId, type),
     getRun: (runId) => getRun(knex, runId),
     listRuns: (filter) => listRuns(knex, filter),
     runEvents: (runId) => runEvents(knex, runId),

@@ -37,3 +37,13 @@ export async function insertEvent(trx: Knex.Transaction, event: EventToInsert): 
   if (!row) throw new Error(`no event row was inserted for run ${event.runId}`);
   return row.seq;
 }
+
+/** A lease changing hands (`lease.acquired`) or given up (`lease.released`): who, with which token. */
+export async function insertLeaseEvent(
+  trx: Knex.Transaction,
+  type: 'lease.acquired' | 'lease.released',
+  lease: { runId: string; owner: string; token: number },
+  state: string,
+): Promise<void> {
+  await insertEvent(trx, { runId: lease.runId, type, from: state, to: state, detail: { owner: lease.owner, token: lease.token } });
+}

@@ -1,7 +1,7 @@
 // Reads for the runner, `status` and `history`. None of them takes a lock.
 import type { Knex } from 'knex';
 import { eventFromRow, runFromRow, type RunEventRow, type RunRow } from './rows.js';
-import type { RunEvent, RunRecord, RunStatus } from './types.js';
+import type { LatestRun, RunEvent, RunRecord, RunStatus } from './types.js';
 
 export interface ListRunsFilter {
   pipeline?: string;
@@ -60,4 +60,48 @@ export async function databaseNow(knex: Knex): Promise<Date> {
   const [row] = result.rows;
   if (!row) throw new Error('SELECT now() returned no row');
   return row.now;
+}
+
+/**
+ * How long until the soonest active run of these pipelines may be claimed: its due time if it
+ * is free, its lease expiry if someone holds it (a holder that died hands it on then), unless
+ * leased runs are left out (a tick leaves held runs to their holder).
+ */
+export async function nextDueInMs(knex: Knex, pipelines: string[], options: { includeLeased: boolean }): Promise<number | null> {
+  if (pipelines.length === 0) return null;
+  const result = await knex.raw<{ rows: { ms: number | null }[] }>(
+    `
+    SELECT extract(epoch FROM min(greatest(coalesce(not_before, now()), coalesce(lease_expires_at, now())) - now())) * 1000 AS ms
+      FROM refork_runs
+     WHERE status = 'active'
+       AND pipeline = ANY(CAST(:pipelines AS text[]))
+       AND (:includeLeased OR lease_expires_at IS NULL OR lease_expires_at <= now())
+    `,
+    { pipelines, includeLeased: options.includeLeased },
+  );
+  const ms = result.rows[0]?.ms;
+  return ms === null || ms === undefined ? null : Math.max(0, Number(ms));
+}
+
+export async function latestRuns(knex: Knex, pipelines: string[]): Promise<LatestRun[]> {
+  if (pipelines.length === 0) return [];
+  const result = await knex.raw<{ rows: { pipeline: string; status: RunStatus; created_at: Date }[] }>(
+    `
+    SELECT DISTINCT ON (pipeline) pipeline, status, created_at
+      FROM refork_runs
+     WHERE pipeline = ANY(CAST(:pipelines AS text[]))
+     ORDER BY pipeline, created_at DESC, id DESC
+    `,
+    { pipelines },
+  );
+  return result.rows.map((row) => ({ pipeline: row.pipeline, status: row.status, createdAt: row.created_at }));
+}
+
+export async function hasEvent(knex: Knex, runId: string, type: string): Promise<boolean> {
+  if (!UUID.test(runId)) return false;
+  const result = await knex.raw<{ rows: unknown[] }>(`SELECT 1 FROM refork_run_events WHERE run_id = :runId AND type = :type LIMIT 1`, {
+    runId,
+    type,
+  });
+  return result.rows.length > 0;
 }

@@ -3,7 +3,7 @@
 // holder keeps its (now claimable) lease until someone else actually claims.
 import type { Knex } from 'knex';
 import { FENCE, fenceBindings } from './fence.js';
-import { insertEvent } from './insertEvent.js';
+import { insertLeaseEvent } from './insertEvent.js';
 import { writeTransaction } from './transaction.js';
 import type { Lease } from './types.js';
 
@@ -21,12 +21,6 @@ export async function releaseLease(knex: Knex, lease: Lease): Promise<void> {
     );
     const [row] = result.rows;
     if (!row) return;
-    await insertEvent(trx, {
-      runId: lease.runId,
-      type: 'lease.released',
-      from: row.state,
-      to: row.state,
-      detail: { owner: lease.owner, token: lease.token },
-    });
+    await insertLeaseEvent(trx, 'lease.released', lease, row.state);
   });
 }

@@ -1,5 +1,5 @@
-// `refork abort`: marks the pipeline's active run; the lease holder sees the mark on its next
-// read and steers the machine into compensation. Only a mark, so it needs no lease. The
+// `refork abort`: marks the pipeline's active run and makes it due now; the lease holder (or the
+// next worker to take it) sees the mark on its next read and steers the machine into compensation. Only a mark, so it needs no lease. The
 // first request's time is kept; repeating the command changes nothing but logs the request.
 import type { Knex } from 'knex';
 import { insertEvent } from './insertEvent.js';
@@ -13,6 +13,7 @@ export async function requestAbort(knex: Knex, pipeline: string): Promise<RunRec
       `
       UPDATE refork_runs
          SET abort_requested_at = coalesce(abort_requested_at, now()),
+             not_before = NULL,
              updated_at = now()
        WHERE pipeline = :pipeline
          AND status = 'active'

@@ -13,6 +13,7 @@ export interface RunRow {
   lease_token: string;
   lease_expires_at: Date | null;
   abort_requested_at: Date | null;
+  not_before: Date | null;
   error: string | null;
   created_at: Date;
   updated_at: Date;
@@ -49,6 +50,7 @@ export function runFromRow(row: RunRow): RunRecord {
     leaseToken: tokenFrom(row.lease_token),
     leaseExpiresAt: row.lease_expires_at,
     abortRequestedAt: row.abort_requested_at,
+    notBefore: row.not_before,
     error: row.error,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

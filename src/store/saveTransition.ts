@@ -9,6 +9,8 @@ import { writeTransaction } from './transaction.js';
 import type { Lease, Transition } from './types.js';
 
 /**
+ * The run's due time moves with it (`not_before`, on the database clock), so a waiting run is a
+ * row that says when it wants to be picked up again, not a process asleep.
  * `false`, with nothing written, when the lease was lost or the run already finished: the
  * runner must stop without further side effects. `transition.error`: a string replaces the
  * run's error, `null` clears it, absent keeps it.
@@ -22,6 +24,8 @@ export async function saveTransition(knex: Knex, lease: Lease, transition: Trans
              status = :status,
              snapshot = CAST(:snapshot AS jsonb),
              error = CASE WHEN :keepError THEN error ELSE CAST(:error AS text) END,
+             not_before = CASE WHEN CAST(:dueInMs AS double precision) IS NULL THEN NULL
+                               ELSE now() + CAST(:dueInMs AS double precision) * interval '1 millisecond' END,
              updated_at = now(),
              finished_at = CASE WHEN :status = 'active' THEN NULL ELSE now() END
        WHERE ${FENCE}
@@ -35,6 +39,7 @@ export async function saveTransition(knex: Knex, lease: Lease, transition: Trans
         snapshot: toJsonb(transition.snapshot),
         keepError: transition.error === undefined,
         error: transition.error ?? null,
+        dueInMs: transition.dueInMs !== undefined && transition.dueInMs !== null && transition.dueInMs > 0 ? transition.dueInMs : null,
       },
     );
     if (result.rows.length === 0) return false;

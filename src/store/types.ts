@@ -18,6 +18,8 @@ export interface RunRecord {
   leaseToken: number;
   leaseExpiresAt: Date | null;
   abortRequestedAt: Date | null;
+  /** When the run is next due (database clock); null: due now. */
+  notBefore: Date | null;
   /** Last error, already redacted, with the step it happened in. */
   error: string | null;
   createdAt: Date;
@@ -60,7 +62,33 @@ export interface Transition {
   status: RunStatus;
   snapshot: PersistedSnapshot;
   error?: string | null;
+  /** Milliseconds (wall clock) from now until the run is next due; null or absent: due now. */
+  dueInMs?: number | null;
   event: { type: string; from: string | null; to: string | null; detail?: Record<string, unknown> };
+}
+
+export interface ClaimDueRequest {
+  owner: string;
+  leaseTtlMs: number;
+  /** Only runs of these pipelines (the ones this process has the configuration of). */
+  pipelines: string[];
+  /** Only runs in these states, or only runs in none of them. */
+  states: { only: 'these' | 'others'; names: readonly string[] };
+  limit: number;
+}
+
+export interface ClaimedRun {
+  run: RunRecord;
+  lease: Lease;
+  /** Who held the lease before this claim (null: nobody yet). */
+  previousOwner: string | null;
+}
+
+/** A pipeline's newest run, for deciding whether its schedule makes a new one due. */
+export interface LatestRun {
+  pipeline: string;
+  status: RunStatus;
+  createdAt: Date;
 }
 
 export type StartRunResult =
@@ -71,8 +99,10 @@ export type StartRunResult =
 export interface ControlStore {
   /** Inserts a new active run and takes its lease, atomically; refuses when one is active. */
   startRun(run: NewRun): Promise<StartRunResult>;
-  /** Takes the lease of an active run whose lease is free or expired (DB clock); token grows by one. */
+  /** Takes the lease of an active run that is due and whose lease is free or expired (DB clock); token grows by one. */
   claimRun(runId: string, owner: string, leaseTtlMs: number): Promise<Lease | null>;
+  /** Takes the leases of up to `limit` runs that are due and free; several processes never get the same one. */
+  claimDue(request: ClaimDueRequest): Promise<ClaimedRun[]>;
   /** Extends the lease; `null` when it was lost (token moved on, run finished). */
   renewLease(lease: Lease, leaseTtlMs: number): Promise<Lease | null>;
   /** Writes snapshot + state + status and appends one event row, in one transaction, fenced by the token. */
@@ -83,6 +113,15 @@ export interface ControlStore {
   releaseLease(lease: Lease): Promise<void>;
 
   activeRun(pipeline: string): Promise<RunRecord | null>;
+  /**
+   * Wall-clock ms until the soonest active run of these pipelines may be claimed (0: now); null
+   * without one. Held runs count at their lease expiry unless `includeLeased` is false.
+   */
+  nextDueInMs(pipelines: string[], options?: { includeLeased: boolean }): Promise<number | null>;
+  /** Each pipeline's newest run. */
+  latestRuns(pipelines: string[]): Promise<LatestRun[]>;
+  /** Whether the run's log has an event of this type. */
+  hasEvent(runId: string, type: string): Promise<boolean>;
   getRun(runId: string): Promise<RunRecord | null>;
   /** Newest first. */
   listRuns(filter?: { pipeline?: string; status?: RunStatus; limit?: number }): Promise<RunRecord[]>;

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { forkNameFor } from '../../machines/refresh.js';
 import { adminQuery, serverUrl } from '../support/databases.js';
 import { checkInvariants } from '../support/invariants.js';
+import { onceCron } from '../support/pipeline.js';
 import { createWorld, readControl, spawnCli, type CliResult, type World } from '../support/world.js';
 import { proxiedControl } from './control.js';
 import type { TcpProxy } from './proxy.js';
@@ -31,12 +32,6 @@ export interface ChaosResult {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A cron instant an hour ago (UTC): due for the first tick, never again during the schedule. */
-function onceCron(now = new Date()): string {
-  const at = new Date(now.getTime() - 60 * 60 * 1000);
-  return `${at.getUTCMinutes()} ${at.getUTCHours()} ${at.getUTCDate()} ${at.getUTCMonth() + 1} *`;
-}
 
 interface Started {
   child: ChildProcess;
@@ -71,8 +66,8 @@ class ScheduleRun {
     return { ...this.world.env, REFORK_DATABASE_URL: this.proxy.url(this.world.control.url), ...extra };
   }
 
-  private start(args: string[], label: string, extra: NodeJS.ProcessEnv = {}): Started {
-    const spawned = spawnCli(args, this.env(extra), { killAfterMs: LAUNCH_LIMIT_MS + 60_000 });
+  private start(args: string[], label: string, extra: NodeJS.ProcessEnv = {}, limitMs = LAUNCH_LIMIT_MS): Started {
+    const spawned = spawnCli(args, this.env(extra), { killAfterMs: limitMs + 60_000 });
     const started: Started = { child: spawned.child, done: spawned.done, label, overran: false, termSentAt: null, startedAt: Date.now() };
     if (spawned.child.pid !== undefined) this.processes.set(spawned.child.pid, { label, command: args[0] ?? '' });
     const limit = setTimeout(() => {
@@ -81,7 +76,7 @@ class ScheduleRun {
         spawned.child.kill('SIGCONT');
         spawned.child.kill('SIGKILL');
       }
-    }, LAUNCH_LIMIT_MS);
+    }, limitMs);
     void spawned.done.then((result) => {
       clearTimeout(limit);
       this.world.output.push(result.stdout, result.stderr);
@@ -106,13 +101,15 @@ class ScheduleRun {
     if (finished) this.fired.add('idleLaunch');
     // `run` on a finished pipeline would start a second refresh: once a run exists, resume only.
     const command = launch.command === 'run' && (await this.anyRun()) ? 'tick' : launch.command;
-    const args = command === 'run' ? ['run', 'staging'] : ['tick'];
+    const args = command === 'run' ? ['run', 'staging'] : command === 'worker' ? ['worker', '--interval-seconds', '1'] : ['tick'];
+    const workForMs = command === 'worker' ? (launch.workForMs ?? 5_000) : 0;
     const { disruption } = launch;
     const children: Started[] = [];
     for (let r = 0; r < launch.racers; r++) {
       const extra = r === 0 && disruption.kind === 'crashAt' ? { REFORK_CRASH_AT: disruption.point } : {};
-      children.push(this.start(args, `launch ${index} ${command} #${r}`, extra));
+      children.push(this.start(args, `launch ${index} ${command} #${r}`, extra, LAUNCH_LIMIT_MS + workForMs));
     }
+    if (command === 'worker') this.fired.add('workers');
     const [first] = children;
     if (!first) return;
     const alive = () => first.child.exitCode === null && first.child.signalCode === null;
@@ -147,12 +144,30 @@ class ScheduleRun {
     }
     const outage = this.schedule.outage;
     if (outage && outage.launch === index) tasks.push(this.outage(outage));
+    if (command === 'worker') tasks.push(this.stopWorkers(children, workForMs));
 
     await Promise.all(tasks);
     await Promise.all(children.map((c) => c.done));
     for (const child of children) this.judge(child, await child.done);
     if (disruption.kind === 'crashAt' && (await first.done).signal === 'SIGKILL' && !first.overran) this.fired.add('crashAt');
     if (launch.racers > 1) this.fired.add('race');
+  }
+
+  /**
+   * Workers never exit on their own: after `workForMs`, or as soon as the run has ended, each
+   * one still alive gets SIGTERM (SIGCONT first, should it be frozen) and must exit cleanly.
+   */
+  private async stopWorkers(workers: Started[], workForMs: number): Promise<void> {
+    const until = Date.now() + workForMs;
+    while (Date.now() < until && ((await this.anyActiveRun().catch(() => true)) || !(await this.anyRun().catch(() => false)))) {
+      await sleep(200);
+    }
+    for (const worker of workers) {
+      if (worker.child.exitCode !== null || worker.child.signalCode !== null) continue;
+      worker.termSentAt = Date.now();
+      worker.child.kill('SIGCONT');
+      worker.child.kill('SIGTERM');
+    }
   }
 
   /** Takes the control database away, checks no Heroku mutation starts while it is gone, brings it back. */
@@ -197,10 +212,13 @@ class ScheduleRun {
     if (started.termSentAt !== null) {
       if (started.overran) this.violations.push(`${started.label} did not stop within ${LAUNCH_LIMIT_MS} ms of SIGTERM`);
       else if (result.signal === null && result.code === 0) this.fired.add('term:clean-exit');
+      // A worker told to stop (and not otherwise disrupted) hands its runs back and exits 0.
+      else if (/ worker #/.test(started.label) && result.signal === null && !this.outageTouchedLaunch)
+        this.violations.push(`${started.label} exited ${result.code} after SIGTERM`);
     }
   }
 
-  /** Terminates the fork's database sessions whenever the run is seen anonymizing. */
+  /** Terminates the fork's database sessions whenever the run is seen anonymizing or verifying. */
   async watchForkCuts(): Promise<void> {
     if (this.forkCutsLeft <= 0) return;
     // One session for the whole watch: a fresh connection every 15 ms would cost the seed
@@ -224,15 +242,17 @@ class ScheduleRun {
       }
     };
     try {
-      await this.cutForkWhileAnonymizing(activeStates);
+      await this.cutForkConnections(activeStates);
     } finally {
       await (watcher as pg.Client | null)?.end().catch(() => undefined);
     }
   }
 
-  private async cutForkWhileAnonymizing(activeStates: () => Promise<string[]>): Promise<void> {
+  private async cutForkConnections(activeStates: () => Promise<string[]>): Promise<void> {
     while (this.forkCutsLeft > 0 && !this.finished) {
-      if ((await activeStates()).includes('anonymizing')) {
+      const states = await activeStates();
+      const cutting = states.find((state) => state === 'anonymizing' || state === 'verifying');
+      if (cutting) {
         const fork = this.world.sim
           .addons(this.world.forkApp)
           .find((a) => a.name.startsWith('refork-') && a.name !== this.world.oldStagingAddon);
@@ -245,6 +265,7 @@ class ScheduleRun {
           if (cut && Number(cut.rows[0]?.n) > 0) {
             this.forkCutsLeft -= 1;
             this.fired.add('forkCut');
+            this.fired.add(`forkCut:${cutting}`);
             await sleep(300);
             continue;
           }

@@ -5,8 +5,7 @@ import v8 from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openApp } from '../../src/app/open.js';
 import { silentLogger } from '../../src/log/logger.js';
-import type { Clock } from '../../src/runner/clock.js';
-import { systemClock } from '../../src/runner/clock.js';
+import { scaledClock } from '../../src/clock.js';
 import { runPipeline } from '../../src/runner/run-pipeline.js';
 import { migrateToLatest } from '../../src/store/index.js';
 import { checkInvariants } from '../support/invariants.js';
@@ -18,15 +17,6 @@ afterEach(async () => {
   world = undefined;
 });
 
-/** Time runs `factor` times faster than the wall clock: sleeps shrink, `now()` races ahead. */
-function fastClock(factor: number): Clock {
-  const origin = Date.now();
-  return {
-    now: () => origin + (Date.now() - origin) * factor,
-    sleep: (ms, signal) => systemClock.sleep(ms / factor, signal),
-  };
-}
-
 const HOUR = 3_600_000;
 /** Heroku's Platform API budget per token. */
 const HEROKU_BUDGET_PER_HOUR = 4_500;
@@ -36,7 +26,7 @@ describe('resource bounds on a long wait', () => {
     const factor = 1_200; // one real second is twenty simulated minutes
     world = await createWorld({ provisionDelayMs: 9_000 }); // three simulated hours of provisioning
     const w = world;
-    const clock = fastClock(factor);
+    const clock = scaledClock(factor);
     const app = await openApp({
       // Production polling: from 5 s, backing off to a minute.
       processEnv: { ...w.env, REFORK_POLL_MIN_MS: '5000', REFORK_POLL_MAX_MS: '60000' },

@@ -2,7 +2,6 @@
 // Heroku endpoints misbehave and how, and a sequence of runner launches each with its own
 // disruption (SIGKILL at a boundary or a moment, SIGTERM, SIGSTOP past the lease, racers),
 // plus at most one control-database outage and cuts of the fork's connections.
-import { MAX_ATTEMPTS } from '../../machines/refresh.js';
 import type { FaultKind } from '../../src/sim/index.js';
 import { mulberry32, type Random } from './prng.js';
 
@@ -16,10 +15,12 @@ export type Disruption =
   | { kind: 'pause'; afterMs: number; forMs: number };
 
 export interface Launch {
-  command: 'run' | 'tick';
+  /** `worker`: long-lived processes side by side, stopped with SIGTERM after `workForMs` (or once the run ended). */
+  command: 'run' | 'tick' | 'worker';
   /** Processes started at once (the first one gets the disruption). */
   racers: number;
   disruption: Disruption;
+  workForMs?: number;
 }
 
 export interface HerokuFault {
@@ -94,32 +95,7 @@ function herokuFaults(random: Random, count: number, allowTimeout: boolean): Her
       times: random.int(3, 8),
       kind: { status: 429, id: 'rate_limit', message: 'chaos: storm', retryAfterSeconds: 0 },
     });
-  return withinRetryBudget(faults);
-}
-
-/**
- * A step is tried MAX_ATTEMPTS times, and a POST that was dropped or answered 5xx is never
- * retried inside the HTTP client: that many such faults drawn for one endpoint would fail the run
- * by design (seed 481: five dropped POST /addon-attachments). The sweep expects success, so
- * the faults drawn for one endpoint stay below the budget (after the draws, so other seeds
- * keep their schedules).
- */
-function withinRetryBudget(faults: HerokuFault[]): HerokuFault[] {
-  const left = new Map<string, number>();
-  const kept: HerokuFault[] = [];
-  for (const fault of faults) {
-    // A 429 is retried inside the HTTP client (the rate limiter rejects before any work), so storms stay whole.
-    if (typeof fault.kind === 'object' && fault.kind.status === 429) {
-      kept.push(fault);
-      continue;
-    }
-    const key = `${fault.method ?? '*'} ${fault.path}`;
-    const budget = left.get(key) ?? MAX_ATTEMPTS - 1;
-    const times = Math.min(fault.times, budget);
-    left.set(key, budget - times);
-    if (times > 0) kept.push({ ...fault, times });
-  }
-  return kept;
+  return faults;
 }
 
 function disruption(random: Random, boundaries: readonly string[], forced?: Disruption['kind']): Disruption {
@@ -158,6 +134,15 @@ export function drawSchedule(seed: number, options: ScheduleOptions): Schedule {
     });
   }
   const faultCount = theme === 'heroku' ? random.int(2, 5) : random.chance(0.4) ? random.int(1, 3) : 0;
+  // Drawn from a stream of its own, so every other draw of a seed stays what it was before
+  // workers joined the schedules: some launches are two or three `refork worker` processes.
+  const workers = mulberry32(seed ^ 0x5eed_f00d);
+  for (const launch of launches) {
+    if (!workers.chance(0.3)) continue;
+    launch.command = 'worker';
+    launch.racers = workers.int(2, 3);
+    launch.workForMs = workers.int(3_000, 12_000);
+  }
   const outage =
     theme === 'outage' || random.chance(0.1)
       ? {
@@ -186,7 +171,7 @@ export function describeSchedule(schedule: Schedule): string {
   const launches = schedule.launches
     .map(
       (l) =>
-        `${l.command}×${l.racers}${l.disruption.kind === 'none' ? '' : `+${l.disruption.kind}${'point' in l.disruption ? `@${l.disruption.point}` : 'afterMs' in l.disruption ? `@${l.disruption.afterMs}ms` : ''}`}`,
+        `${l.command}×${l.racers}${l.workForMs ? `(${l.workForMs}ms)` : ''}${l.disruption.kind === 'none' ? '' : `+${l.disruption.kind}${'point' in l.disruption ? `@${l.disruption.point}` : 'afterMs' in l.disruption ? `@${l.disruption.afterMs}ms` : ''}`}`,
     )
     .join(', ');
   const faults = schedule.faults

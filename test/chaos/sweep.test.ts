@@ -1,5 +1,5 @@
 // The CI-sized chaos sweep: seeded fault schedules over whole runs (kills at boundaries and at
-// random moments, SIGTERM, frozen lease holders, racing runners and ticks, Heroku 5xx/429/
+// random moments, SIGTERM, frozen lease holders, racing runners, ticks and workers, Heroku 5xx/429/
 // dropped and applied-then-dropped requests, slow provisioning, failed forks, the fork's
 // connections cut while anonymizing, the control database refused or black-holed), each
 // checked against the design's invariants. A failing seed is printed with its replay command.
@@ -33,6 +33,7 @@ describe('chaos sweep (CI size)', () => {
       'heroku:429',
       'heroku:drop',
       'heroku:applyThenDrop',
+      'workers',
       'forkApp:first',
       'forkApp:steady',
     ]) {

@@ -40,14 +40,21 @@ export async function leaseFree(world: World): Promise<void> {
   throw new Error('lease never expired');
 }
 
-/** Resumes until the run finishes: a fresh process once the dead one's lease expired. */
+/**
+ * Resumes until no run is active: a fresh process once the dead one's lease expired, and again
+ * if that one stopped early (a runner that missed its lease deadline on a loaded machine stops
+ * on its own, as it must, and leaves the run to the next).
+ */
 export async function resume(world: World, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  let output = '';
+  for (let attempt = 0; attempt < 6; attempt++) {
     await leaseFree(world);
     const result = await world.cli(['run', 'staging'], extraEnv);
-    if (!/is held by/.test(result.stdout)) return result.stdout + result.stderr;
+    output = result.stdout + result.stderr;
+    const active = await readControl(world, "SELECT 1 FROM refork_runs WHERE status = 'active'");
+    if (active.length === 0) return output;
   }
-  throw new Error('run stayed held after 5 tries');
+  throw new Error(`run still active after 6 resumes; last output: ${output.trim().split('\n').at(-1) ?? ''}`);
 }
 
 export async function crashAt(points: string[], options: WorldOptions = {}): Promise<CrashResult> {

@@ -101,7 +101,8 @@ describe('refork abort', () => {
     const running = w.spawn(['run', 'staging']);
     await until(inState(w, 'waiting'), 'the run to wait');
     const abort = await w.cli(['abort', 'staging']);
-    expect(abort.stdout).toMatch(/abort requested for run .+ acts on it/);
+    // The abort makes the run due at once: whichever process takes it first compensates.
+    expect(abort.stdout).toMatch(/abort requested for run .+ acts on it|aborted \(fork destroyed, staging untouched\)/);
     const ended = await running.done;
     expect(ended.stdout).toMatch(/aborted \(fork destroyed, staging untouched\)/);
     expect((await checkInvariants(w, { status: 'aborted' })).violations).toEqual([]);

@@ -1,6 +1,7 @@
 // Builds a client pointed at a fake Heroku, recording backoff delays and log lines instead of
 // sleeping and printing.
 import { PassThrough } from 'node:stream';
+import { RateBudget } from '../../src/heroku/budget.js';
 import { createHerokuClient, type HerokuClient, type HerokuClientOptions } from '../../src/heroku/client.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { FakeHeroku } from './fake-heroku.js';
@@ -27,6 +28,8 @@ export function clientFor(fake: FakeHeroku, overrides: Partial<HerokuClientOptio
     timeoutMs: 2_000,
     logger: createLogger({ level: 'debug', stream }),
     random: () => 0.5,
+    // A budget per client: one test's 429 must not hold the next test's calls.
+    budget: new RateBudget(),
     sleep: async (ms, signal) => {
       signal?.throwIfAborted();
       delays.push(ms);

@@ -46,6 +46,28 @@ describe('LeaseKeeper', () => {
     }
   });
 
+  it('renews at once when a slow claim left less than a renewal period before its deadline', async () => {
+    let renewals = 0;
+    const keeper = new LeaseKeeper(
+      storeWhere(() => {
+        renewals += 1;
+        return Promise.resolve(lease);
+      }),
+      lease,
+      300,
+      performance.now() - 200, // the claim took 200 ms of a 240 ms safe window
+    );
+    keeper.start();
+    try {
+      expect(renewals).toBe(1);
+      // Past the deadline the claim alone would have had, the lease is still held.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(keeper.lost).toBeNull();
+    } finally {
+      keeper.stop();
+    }
+  });
+
   it('stops at once when a renewal finds the lease taken over', async () => {
     const keeper = new LeaseKeeper(
       storeWhere(() => Promise.resolve(null)),

@@ -5,7 +5,7 @@ import { parseRules } from '../../src/anonymize/index.js';
 import type { ForkAppAccessPolicy } from '../../src/config/pipeline.js';
 import { createHerokuClient } from '../../src/heroku/client.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { systemClock } from '../../src/runner/clock.js';
+import { systemClock } from '../../src/clock.js';
 import { createEffects } from '../../src/steps/index.js';
 import type { CreateForkOutput, Effects, StepContext } from '../../src/steps/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';

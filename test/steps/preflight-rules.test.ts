@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRules } from '../../src/anonymize/index.js';
 import { createHerokuClient } from '../../src/heroku/client.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { systemClock } from '../../src/runner/clock.js';
+import { systemClock } from '../../src/clock.js';
 import { toStepFailure } from '../../src/runner/failure.js';
 import { createEffects } from '../../src/steps/index.js';
 import type { Effects, StepContext } from '../../src/steps/types.js';

@@ -75,6 +75,7 @@ describe('queries', () => {
       leaseToken: 1,
       leaseExpiresAt: expect.any(Date),
       abortRequestedAt: null,
+      notBefore: null,
       error: null,
       createdAt: expect.any(Date),
       updatedAt: expect.any(Date),

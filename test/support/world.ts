@@ -1,7 +1,6 @@
 // A whole refresh setting for end-to-end tests: the simulator on the suite's PostgreSQL, a
 // production app whose database is full of fake PII, a staging app with its old database,
 // a control database, a refork.yml, and a way to run the real CLI as a child process.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,11 +10,12 @@ import { forkNameFor } from '../../machines/refresh.js';
 import { seedDemoDatabase } from '../../src/demo/seed.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { findLeaks, passwordOf, secretsOfEnv, type Exhibit } from '../secrets/scan.js';
+import { runCli, spawnCli, type CliResult, type SpawnedCli } from './cli.js';
+import { RULES } from './pipeline.js';
 import { adminQuery, createTestDatabase, databaseUrl, serverUrl, type TestDatabase } from './databases.js';
 
 export const TOKEN = `test-token-${randomBytes(8).toString('hex')}`;
 export const ANONYMIZE_KEY = `test-anonymize-key-${randomBytes(12).toString('hex')}`;
-const ROOT = new URL('../..', import.meta.url).pathname;
 
 export interface AttachCheck {
   addon: string;
@@ -59,13 +59,6 @@ export interface World {
   close(): Promise<void>;
 }
 
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 export interface WorldOptions {
   customers?: number;
   provisionDelayMs?: number;
@@ -79,27 +72,13 @@ export interface WorldOptions {
   releasePhase?: boolean;
   /** The release that the promotion triggers fails. */
   failReleaseOnPromote?: boolean;
+  /** Heroku's rate-limit bucket (default: 4,500, refilled at 75 a minute). */
+  rateLimit?: { capacity: number; refillPerMinute: number };
   /** Forks are made on a private app of their own (`fork_app: acme-refork`), not on staging. */
   forkApp?: boolean;
   /** Staging runs on last night's fork, billed to the fork app, and owns no database (needs `forkApp`). */
   previousFork?: boolean;
 }
-
-export const RULES = {
-  tables: {
-    customers: { columns: { id: 'safe', full_name: 'hash', email: 'email', phone: null, created_at: 'safe' } },
-    orders: {
-      columns: {
-        id: 'safe',
-        customer_id: 'safe',
-        total_cents: 'safe',
-        shipping_address: { strategy: 'constant', value: '1 Example Street' },
-        created_at: 'safe',
-      },
-    },
-    sessions: 'truncate',
-  },
-};
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const server = serverUrl();
@@ -118,6 +97,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     dataApi404Ms: 20,
     waitingMs: options.waitingMs ?? 20,
     releaseDelayMs: 50,
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     onAttach: async (event) => {
       const password = passwordOf(event.databaseUrl);
       if (password) secrets.add(password);
@@ -171,6 +151,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     REFORK_CONFIG: configPath,
     REFORK_LEASE_TTL_MS: '1500',
     REFORK_RETRY_BASE_MS: '50',
+    REFORK_RETRY_MAX_MS: '2000',
     REFORK_POLL_MIN_MS: '30',
     REFORK_POLL_MAX_MS: '200',
     REFORK_LOG_LEVEL: 'info',
@@ -254,32 +235,6 @@ async function storedRows(url: string): Promise<Exhibit[]> {
   return exhibits;
 }
 
-export interface SpawnedCli {
-  child: ChildProcess;
-  done: Promise<CliResult>;
-}
-
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv, options: { killAfterMs?: number } = {}): SpawnedCli {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/refork.js'), ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = new Promise<CliResult>((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return { child, done };
-}
-
-export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { killAfterMs?: number } = {}): Promise<CliResult> {
-  return spawnCli(args, env, options).done;
-}
-
 /** At the instant a database becomes staging's DATABASE: is every customer row masked and the ledger complete? */
 async function inspectAnonymized(url: string): Promise<{ anonymized: boolean; detail: string }> {
   const client = new pg.Client({ connectionString: url });
@@ -317,3 +272,5 @@ export async function until(check: () => Promise<boolean>, what: string, timeout
 }
 
 export { databaseUrl, readFile };
+export { runCli, spawnCli, type CliResult, type SpawnedCli };
+export { RULES };

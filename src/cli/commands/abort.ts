@@ -4,6 +4,9 @@ import { onShutdown } from '../../runner/signals.js';
 import { migrateToLatest } from '../../store/index.js';
 import { describeOutcome } from '../outcome.js';
 
+/** How long `refork abort` itself works on the run before leaving the rest to the workers. */
+const ABORT_BUDGET_MS = 5 * 60_000;
+
 /**
  * `refork abort <pipeline>`: marks the active run; before promotion it compensates (destroys
  * the fork), after it finishes cleanup. If no runner holds the run, this process acts at once.
@@ -19,7 +22,15 @@ export async function abortCommand(name: string): Promise<number> {
       console.log(`${pipeline.name}: no active run to abort`);
       return 0;
     }
-    const outcome = await runPipeline(app.runnerDeps(pipeline), pipeline, { start: false, deadline: null, shutdown: shutdown.signal });
+    // Compensation rides out a Heroku outage for as long as it lasts; this command does not.
+    const deadline = Date.now() + ABORT_BUDGET_MS;
+    let outcome = await runPipeline(app.runnerDeps(pipeline), pipeline, { start: false, deadline, shutdown: shutdown.signal });
+    if (outcome.kind === 'idle') {
+      // Another process took the run as soon as the abort made it due, and finished it.
+      const ended = await app.store.getRun(run.id);
+      if (ended && ended.status !== 'active')
+        outcome = { kind: 'finished', runId: run.id, resumed: true, status: ended.status, error: ended.error };
+    }
     if (outcome.kind === 'busy') {
       console.log(`${pipeline.name}: abort requested for run ${run.id}; ${outcome.owner ?? 'its runner'} acts on it before its next step`);
       return 0;

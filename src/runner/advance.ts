@@ -1,49 +1,63 @@
-// The durable loop: for the current snapshot, run its pending effect, compute the next
-// snapshot with xstate's pure `transition()`, persist it (fenced by the lease), repeat.
-// Nothing starts before the snapshot that asked for it is stored, so a crash anywhere
-// resumes from the last stored snapshot and re-runs at most the one effect in flight.
+// The durable loop for one claimed run: for the current snapshot, run its pending effect,
+// compute the next snapshot with xstate's pure `transition()`, persist it (fenced by the
+// lease), repeat. Nothing starts before the snapshot that asked for it is stored, so a crash
+// anywhere resumes from the last stored snapshot and re-runs at most the one effect in flight.
+// It never sleeps: when the next step is due later (a poll, a retry), the due time is stored
+// with the transition and the run is handed back, so a waiting run holds no process.
 import { transition } from 'xstate';
-import { refreshMachine } from '../../machines/refresh.js';
+import { STEPS, refreshMachine, type Failing } from '../../machines/refresh.js';
+import type { Boundary } from '../boundary.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import { redactValue } from '../log/redact.js';
-import type { ControlStore } from '../store/types.js';
 import type { Effects, StepContext } from '../steps/types.js';
-import type { Boundary } from './boundary.js';
-import type { Clock } from './clock.js';
+import type { ControlStore } from '../store/types.js';
 import { toStepFailure } from './failure.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import { pendingEffect, persist, stateOf, statusOf, type RefreshSnapshot } from './snapshot.js';
 
-export interface DriveDeps {
+export interface AdvanceDeps {
   store: ControlStore;
   effects: Effects;
   clock: Clock;
   /** Every line it writes carries the run id (the runner passes a child logger). */
   logger: Logger;
   boundary: Boundary;
+  /** Stretches a wait that is not urgent when Heroku's rate budget runs low (identity without one). */
+  pace: (ms: number) => number;
 }
 
-export interface DriveOptions {
+/** A process's allowance of heavy steps: `enter` is false when none is free now. */
+export interface HeavySlot {
+  enter(): boolean;
+  leave(): void;
+}
+
+export interface AdvanceOptions {
   runId: string;
   keeper: LeaseKeeper;
-  /** Epoch ms after which no new effect starts (a tick's budget); null runs to the end. */
+  /** Wall-clock epoch ms after which no new effect starts (a tick's budget); null: no limit. */
   deadline: number | null;
   /** Aborted on SIGTERM: the in-flight effect is abandoned and nothing more is written. */
   shutdown: AbortSignal;
+  /** Without one, heavy steps are not limited (a single run in the foreground). */
+  heavy?: HeavySlot;
 }
 
-export type DriveOutcome =
+export type AdvanceOutcome =
   | { kind: 'finished'; status: 'succeeded' | 'failed' | 'aborted'; error: string | null }
-  | { kind: 'yielded'; state: string; resumeAt: number | null }
+  /** Handed back: its next step is due at `resumeAt` (refork clock), or now when null; `failing`: it is retrying. */
+  | { kind: 'yielded'; state: string; resumeAt: number | null; failing: Failing | null }
   | { kind: 'stopped'; state: string }
   | { kind: 'lost'; state: string; reason: string };
 
-/** States where an abort request still leads to compensation rather than rolling forward. */
-const ABORTABLE = new Set(['preflight', 'forking', 'waiting', 'anonymizing', 'verifying']);
-
 type MachineEvent = Parameters<typeof transition<typeof refreshMachine>>[2];
 
-export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: DriveOptions): Promise<DriveOutcome> {
+function isHeavy(state: string): boolean {
+  return Object.hasOwn(STEPS, state) && STEPS[state as keyof typeof STEPS].heavy;
+}
+
+export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options: AdvanceOptions): Promise<AdvanceOutcome> {
   const { store, effects, clock, logger, boundary } = deps;
   const { keeper, runId } = options;
   const stop = AbortSignal.any([options.shutdown, keeper.lostSignal]);
@@ -53,13 +67,13 @@ export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: Dr
     const from = stateOf(snapshot);
     const to = stateOf(next);
     const status = statusOf(next);
-    const error = status === 'failed' || status === 'aborted' ? formatError(next) : null;
     boundary(`store:save:${to}:before`);
     const saved = await store.saveTransition(keeper.lease, {
       state: to,
       status,
       snapshot: persist(next),
-      error,
+      error: runError(next),
+      dueInMs: status === 'active' ? dueInMs(deps, next) : null,
       event: { type: event.type, from, to, detail: redactValue(event.detail) },
     });
     if (!saved) {
@@ -73,13 +87,16 @@ export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: Dr
     return true;
   };
 
-  const halted = (): DriveOutcome | null => {
+  const halted = (): AdvanceOutcome | null => {
     const lost = keeper.lost;
     if (lost) return { kind: 'lost', state: stateOf(snapshot), reason: lost };
     if (options.shutdown.aborted) return { kind: 'stopped', state: stateOf(snapshot) };
     return null;
   };
 
+  // The run was claimed because the database clock says it is due: its pending step runs now,
+  // whatever this host's clock says. Due times of later steps are this process's own.
+  let claimedDue = true;
   for (;;) {
     const halt = halted();
     if (halt) return halt;
@@ -90,7 +107,8 @@ export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: Dr
     }
     const state = stateOf(snapshot);
 
-    if (ABORTABLE.has(state) && !snapshot.context.abortRequested) {
+    // Only the machine knows where an abort still leads to compensation rather than rolling forward.
+    if (snapshot.can({ type: 'ABORT' })) {
       const run = await store.getRun(runId);
       if (run?.abortRequestedAt) {
         const [next] = transition(refreshMachine, snapshot, { type: 'ABORT' });
@@ -100,14 +118,16 @@ export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: Dr
       }
     }
 
-    const notBefore = snapshot.context.notBefore ?? 0;
-    const now = clock.now();
-    if (notBefore > now) {
-      if (options.deadline !== null && notBefore > options.deadline) return { kind: 'yielded', state, resumeAt: notBefore };
-      await clock.sleep(notBefore - now, stop);
-      continue;
+    if (!claimedDue) {
+      const notBefore = snapshot.context.notBefore;
+      if (notBefore !== null && notBefore > clock.now()) return yielded(snapshot, notBefore);
     }
-    if (options.deadline !== null && now >= options.deadline) return { kind: 'yielded', state, resumeAt: null };
+    claimedDue = false;
+    if (options.deadline !== null && Date.now() >= options.deadline) return yielded(snapshot, null);
+
+    const heavy = isHeavy(state) ? options.heavy : undefined;
+    // No heavy slot free in this process: hand the run back, due now, for whoever has one.
+    if (heavy && !heavy.enter()) return yielded(snapshot, null);
 
     boundary(`effect:${pending.src}:before`);
     let event: MachineEvent;
@@ -125,6 +145,8 @@ export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: Dr
       logger.warn('step failed', { step: state, error: failure.message, code: failure.code, retryable: failure.retryable });
       event = { type: `xstate.error.actor.${pending.id}`, error: failure } as unknown as MachineEvent;
       detail = { error: failure };
+    } finally {
+      heavy?.leave();
     }
     boundary(`effect:${pending.src}:after`);
     const afterEffect = halted();
@@ -132,6 +154,29 @@ export async function drive(deps: DriveDeps, start: RefreshSnapshot, options: Dr
     const [next] = transition(refreshMachine, snapshot, event);
     await save(next, { type: (event as { type: string }).type, detail });
   }
+}
+
+function yielded(snapshot: RefreshSnapshot, resumeAt: number | null): AdvanceOutcome {
+  return { kind: 'yielded', state: stateOf(snapshot), resumeAt, failing: snapshot.context.failing };
+}
+
+/** Wall-clock ms until the snapshot's next step is due (null: now), paced by the rate budget. */
+function dueInMs(deps: AdvanceDeps, snapshot: RefreshSnapshot): number | null {
+  const notBefore = snapshot.context.notBefore;
+  if (notBefore === null) return null;
+  const wait = notBefore - deps.clock.now();
+  return wait > 0 ? deps.pace(deps.clock.realMs(wait)) : null;
+}
+
+/**
+ * The run's error column, for `status`: how it ended; while it is active, the last failure of a
+ * step that keeps failing, else the failure that sent it to compensation.
+ */
+function runError(snapshot: RefreshSnapshot): string | null {
+  const status = statusOf(snapshot);
+  if (status === 'succeeded') return null;
+  const last = status === 'active' ? snapshot.context.failing?.last : undefined;
+  return last ? `${last.step}: ${last.message}` : formatError(snapshot);
 }
 
 function formatError(snapshot: RefreshSnapshot): string | null {

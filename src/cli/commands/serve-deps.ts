@@ -1,0 +1,13 @@
+import type { App } from '../../app/open.js';
+import type { ServeDeps } from '../../runner/serve.js';
+
+/** The part of the app that `worker` and `tick` hand to the runner. */
+export function serveDeps(app: App): ServeDeps {
+  return {
+    store: app.store,
+    logger: app.logger,
+    owner: app.owner,
+    leaseTtlMs: app.tuning.leaseTtlMs,
+    depsFor: (pipeline) => app.runnerDeps(pipeline),
+  };
+}

@@ -1,0 +1,119 @@
+// One claim of one run: hold its lease (renewed in the background), advance it until it waits,
+// finishes or halts, then hand the lease back. The notifications that belong to a run (its
+// end, and once that it is stuck) are sent from here.
+import { retryDelay } from '../../machines/refresh.js';
+import type { Logger } from '../log/logger.js';
+import type { Notifier } from '../notify/webhook.js';
+import type { Effects } from '../steps/types.js';
+import type { ControlStore, Lease, RunRecord } from '../store/types.js';
+import { advance, type AdvanceDeps, type AdvanceOutcome, type HeavySlot } from './advance.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { restore, type RefreshSnapshot } from './snapshot.js';
+
+export interface ClaimDeps extends AdvanceDeps {
+  store: ControlStore;
+  effects: Effects;
+  logger: Logger;
+  notifier: Notifier;
+  /** A run still active after this long is reported once as stuck. */
+  stuckAfterMs: number;
+  /** Identifies this process in leases and `status` (dyno name, host, pid). */
+  owner: string;
+  leaseTtlMs: number;
+}
+
+export type RunOutcome =
+  | ({ runId: string; resumed: boolean } & AdvanceOutcome)
+  | { kind: 'busy'; runId: string; owner: string | null; until: Date | null }
+  | { kind: 'idle' };
+
+export interface Claim {
+  run: RunRecord;
+  lease: Lease;
+  /** Who held the run before this claim. */
+  previousOwner: string | null;
+  /** performance.now() when the lease was taken: the local lease deadline counts from here. */
+  acquiredAt: number;
+  /** The run was just started by this process (not resumed from the control table). */
+  fresh?: RefreshSnapshot;
+}
+
+export interface ClaimOptions {
+  deadline: number | null;
+  shutdown: AbortSignal;
+  heavy?: HeavySlot;
+}
+
+export async function workClaim(deps: ClaimDeps, claim: Claim, options: ClaimOptions): Promise<RunOutcome> {
+  const { store, notifier } = deps;
+  const { run } = claim;
+  // A snapshot this version cannot restore keeps its lease until it expires: the run is tried
+  // again a lease later (by a newer refork during a rolling deploy, say), not claimed in a loop.
+  const snapshot = claim.fresh ?? restore(run.snapshot, run.machineVersion);
+  const logger = deps.logger.child({ runId: run.id, pipeline: run.pipeline });
+  const keeper = new LeaseKeeper(store, claim.lease, deps.leaseTtlMs, claim.acquiredAt);
+  keeper.start();
+  try {
+    if (!claim.fresh) {
+      await reportIfOld(deps, run, claim.lease);
+      // Every poll is a claim; say so only when the run changes hands (a takeover, a new process).
+      if (claim.previousOwner !== deps.owner)
+        logger.info('run resumed', { state: run.state, owner: deps.owner, from: claim.previousOwner });
+    }
+    const outcome = await advance({ ...deps, logger }, snapshot, { runId: run.id, keeper, ...options });
+    if (outcome.kind === 'finished') {
+      await notifier.send({
+        kind: outcome.status,
+        pipeline: run.pipeline,
+        runId: run.id,
+        state: outcome.status,
+        error: outcome.error,
+        elapsedMs: await elapsedMs(store, run),
+      });
+    } else if (outcome.kind === 'yielded' && outcome.failing && !keeper.lost) {
+      const { failing } = outcome;
+      // Retries have slowed to the steady pace: a long Heroku outage, a fork Heroku will not
+      // destroy yet. Stuck until the outside world changes; `status` says why.
+      if (retryDelay(snapshot.context.retry, failing.failures) >= snapshot.context.retry.maxMs) {
+        const detail = { step: failing.step, failures: failing.failures, since: new Date(failing.since).toISOString() };
+        await reportStuck(deps, run, keeper.lease, failing.step, `${failing.last.step}: ${failing.last.message}`, detail);
+      }
+    }
+    return { runId: run.id, resumed: !claim.fresh, ...outcome };
+  } finally {
+    keeper.stop();
+    // A lost lease belongs to someone else now: releasing it is fenced and would be a no-op anyway.
+    if (!keeper.lost) await store.releaseLease(keeper.lease).catch(() => undefined);
+  }
+}
+
+async function elapsedMs(store: ControlStore, run: RunRecord): Promise<number> {
+  return (await store.now()).getTime() - run.createdAt.getTime();
+}
+
+/** Once per run: a refresh active far longer than expected deserves a human's look. */
+async function reportIfOld(deps: ClaimDeps, run: RunRecord, lease: Lease): Promise<void> {
+  const elapsed = await elapsedMs(deps.store, run);
+  if (elapsed < deps.stuckAfterMs) return;
+  await reportStuck(deps, run, lease, run.state, run.error, { elapsedMs: elapsed });
+}
+
+async function reportStuck(
+  deps: ClaimDeps,
+  run: RunRecord,
+  lease: Lease,
+  state: string,
+  error: string | null,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  if (await deps.store.hasEvent(run.id, 'notify.stuck')) return;
+  await deps.notifier.send({
+    kind: 'stuck',
+    pipeline: run.pipeline,
+    runId: run.id,
+    state,
+    error,
+    elapsedMs: await elapsedMs(deps.store, run),
+  });
+  await deps.store.appendEvent(lease, { type: 'notify.stuck', from: run.state, to: run.state, detail });
+}
