@@ -449,7 +449,10 @@ async function insertRow(client: pg.Client, table: Table, row: Row, omitted: Col
             .map((c, index) => `$${index + 1}::${c.type}`)
             .join(', ')}) RETURNING ${returning(wanted)}`;
     try {
-      const result = await client.query<Record<string, string | null>>(sql, names.map((name) => row.get(name) ?? null));
+      const result = await client.query<Record<string, string | null>>(
+        sql,
+        names.map((name) => row.get(name) ?? null),
+      );
       const returned = result.rows[0] ?? {};
       return { ok: true, row: new Map(Object.entries(returned)) };
     } catch (error) {
@@ -520,8 +523,7 @@ function repair(failure: PgError, table: Table, row: Row, omitted: Column[], ctx
       for (const [name, value] of row) {
         const target = column(name);
         if (!target || value === null || table.foreignKeys.some((key) => key.columns.includes(name))) continue;
-        if (target.category === 'S' && !target.enumLabels)
-          row.set(name, `${value}${attempt + 2}`.slice(-(target.maxLength ?? 10_000)));
+        if (target.category === 'S' && !target.enumLabels) row.set(name, `${value}${attempt + 2}`.slice(-(target.maxLength ?? 10_000)));
         if (target.category === 'N') row.set(name, String(Number(value) + 1000 * (attempt + 1)));
         if (target.base === 'uuid') row.set(name, uuidOf(`${value}${attempt}`));
       }

@@ -78,7 +78,11 @@ export const CORPUS: CorpusSchema[] = [
       CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
       CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;`,
     substitutions: [
-      { find: /\{\{ ?index \.Options "Namespace" \}\}/g, replace: 'auth', why: 'Supabase Auth renders its migrations with the schema name; Supabase uses `auth`' },
+      {
+        find: /\{\{ ?index \.Options "Namespace" \}\}/g,
+        replace: 'auth',
+        why: 'Supabase Auth renders its migrations with the schema name; Supabase uses `auth`',
+      },
     ],
     rows: 80,
   },
@@ -90,7 +94,8 @@ export const CORPUS: CorpusSchema[] = [
   },
   {
     name: 'lago',
-    covers: 'a large Rails app: 139 tables, 529 uuid columns, 43 enum types, 33 views, 3 materialized views, partitioned tables, customers with tax ids, addresses, zip codes and states',
+    covers:
+      'a large Rails app: 139 tables, 529 uuid columns, 43 enum types, 33 views, 3 materialized views, partitioned tables, customers with tax ids, addresses, zip codes and states',
     files: ['structure.sql'],
     substitutions: [
       {
@@ -109,13 +114,21 @@ export async function schemaSql(schema: CorpusSchema): Promise<string> {
   for (const file of schema.files) {
     const path = join(SCHEMAS_DIR, schema.name, file);
     const entries = await readdir(path).catch(() => undefined);
-    const paths = entries ? entries.filter((name) => name.endsWith('.sql')).sort().map((name) => join(path, name)) : [path];
+    const paths = entries
+      ? entries
+          .filter((name) => name.endsWith('.sql'))
+          .sort()
+          .map((name) => join(path, name))
+      : [path];
     for (const each of paths) parts.push(await readFile(each, 'utf8'));
   }
   let sql = parts.join('\n;\n');
   for (const substitution of schema.substitutions ?? []) {
     const before = sql;
-    sql = typeof substitution.find === 'string' ? sql.replaceAll(substitution.find, substitution.replace) : sql.replace(substitution.find, substitution.replace);
+    sql =
+      typeof substitution.find === 'string'
+        ? sql.replaceAll(substitution.find, substitution.replace)
+        : sql.replace(substitution.find, substitution.replace);
     if (sql === before) throw new Error(`corpus ${schema.name}: substitution ${String(substitution.find)} matched nothing`);
   }
   return sql

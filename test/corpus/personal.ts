@@ -76,6 +76,8 @@ export function personalKind(column: string): PersonalKind {
 export interface TokenOwner {
   table: string;
   column: string;
+  /** One number per stored value: several tokens of one value count as one leak. */
+  value: number;
 }
 
 /** Values shorter than this are not counted: they could turn up by chance (a 4-digit number). */
@@ -96,6 +98,7 @@ export function tokensOf(text: string): string[] {
 /** A deterministic source of personal values; one per filled database. */
 export class PersonalData {
   private serial = 0;
+  private values = 0;
   /** Distinctive token → the value it came from. */
   readonly tokens = new Map<string, TokenOwner>();
 
@@ -187,9 +190,10 @@ export class PersonalData {
   }
 
   /** Records the distinctive tokens of a value as it was stored (after any truncation). */
-  record(stored: string, owner: TokenOwner, kind?: PersonalKind): void {
-    // A one-letter gender or a shared country name identifies nobody alone; they are not counted.
+  record(stored: string, where: Omit<TokenOwner, 'value'>, kind?: PersonalKind): void {
+    // A one-letter gender identifies nobody alone; it is not counted.
     if (kind === 'gender') return;
+    const owner = { ...where, value: this.values++ };
     for (const token of tokensOf(stored)) {
       if (/^\d+$/.test(token) && token.length < 6 && !/^9/.test(token)) continue;
       if (!this.tokens.has(token)) this.tokens.set(token, owner);

@@ -1,7 +1,6 @@
 // A whole refresh setting for end-to-end tests: the simulator on the suite's PostgreSQL, a
 // production app whose database is full of fake PII, a staging app with its old database,
 // a control database, a refork.yml, and a way to run the real CLI as a child process.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,11 +9,13 @@ import pg from 'pg';
 import { seedDemoDatabase } from '../../src/demo/seed.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { findLeaks, passwordOf, secretsOfEnv, type Exhibit } from '../secrets/scan.js';
+import { runCli, spawnCli, type CliResult, type SpawnedCli } from './cli.js';
 import { adminQuery, createTestDatabase, databaseUrl, serverUrl, type TestDatabase } from './databases.js';
+
+export { runCli, spawnCli, type CliResult, type SpawnedCli };
 
 export const TOKEN = `test-token-${randomBytes(8).toString('hex')}`;
 export const ANONYMIZE_KEY = `test-anonymize-key-${randomBytes(12).toString('hex')}`;
-const ROOT = new URL('../..', import.meta.url).pathname;
 
 export interface AttachCheck {
   addon: string;
@@ -38,13 +39,6 @@ export interface World {
   cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
   spawn(args: string[], extraEnv?: NodeJS.ProcessEnv): SpawnedCli;
   close(): Promise<void>;
-}
-
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
 }
 
 export interface WorldOptions {
@@ -192,32 +186,6 @@ async function storedRows(url: string): Promise<Exhibit[]> {
     if (rows) exhibits.push(...rows.rows.map((row: { text: string }, i: number) => ({ where: `${table} row ${i}`, text: row.text })));
   }
   return exhibits;
-}
-
-export interface SpawnedCli {
-  child: ChildProcess;
-  done: Promise<CliResult>;
-}
-
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv, options: { killAfterMs?: number } = {}): SpawnedCli {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/refork.js'), ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = new Promise<CliResult>((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return { child, done };
-}
-
-export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { killAfterMs?: number } = {}): Promise<CliResult> {
-  return spawnCli(args, env, options).done;
 }
 
 /** At the instant a database becomes staging's DATABASE: is every customer row masked and the ledger complete? */
