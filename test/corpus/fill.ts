@@ -89,7 +89,7 @@ export async function fillDatabase(url: string, truth: Truth, rowsPerTable: numb
       const personalColumns = truth.columnsOf(table.display);
       const compared = table.columns.filter((c) => personalColumns.has(c.name) && rowComparedType(c)).map((c) => c.name);
       if (compared.length) rowCompared.set(table.display, compared);
-      results.push(await fillTable(client, table, { rows: rowsPerTable, personal, personalColumns, inserted }));
+      results.push(await fillTable(client, table, { rows: rowsPerTable, truth, personal, personalColumns, inserted }));
     }
     await client.query('ANALYZE');
     return { tables: results, personal, rowCompared };
@@ -230,6 +230,7 @@ function order(tables: Table[]): Table[] {
 
 interface FillContext {
   rows: number;
+  truth: Truth;
   personal: PersonalData;
   personalColumns: Set<string>;
   inserted: Map<string, Row[]>;
@@ -249,7 +250,7 @@ async function fillTable(client: pg.Client, table: Table, ctx: FillContext): Pro
     const kinds = new Map<string, PersonalKind>();
     for (const column of provided) {
       if (ctx.personalColumns.has(column.name)) {
-        const [value, kind] = personalValue(column, ctx.personal);
+        const [value, kind] = personalValue(column, ctx.personal, ctx.truth.kindOf(table.display, column.name));
         row.set(column.name, value);
         if (kind) kinds.set(column.name, kind);
       } else row.set(column.name, plainValue(column, i, table.display));
@@ -292,8 +293,8 @@ function chooseParent(row: Row, key: ForeignKey, table: Table, ctx: FillContext,
   key.columns.forEach((column, index) => row.set(column, parent?.get(key.targetColumns[index] ?? '') ?? null));
 }
 
-function personalValue(column: Column, personal: PersonalData): [string | null, PersonalKind | undefined] {
-  const kind = personalKind(column.name);
+function personalValue(column: Column, personal: PersonalData, stated?: PersonalKind): [string | null, PersonalKind | undefined] {
+  const kind = stated ?? personalKind(column.name);
   if (column.base === 'bytea') return [personal.picture(), undefined];
   if (column.base === 'json' || column.base === 'jsonb') return [personal.json(), undefined];
   if (column.base === 'inet' || column.base === 'cidr') return [personal.text('ip'), 'ip'];

@@ -13,32 +13,35 @@ const SYLLABLES = [...CONSONANTS].flatMap((c) => [...VOWELS].map((v) => c + v));
 const DOMAINS = ['mailbox.org', 'posteo.de', 'gmx.net', 'proton.me', 'outlook.com', 'fastmail.fm'];
 const STREET_KINDS = ['Street', 'Road', 'Lane', 'Avenue'];
 
+export const PERSONAL_KINDS = [
+  'email',
+  'phone',
+  'first_name',
+  'last_name',
+  'full_name',
+  'username',
+  'street',
+  'city',
+  'district',
+  'zip',
+  'country',
+  'company',
+  'tax_id',
+  'national_id',
+  'card',
+  'iban',
+  'ip',
+  'user_agent',
+  'fingerprint',
+  'secret',
+  'birth_date',
+  'gender',
+  'free_text',
+  'url',
+] as const;
+
 /** What a column's personal values look like, from its name and type. */
-export type PersonalKind =
-  | 'email'
-  | 'phone'
-  | 'first_name'
-  | 'last_name'
-  | 'full_name'
-  | 'username'
-  | 'street'
-  | 'city'
-  | 'district'
-  | 'zip'
-  | 'country'
-  | 'company'
-  | 'tax_id'
-  | 'national_id'
-  | 'card'
-  | 'iban'
-  | 'ip'
-  | 'user_agent'
-  | 'fingerprint'
-  | 'secret'
-  | 'birth_date'
-  | 'gender'
-  | 'free_text'
-  | 'url';
+export type PersonalKind = (typeof PERSONAL_KINDS)[number];
 
 const NAME_KINDS: Array<[RegExp, PersonalKind]> = [
   [/e_?mail/, 'email'],
@@ -195,10 +198,18 @@ export class PersonalData {
     if (kind === 'gender') return;
     const owner = { ...where, value: this.values++ };
     for (const token of tokensOf(stored)) {
-      if (/^\d+$/.test(token) && token.length < 6 && !/^9/.test(token)) continue;
-      if (!this.tokens.has(token)) this.tokens.set(token, owner);
+      if (distinctive(token) && !this.tokens.has(token)) this.tokens.set(token, owner);
     }
   }
+}
+
+/**
+ * Tokens only this generator writes: an invented word (8 letters of its syllable alphabet in a
+ * row), a run of 5+ digits (phones, zips, ids, cards), an IP of its range, an SSN of its range.
+ * Common words around them ("Street", "District", "Mozilla/5.0") are never counted.
+ */
+export function distinctive(token: string): boolean {
+  return /[bdfkmnprtvzaou]{8}/.test(token) || /\d{5,}/.test(token) || /^81\.\d+\.\d+\.\d+$/.test(token) || /^9\d\d-\d\d-\d{4}$/.test(token);
 }
 
 /** Appends the Luhn check digit. */

@@ -5,21 +5,25 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { SCHEMAS_DIR } from './manifest.js';
+import { PERSONAL_KINDS, type PersonalKind } from './personal.js';
 
 export interface Truth {
   /** `schema.table` → its personal columns. */
   tables: Map<string, Set<string>>;
   columnsOf(table: string): Set<string>;
   has(table: string, column: string): boolean;
+  /** What the filler writes there when the truth file says (`relates_to: email`), else guessed from the name. */
+  kindOf(table: string, column: string): PersonalKind | undefined;
   size: number;
 }
 
-export function truthOf(tables: Record<string, string[]>): Truth {
+export function truthOf(tables: Record<string, string[]>, kinds: Map<string, PersonalKind> = new Map()): Truth {
   const map = new Map(Object.entries(tables).map(([table, columns]) => [table, new Set(columns)]));
   return {
     tables: map,
     columnsOf: (table) => map.get(table) ?? new Set(),
     has: (table, column) => map.get(table)?.has(column) ?? false,
+    kindOf: (table, column) => kinds.get(`${table}.${column}`),
     size: [...map.values()].reduce((sum, columns) => sum + columns.size, 0),
   };
 }
@@ -28,11 +32,21 @@ export async function loadTruth(schema: string): Promise<Truth> {
   const text = await readFile(join(SCHEMAS_DIR, schema, 'truth.yml'), 'utf8');
   const parsed = (parse(text) ?? {}) as Record<string, unknown>;
   const tables: Record<string, string[]> = {};
+  const kinds = new Map<string, PersonalKind>();
   for (const [table, columns] of Object.entries(parsed)) {
-    if (!Array.isArray(columns) || !columns.every((c): c is string => typeof c === 'string')) {
-      throw new Error(`${schema}/truth.yml: ${table} must list column names`);
-    }
-    tables[table] = columns;
+    if (!Array.isArray(columns)) throw new Error(`${schema}/truth.yml: ${table} must list column names`);
+    tables[table] = columns.map((entry: unknown) => {
+      if (typeof entry === 'string') return entry;
+      const [pair, ...more] = typeof entry === 'object' && entry !== null ? Object.entries(entry) : [];
+      const [column, kind] = pair ?? [];
+      if (!column || more.length || typeof kind !== 'string' || !(PERSONAL_KINDS as readonly string[]).includes(kind)) {
+        throw new Error(
+          `${schema}/truth.yml: ${table}: write a column name, or { column: kind } with a kind of ${PERSONAL_KINDS.join(', ')}`,
+        );
+      }
+      kinds.set(`${table}.${column}`, kind as PersonalKind);
+      return column;
+    });
   }
-  return truthOf(tables);
+  return truthOf(tables, kinds);
 }
