@@ -69,6 +69,11 @@ export async function sampleOriginals(
       const afterCtx: CompileContext = { params: after, crypto, dictionaries: new Set() };
       const idsParam = byKey ? after.add(ids) : '';
       const lists = originals.map((values) => after.add(values));
+      // Only the key's columns: a whole row of the table's type would put NULL in a NOT NULL domain column.
+      const keyDefinitions = table.columns
+        .filter((column) => column.primaryKey)
+        .map((column) => `${quoteIdent(column.name)} ${column.type}`)
+        .join(', ');
       const counts = columns.map((column, index) =>
         byKey
           ? `pg_catalog.count(*) FILTER (WHERE ${hmacHex(`${ref(column)}::text`, afterCtx)} = s.h${index})`
@@ -77,7 +82,7 @@ export async function sampleOriginals(
       const sql = byKey
         ? `SELECT ${counts.join(', ')}
              FROM unnest(${idsParam}::jsonb[], ${lists.map((list) => `${list}::text[]`).join(', ')}) AS s(id, ${columns.map((_, index) => `h${index}`).join(', ')})
-             CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::${quoteTable(table.name)}, s.id) AS k
+             CROSS JOIN LATERAL pg_catalog.jsonb_to_record(s.id) AS k(${keyDefinitions})
              JOIN ${quoteTable(table.name)} AS ${ROW_ALIAS} ON ${keyColumns.map((column) => `${ref(column)} = k.${quoteIdent(column)}`).join(' AND ')}`
         : `SELECT ${counts.join(', ')} FROM ${quoteTable(table.name)} AS ${ROW_ALIAS}`;
       const result = await client.query<Array<string>>({ text: sql, values: after.values, rowMode: 'array' });

@@ -40,6 +40,16 @@ describe('residual check', () => {
     ]);
   });
 
+  it("finds sampled rows again by key in a table with a NOT NULL domain column (AdventureWorks' Flag)", async () => {
+    await fixture.query(`CREATE DOMAIN flag boolean NOT NULL; CREATE TABLE staff (id int PRIMARY KEY, email text, current flag DEFAULT true);
+      INSERT INTO staff (id, email) SELECT i, 's' || i || '@gmail.com' FROM generate_series(1, 20) i`);
+    const rules = parseRules({ tables: { staff: { columns: { id: 'safe', email: 'email', current: 'safe' } } } }, 'anonymize');
+    await anonymizeDatabase({ connect: fixture.connect, rules, runId: newRunId(), key });
+    expect(await fixture.query(`SELECT checks FROM refork.anonymized WHERE table_name = 'public.staff'`)).toEqual([
+      { checks: { method: 'update', residual: { email: { sampled: 20, unchanged: 0 } } } },
+    ]);
+  });
+
   it('rolls the table back when masking silently left the originals in place', async () => {
     // A rewrite rule turns every UPDATE into nothing: the statement "succeeds" and changes no row.
     await fixture.query(`CREATE RULE swallow AS ON UPDATE TO people DO INSTEAD NOTHING`);
