@@ -1,79 +1,333 @@
-// Guesses what a column holds from its name and type, to propose rules for columns nobody
-// classified yet. Only a proposal: a human reviews the patch before it goes into refork.yml.
+// Guesses what a column holds from its name, its type and its table, to propose rules for
+// columns nobody classified yet. Only a proposal: a human reviews the patch before it goes into
+// refork.yml. Names are matched on word boundaries (`_`, start, end), and only where the type
+// can hold the thing: an integer `address_id` is a key, not an address; a `name` is a person's
+// name only in a table of people; a `state` is a place only next to an address.
 import type { ColumnInfo } from './catalog.js';
+import type { FakeKind } from './rules.js';
+
+/** What a personal column holds, which decides the strategy proposed for it. */
+export type PersonalKind =
+  | { kind: 'email' }
+  | { kind: 'fake'; fake: FakeKind }
+  | { kind: 'username' }
+  | { kind: 'credential' }
+  | { kind: 'identifier' }
+  | { kind: 'birth_date' }
+  | { kind: 'attribute' }
+  | { kind: 'location' }
+  | { kind: 'device' }
+  | { kind: 'free_text' }
+  | { kind: 'document' };
 
 export interface Suggestion {
   /** The YAML value to write for the column (`email`, `hash`, `null`, `safe`, `{ strategy: fake, kind: city }`…). */
   yaml: string;
   /** Why, shown as a YAML comment. */
   reason: string;
-  /** True when the name or values look like personal data. */
+  /** True when the name, type or values look like personal data. */
   pii: boolean;
 }
 
-interface NameRule {
-  pattern: RegExp;
-  text: string;
-  other?: string;
+export interface Classification {
+  personal?: PersonalKind;
   reason: string;
 }
 
-// Ordered: the first match wins. Patterns are tested against the lower-cased column name.
+/** What the classifier may know about the column's surroundings. */
+export interface ColumnContext {
+  /** The table's own name (without schema). */
+  table: string;
+  /** Names of the table's other columns. */
+  siblings: readonly string[];
+  /** Part of a foreign key: a reference to a row, whatever it is called. */
+  foreignKey: boolean;
+}
+
+type Column = Pick<ColumnInfo, 'name' | 'baseType' | 'category' | 'notNull' | 'unique' | 'primaryKey' | 'generated'>;
+
+interface NameRule {
+  pattern: RegExp;
+  personal: PersonalKind;
+  reason: string;
+  /** Only when the table (or the column's neighbours) make it personal. */
+  when?: (context: ColumnContext) => boolean;
+}
+
+const PEOPLE_TABLE =
+  /(^|_)(users?|customers?|clients?|persons?|people|employees?|staff|contacts?|members?|actors?|artists?|authors?|patients?|students?|teachers?|owners?|profiles?|recipients?|drivers?|accounts?|reviewers?|candidates?|guests?|subscribers?|applicants?|contributors?|passengers?|leads?|admins?|composers?)($|_)|person|employee|customer|artist|user/;
+const ADDRESS_SIBLING = /address|street|(^|_)city$|(^|_)zip|postal|postcode/;
+const MESSAGE_TABLE = /message|dmail|(^|_)mails?($|_)|chat|conversation|inbox|sms|feedback/;
+const SECRET_TABLE = /api_?keys?|tokens?|secrets?|credentials?|(^|_)codes?($|_)/;
+
+const inPeopleTable = (context: ColumnContext) => PEOPLE_TABLE.test(context.table.toLowerCase());
+const nearAnAddress = (context: ColumnContext) => context.siblings.some((name) => ADDRESS_SIBLING.test(name.toLowerCase()));
+
+// Ordered: the first match wins. Tested against the lower-cased column name.
 const NAME_RULES: NameRule[] = [
-  { pattern: /e_?mail/, text: 'email', reason: 'looks like an email address' },
   {
-    pattern: /(^|_)(first_?name|given_?name|fname|forename)$/,
-    text: '{ strategy: fake, kind: first_name }',
+    pattern:
+      /password|passwd|secret|(^|_)otp($|_)|otp_?(code|secret)|(^|_)salt$|passwordsalt|token|api_?key|hmac_?key|private_?key|public_?key|access_?key|credential|backup_?codes|auth_?code|authorization_?code|code_verifier|session_data|challenge_data|digest|passwordhash|password_?hash/,
+    personal: { kind: 'credential' },
+    reason: 'looks like a credential or secret',
+  },
+  {
+    pattern: /(^|_)(key|value|code)$/,
+    personal: { kind: 'credential' },
+    reason: 'a key or code in a table of keys, tokens or credentials',
+    when: (context) => SECRET_TABLE.test(context.table.toLowerCase()),
+  },
+  { pattern: /(^|_)session_?id$/, personal: { kind: 'credential' }, reason: 'looks like a session identifier' },
+  { pattern: /e_?mail/, personal: { kind: 'email' }, reason: 'looks like an email address' },
+  {
+    pattern: /phone|mobile|(^|_)tel($|_)|(^|_)fax$|msisdn/,
+    personal: { kind: 'fake', fake: 'phone' },
+    reason: 'looks like a phone number',
+  },
+  {
+    pattern: /(^|_)(first_?name|given_?name|fname|forename|middle_?name)$/,
+    personal: { kind: 'fake', fake: 'first_name' },
     reason: 'looks like a first name',
   },
   {
-    pattern: /(^|_)(last_?name|family_?name|surname|lname)$/,
-    text: '{ strategy: fake, kind: last_name }',
+    pattern: /(^|_)(last_?name|family_?name|surname|lname|maiden_?name)$/,
+    personal: { kind: 'fake', fake: 'last_name' },
     reason: 'looks like a last name',
   },
   {
-    pattern: /(^|_)(full_?name|display_?name|contact_?name|name)$/,
-    text: '{ strategy: fake, kind: full_name }',
+    pattern:
+      /(^|_)(full|display|contact|reviewer|customer|person|recipient|sender|owner|original|desired|real|maiden|account_?holder|card_?holder|billing|shipping)_?name$|(^|_)(reviewername|fullname|displayname|composer|author)$/,
+    personal: { kind: 'fake', fake: 'full_name' },
     reason: 'looks like a person name',
   },
-  { pattern: /(^|_)(user_?name|login|nick_?name|handle)$/, text: 'hash', reason: 'looks like a user name' },
-  { pattern: /phone|mobile|(^|_)tel($|_)|fax/, text: '{ strategy: fake, kind: phone }', reason: 'looks like a phone number' },
-  { pattern: /street|address|addr_?line/, text: '{ strategy: fake, kind: street }', reason: 'looks like a postal address' },
-  { pattern: /(^|_)city$|town/, text: '{ strategy: fake, kind: city }', reason: 'looks like a city' },
-  { pattern: /(^|_)(zip|postal_?code|postcode)$/, text: '{ strategy: fake, kind: zip }', reason: 'looks like a postal code' },
-  { pattern: /company|employer|organi[sz]ation/, text: '{ strategy: fake, kind: company }', reason: 'looks like a company name' },
-  { pattern: /birth|(^|_)dob$/, text: '{ strategy: shift, days: 180 }', other: 'null', reason: 'looks like a birth date' },
   {
-    pattern: /(^|_)(ssn|nin|passport|national_?id|tax_?id|vat|iban|bic|swift|card|cc_?number|pan|cvv|account_?number)($|_)/,
-    text: 'null',
-    reason: 'looks like an identity or payment number',
+    pattern: /(^|_)(user_?name|login|login_?id|loginid|nick_?name|handle|screen_?name)$/,
+    personal: { kind: 'username' },
+    reason: 'looks like a user name',
   },
-  { pattern: /password|passwd|secret|token|api_?key|salt|otp|session|hash/, text: 'null', reason: 'looks like a credential or secret' },
   {
-    pattern: /(^|_)ip($|_)|ip_?addr|user_?agent|latitude|longitude|(^|_)(lat|lng|lon|geo|location)($|_)/,
-    text: 'null',
-    reason: 'looks like a device or location trace',
+    pattern: /(^|_)(ip|ip_?addr(ess)?|remote_?addr|last_?ip|current_?ip|.*_ip_addr(ess)?|permitted_ip_addresses)$|_ip$/,
+    personal: { kind: 'device' },
+    reason: 'looks like an IP address',
   },
-  { pattern: /note|comment|message|body|description|bio|remark/, text: 'null', reason: 'free text can hold anything' },
+  { pattern: /user_?agent|(^|_)browser$/, personal: { kind: 'device' }, reason: 'looks like a user agent' },
+  {
+    pattern: /fingerprint|device_?(id|token|name)|friendly_?name|(^|_)(udid|imei)$/,
+    personal: { kind: 'device' },
+    reason: 'looks like a device fingerprint or name',
+  },
+  {
+    pattern: /(^|_)(zip|zip_?code|zipcode|postal_?code|postalcode|post_?code)$/,
+    personal: { kind: 'fake', fake: 'zip' },
+    reason: 'looks like a postal code',
+  },
+  {
+    pattern: /street|(^|_)address(_?line_?\d*|\d)?$|addressline\d|addr_?line|(^|_)address_?\d$|_address$/,
+    personal: { kind: 'fake', fake: 'street' },
+    reason: 'looks like a postal address',
+  },
+  { pattern: /(^|_)(city|town)$/, personal: { kind: 'fake', fake: 'city' }, reason: 'looks like a city' },
+  {
+    pattern: /(^|_)(district|state|province|county|region|state_?province)$/,
+    personal: { kind: 'location' },
+    reason: 'part of a postal address (district, state, region)',
+    when: nearAnAddress,
+  },
+  {
+    pattern:
+      /tax_?id|tax_?identification|tax_?number|vat_?(number|id|no)|legal_?number|registration_?number|(^|_)(siret|siren|ein|company_?number)$/,
+    personal: { kind: 'identifier' },
+    reason: 'looks like a tax or legal identity number',
+  },
+  {
+    pattern: /ssn|social_?security|national_?id|nationalidnumber|passport|id_?card|driver_?licen[cs]e|(^|_)nin$/,
+    personal: { kind: 'identifier' },
+    reason: 'looks like a national identity number',
+  },
+  {
+    pattern:
+      /card_?number|cardnumber|(^|_)pan$|(^|_)(cvv|cvc)$|iban|(^|_)(bic|swift)$|account_?number|accountnumber|routing_?number|bank_?account/,
+    personal: { kind: 'identifier' },
+    reason: 'looks like a payment or bank account number',
+  },
+  {
+    pattern: /company|employer|legal_?name|business_?name/,
+    personal: { kind: 'fake', fake: 'company' },
+    reason: 'looks like a company name',
+  },
+  { pattern: /birth|(^|_)dob$/, personal: { kind: 'birth_date' }, reason: 'looks like a birth date' },
+  {
+    pattern: /gender|(^|_)sex($|_)|marital|ethnicity|religion|nationality|sexual/,
+    personal: { kind: 'attribute' },
+    reason: 'a personal attribute',
+  },
+  {
+    pattern: /latitude|longitude|(^|_)(lat|lng|lon)$|geo_?location|spatial_?location|spatiallocation|(^|_)location$/,
+    personal: { kind: 'location' },
+    reason: 'looks like a location',
+  },
+  {
+    pattern: /picture|photo|portrait|avatar|selfie|headshot|signature_?image/,
+    personal: { kind: 'document' },
+    reason: 'a picture of a person',
+    when: (context) => !/product|item|catalog|inventory/.test(context.table.toLowerCase()),
+  },
+  {
+    pattern: /(^|_)(notes?|comments?|message|remarks?|bio|biography|feedback|resume|cv|about_?me|review_?text)$/,
+    personal: { kind: 'free_text' },
+    reason: 'free text written by or about a person',
+  },
+  {
+    pattern: /(^|_)(body|title|subject|text|content)$/,
+    personal: { kind: 'free_text' },
+    reason: 'a private message',
+    when: (context) => MESSAGE_TABLE.test(context.table.toLowerCase()),
+  },
+  {
+    pattern: /payload|user_?meta_?data|raw_user|identity_?data|personal|contact_?info|contactinfo/,
+    personal: { kind: 'document' },
+    reason: 'a document about a person (payload, metadata, contact details)',
+  },
+  { pattern: /demographics|(^|_)survey$/, personal: { kind: 'document' }, reason: 'answers a person gave', when: inPeopleTable },
+  {
+    pattern: /^(other_?)?names?$/,
+    personal: { kind: 'fake', fake: 'full_name' },
+    reason: 'a name in a table of people',
+    when: inPeopleTable,
+  },
 ];
 
-export function suggestForColumn(
-  column: Pick<ColumnInfo, 'name' | 'baseType' | 'category' | 'notNull' | 'unique' | 'primaryKey'>,
-): Suggestion {
+/** A text-like, json, array or network column can hold words; a number, a date or a flag cannot be an address. */
+function canHoldText(column: Column): boolean {
+  return ['S', 'A', 'U', 'I'].includes(column.category) || ['json', 'jsonb', 'xml', 'bytea'].includes(column.baseType);
+}
+
+export function classifyColumn(column: Column, context: ColumnContext): Classification {
   const name = column.name.toLowerCase();
-  if (column.primaryKey) return { yaml: 'safe', reason: 'primary key', pii: false };
-  const rule = NAME_RULES.find((candidate) => candidate.pattern.test(name));
-  if (rule) {
-    const textual = column.category === 'S';
-    let yaml = textual || rule.text === 'null' || rule.text.startsWith('{ strategy: shift') ? rule.text : (rule.other ?? 'null');
-    if (column.baseType === 'json' || column.baseType === 'jsonb') yaml = 'null';
-    if (column.unique && !['email', 'hash'].includes(yaml)) yaml = textual ? 'hash' : 'safe';
-    // A NOT NULL column cannot be nulled; a placeholder constant forces a human to pick a value.
-    if (yaml === 'null' && column.notNull) yaml = textual ? 'hash' : '{ strategy: constant, value: "REPLACE ME" }';
-    return { yaml, reason: rule.reason, pii: true };
+  if (column.generated) return { reason: 'generated: recomputed from the other columns' };
+  // A key made of a phone number or an email is still personal; a numeric or uuid key is not.
+  if (column.primaryKey && column.category !== 'S') return { reason: 'primary key' };
+  if (context.foreignKey) return { reason: 'a reference to another row' };
+  if (['inet', 'cidr', 'macaddr', 'macaddr8'].includes(column.baseType) && !/network|subnet|cidr|range|mask/.test(name)) {
+    return { personal: { kind: 'device' }, reason: `${column.baseType}: a network address of a person or device` };
   }
-  if (column.baseType === 'json' || column.baseType === 'jsonb') {
-    return { yaml: 'safe', reason: 'json: review its keys, or mask paths with { strategy: json, paths: { … } }', pii: false };
+  if (column.baseType === 'bool' || column.category === 'E' || column.baseType === 'tsvector') {
+    // A flag, a choice among labels, a search index: only attributes such as gender are personal.
+    const rule = NAME_RULES.find((candidate) => candidate.personal.kind === 'attribute' && candidate.pattern.test(name));
+    return rule ? { personal: rule.personal, reason: rule.reason } : { reason: `nothing personal in a ${column.baseType}` };
   }
-  return { yaml: 'safe', reason: 'nothing personal in its name; review', pii: false };
+  // Timestamps of events and counts say what happened, not who it was.
+  if (
+    /(_at|_on|_count|_counter|_type|_status|_method|_enabled|_verified|_confirmed|_sent|_expires?|_length|_version|settings?|_optional|_url|_uri)$/.test(
+      name,
+    )
+  ) {
+    return { reason: 'a timestamp, count, type, setting or address of a service' };
+  }
+  const table = context.table.toLowerCase();
+  if (table === name || table === `${name}s` || table === `${name}es` || table === `${name.replace(/y$/, '')}ies`) {
+    return { reason: 'the label of a reference list (city.city, country.country)' };
+  }
+  const rule = NAME_RULES.find((candidate) => candidate.pattern.test(name) && (candidate.when?.(context) ?? true));
+  if (!rule) return { reason: 'nothing personal in its name; review' };
+  const typed =
+    rule.personal.kind === 'birth_date' ||
+    rule.personal.kind === 'credential' ||
+    rule.personal.kind === 'identifier' ||
+    rule.personal.kind === 'location' ||
+    rule.personal.kind === 'attribute' ||
+    rule.personal.kind === 'document';
+  // An integer or uuid named like an address or a name is a key to one (`address_id`, `name_id`).
+  if (!typed && !canHoldText(column)) return { reason: `a ${column.baseType} cannot hold ${rule.reason.replace(/^looks like /, '')}` };
+  if (/(^|_)id$|ids$/.test(name) && (column.category === 'N' || column.baseType === 'uuid') && rule.personal.kind !== 'credential') {
+    return { reason: 'an identifier' };
+  }
+  if (rule.personal.kind === 'birth_date' && column.category !== 'D' && column.category !== 'S') {
+    return { reason: `a ${column.baseType} is not a date` };
+  }
+  return { personal: rule.personal, reason: rule.reason };
+}
+
+/**
+ * For `refork plan`'s patch of uncovered columns, where no values are sampled: a first guess from
+ * the name and type alone, never a rule that cannot run on the column's type.
+ */
+export function suggestForColumn(
+  column: Pick<ColumnInfo, 'name' | 'baseType' | 'category' | 'notNull' | 'unique' | 'primaryKey'> & Partial<Pick<ColumnInfo, 'generated'>>,
+  context: ColumnContext = { table: '', siblings: [], foreignKey: false },
+): Suggestion {
+  const classification = classifyColumn({ generated: false, ...column }, context);
+  if (!classification.personal) return { yaml: 'safe', reason: classification.reason, pii: false };
+  // Without the database at hand, a constant is proposed only when the strategy names its value.
+  const proposal = proposeStrategies(classification.personal, column)
+    .map((candidate) => (candidate.startsWith('constant:') ? constantYaml(candidate.slice('constant:'.length)) : candidate))
+    .find((candidate) => candidate !== '');
+  return proposal
+    ? { yaml: proposal, reason: classification.reason, pii: true }
+    : { yaml: '', reason: `${classification.reason}: no strategy fits a NOT NULL ${column.baseType}; write one`, pii: true };
+}
+
+/** `{ strategy: constant, value: "…" }`, or '' for a placeholder without a value. */
+export function constantYaml(value: string): string {
+  return value === '' ? '' : `{ strategy: constant, value: ${JSON.stringify(value)} }`;
+}
+
+/**
+ * Strategies that suit a personal column, best first, each valid YAML for refork.yml. Only
+ * strategies that can produce a value of the column's type are listed; the scan still compiles
+ * each one against the column (and checks constants against the column's type and checks)
+ * before it proposes it. `constant:<literal>` entries are placeholders for the scan to test.
+ */
+export function proposeStrategies(
+  personal: PersonalKind,
+  column: Pick<ColumnInfo, 'baseType' | 'category' | 'notNull' | 'unique'>,
+): string[] {
+  const nullable = column.notNull ? [] : ['null'];
+  const text = column.category === 'S';
+  if (text) {
+    switch (personal.kind) {
+      case 'email':
+        return ['email', 'hash'];
+      case 'fake':
+        return column.unique ? ['hash'] : [`{ strategy: fake, kind: ${personal.fake} }`, 'hash'];
+      case 'username':
+        return ['hash'];
+      case 'birth_date':
+      case 'attribute':
+      case 'location':
+        return [...nullable, 'constant:', 'hash'];
+      default:
+        return [...nullable, 'hash'];
+    }
+  }
+  switch (column.category) {
+    case 'D':
+      return personal.kind === 'birth_date' ? ['{ strategy: shift, days: 180 }'] : [...nullable, '{ strategy: shift, days: 180 }'];
+    case 'N':
+      return [...nullable, ...(['int2', 'int4', 'int8'].includes(column.baseType) ? ['hash'] : ['{ strategy: noise, ratio: 0.1 }'])];
+    case 'A':
+      return [...nullable, 'constant:{}'];
+    default:
+      break;
+  }
+  switch (column.baseType) {
+    case 'uuid':
+    case 'bytea':
+      return [...nullable, 'hash'];
+    case 'json':
+    case 'jsonb':
+      return [...nullable, 'constant:{}'];
+    case 'inet':
+    case 'cidr':
+      return [...nullable, 'hash'];
+    case 'macaddr':
+    case 'macaddr8':
+      return [...nullable, 'constant:00:00:5e:00:53:00'];
+    case 'xml':
+      return [...nullable, 'constant:<redacted/>'];
+    case 'bool':
+      return [...nullable, 'constant:false'];
+    default:
+      return [...nullable, 'constant:'];
+  }
 }

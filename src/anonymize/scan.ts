@@ -1,13 +1,22 @@
-// `refork scan`: proposes rules for a database from column names and sampled values (emails,
-// phones, cards, IBANs, IPs, tokens…). Values are only matched in memory; none is returned.
+// `refork scan`: proposes rules for a database from column names, types, tables and sampled
+// values (emails, phones, cards, IBANs, IPs, tokens…). Values are only matched in memory; none is
+// returned. Every rule it proposes can run on its column: each candidate strategy is compiled
+// against the column as refork's engine would compile it, a constant is cast to the column's
+// type and checked against the column's CHECK constraints by the database itself (read-only),
+// and a column no strategy fits is left out of the rules with a comment, so `refork plan`
+// reports it instead of a placeholder failing hours into a run.
 import type pg from 'pg';
-import { loadCatalog } from './catalog.js';
-import { suggestForColumn, type Suggestion } from './classify.js';
+import { parse } from 'yaml';
+import { loadCatalog, type ColumnInfo, type TableInfo } from './catalog.js';
+import { classifyColumn, constantYaml, proposeStrategies, type PersonalKind, type Suggestion } from './classify.js';
 import { detectPii, PII_LABELS, type PiiKind } from './detect.js';
 import { isTextual } from './gates/pii.js';
-import { displayTable } from './quote.js';
-import { tableRuleKey } from './rules.js';
+import { lossReason } from './plan.js';
+import { displayTable, quoteIdent } from './quote.js';
+import { parseStrategy, tableRuleKey } from './rules.js';
 import { sampleColumns } from './sample.js';
+import { SqlParams } from './sql.js';
+import { compileColumn } from './strategies.js';
 
 export interface ScannedColumn {
   table: string;
@@ -25,43 +34,198 @@ export interface ScanReport {
   suggestedRules: string;
 }
 
-/** What to write for a column whose values (not just its name) look like `kind`. */
-function fromValues(kind: PiiKind, textual: boolean, notNull: boolean, unique: boolean): string {
-  if (kind === 'email' && textual) return 'email';
-  if (kind === 'phone' && textual && !unique) return '{ strategy: fake, kind: phone }';
-  if (unique || notNull) return textual ? 'hash' : '{ strategy: constant, value: "REPLACE ME" }';
-  return 'null';
+/** Below this share of the sampled non-null values, a detector's hits are taken for chance. */
+const VALUE_SHARE = 0.2;
+
+/** What values alone say a column holds. */
+function fromValues(kind: PiiKind): PersonalKind {
+  switch (kind) {
+    case 'email':
+      return { kind: 'email' };
+    case 'phone':
+      return { kind: 'fake', fake: 'phone' };
+    case 'ipv4':
+      return { kind: 'device' };
+    case 'jwt':
+    case 'api_token':
+      return { kind: 'credential' };
+    case 'iban':
+    case 'card':
+    case 'ssn':
+      return { kind: 'identifier' };
+  }
+}
+
+interface Catalogued {
+  /** `schema\0table\0column` of every column in a foreign key (partition roots). */
+  foreignKeys: Set<string>;
+  /** `schema\0table\0column` → the expressions of CHECK constraints on that column alone. */
+  checks: Map<string, string[]>;
+  /** Enum type name → its first label. */
+  firstLabels: Map<string, string>;
+}
+
+const keyOf = (table: TableInfo, column: string) => `${table.name.schema}\u0000${table.name.table}\u0000${column}`;
+
+async function catalogued(client: pg.Client): Promise<Catalogued> {
+  const keys = await client.query<{ schema: string; table: string; column: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column
+       FROM pg_catalog.pg_constraint k
+       JOIN pg_catalog.pg_class c ON c.oid = COALESCE(pg_catalog.pg_partition_root(k.conrelid), k.conrelid)
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
+      WHERE k.contype = 'f'`,
+  );
+  const checks = await client.query<{ schema: string; table: string; column: string; expression: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, pg_catalog.pg_get_expr(k.conbin, k.conrelid) AS expression
+       FROM pg_catalog.pg_constraint k
+       JOIN pg_catalog.pg_class c ON c.oid = k.conrelid AND NOT c.relispartition
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+      WHERE k.contype = 'c' AND pg_catalog.cardinality(k.conkey) = 1`,
+  );
+  const labels = await client.query<{ type: string; label: string }>(
+    `SELECT DISTINCT ON (e.enumtypid) pg_catalog.format_type(e.enumtypid, NULL) AS type, e.enumlabel AS label
+       FROM pg_catalog.pg_enum e ORDER BY e.enumtypid, e.enumsortorder`,
+  );
+  const checkMap = new Map<string, string[]>();
+  for (const row of checks.rows) {
+    const key = `${row.schema}\u0000${row.table}\u0000${row.column}`;
+    checkMap.set(key, [...(checkMap.get(key) ?? []), row.expression]);
+  }
+  return {
+    foreignKeys: new Set(keys.rows.map((row) => `${row.schema}\u0000${row.table}\u0000${row.column}`)),
+    checks: checkMap,
+    firstLabels: new Map(labels.rows.map((row) => [row.type, row.label])),
+  };
+}
+
+/** Would the column accept `value` (null for NULL)? Its type, its domain and its own CHECK constraints decide, read-only. */
+async function accepts(client: pg.Client, column: ColumnInfo, checks: string[], value: string | null): Promise<boolean> {
+  await client.query('SAVEPOINT refork_scan_probe');
+  try {
+    const probe = `(SELECT $1::text::${column.type} AS ${quoteIdent(column.name)})`;
+    await client.query(`SELECT 1 FROM ${probe} AS v`, [value]);
+    for (const expression of checks) {
+      // A CHECK passes unless it is false; NULL passes, as in a table.
+      const result = await client.query<{ ok: boolean | null }>(`SELECT (${expression}) AS ok FROM ${probe} AS v`, [value]);
+      if (result.rows[0]?.ok === false) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.query('ROLLBACK TO SAVEPOINT refork_scan_probe');
+  }
+}
+
+/** Literals a CHECK constraint names (`IN ('M', 'S')`): the first values a constant may take. */
+function literalsOf(checks: string[]): string[] {
+  return checks.flatMap((expression) =>
+    [...expression.matchAll(/'((?:[^']|'')*)'/g)].map((match) => (match[1] ?? '').replaceAll("''", "'")),
+  );
+}
+
+/** The first candidate strategy that runs on this column, as YAML; '' when none does. */
+async function firstThatRuns(
+  client: pg.Client,
+  table: TableInfo,
+  column: ColumnInfo,
+  candidates: string[],
+  facts: Catalogued,
+): Promise<string> {
+  const checks = facts.checks.get(keyOf(table, column.name)) ?? [];
+  for (const candidate of candidates) {
+    if (candidate === 'null') {
+      if (column.notNull || (column.unique && lossReason({ kind: 'null' }, column))) continue;
+      if (await accepts(client, column, checks, null)) return 'null';
+      continue;
+    }
+    if (candidate.startsWith('constant:')) {
+      const given = candidate.slice('constant:'.length);
+      const label = facts.firstLabels.get(column.type);
+      const values = given !== '' ? [given] : [...literalsOf(checks), ...(label ? [label] : []), '', 'X', '0'];
+      // A constant gives every row the same value: never on a unique column.
+      if (column.unique) continue;
+      for (const value of values) {
+        if (await accepts(client, column, checks, value)) return constantYaml(value) || '{ strategy: constant, value: "" }';
+      }
+      continue;
+    }
+    try {
+      const strategy = parseStrategy(parse(candidate), 'scan');
+      compileColumn(strategy, column, quoteIdent(column.name), 'scan', {
+        params: new SqlParams('scan'),
+        crypto: '"public"',
+        dictionaries: new Set(),
+      });
+      if (column.unique && lossReason(strategy, column)) continue;
+      return candidate;
+    } catch {
+      continue;
+    }
+  }
+  return '';
 }
 
 export async function scanForPii(connect: () => Promise<pg.Client>): Promise<ScanReport> {
   const client = await connect();
   try {
+    // Nothing here writes: the probes of constants run in a read-only transaction, rolled back.
+    await client.query('BEGIN TRANSACTION READ ONLY');
     const catalog = await loadCatalog(client);
+    const facts = await catalogued(client);
     const columns: ScannedColumn[] = [];
     const yaml: string[] = ['anonymize:', '  tables:'];
     for (const table of catalog.tables) {
       const textual = table.columns.filter(isTextual).map((column) => column.name);
       const sample = await sampleColumns(client, table.name, table.estimatedRows, textual);
       yaml.push(`    ${JSON.stringify(tableRuleKey(table.name))}:`, '      columns:');
+      const siblings = table.columns.map((column) => column.name);
       for (const column of table.columns) {
+        const foreignKey = facts.foreignKeys.has(keyOf(table, column.name));
+        const classification = classifyColumn(column, { table: table.name.table, siblings, foreignKey });
         const index = sample.columns.indexOf(column.name);
         const hits: Partial<Record<PiiKind, number>> = {};
+        let present = 0;
         if (index >= 0) {
           for (const row of sample.rows) {
             const value = row[index];
             if (value === null || value === undefined) continue;
+            present++;
             for (const kind of detectPii(value)) hits[kind] = (hits[kind] ?? 0) + 1;
           }
         }
-        let suggestion = suggestForColumn(column);
-        const strongest = (Object.entries(hits) as Array<[PiiKind, number]>).sort((a, b) => b[1] - a[1])[0];
-        if (column.generated) suggestion = { yaml: '', reason: 'generated: recomputed from the other columns', pii: false };
-        else if (strongest && !column.primaryKey) {
-          suggestion = {
-            yaml: fromValues(strongest[0], column.category === 'S', column.notNull, column.unique),
-            reason: `${strongest[1]} of ${sample.rows.length} sampled values look like ${PII_LABELS[strongest[0]]}`,
-            pii: true,
-          };
+        const [strongest, count] = (Object.entries(hits) as Array<[PiiKind, number]>).sort((a, b) => b[1] - a[1])[0] ?? [];
+        const byValues =
+          strongest &&
+          count !== undefined &&
+          count >= Math.max(1, present * VALUE_SHARE) &&
+          !column.generated &&
+          !column.primaryKey &&
+          !foreignKey;
+        let personal = classification.personal;
+        let reason = classification.reason;
+        if (byValues && strongest) {
+          const seen = `${count} of ${present} sampled values look like ${PII_LABELS[strongest]}`;
+          // Emails are best masked as emails, whatever the column is called.
+          if (!personal || (strongest === 'email' && column.category === 'S')) personal = fromValues(strongest);
+          reason = personal === classification.personal ? `${reason}; ${seen}` : seen;
+        }
+        let suggestion: Suggestion;
+        if (column.generated) suggestion = { yaml: '', reason, pii: false };
+        else if (!personal) suggestion = { yaml: 'safe', reason, pii: false };
+        else if (column.identityAlways)
+          suggestion = { yaml: 'safe', reason: `${reason}, but GENERATED ALWAYS AS IDENTITY cannot be rewritten`, pii: true };
+        else {
+          const rule = await firstThatRuns(client, table, column, proposeStrategies(personal, column), facts);
+          suggestion = rule
+            ? { yaml: rule, reason, pii: true }
+            : {
+                yaml: '',
+                reason: `${reason}: no strategy keeps a ${column.type}${column.unique ? ' under a unique index' : ''} valid; write its rule`,
+                pii: true,
+              };
         }
         columns.push({
           table: displayTable(table.name),
@@ -72,10 +236,12 @@ export async function scanForPii(connect: () => Promise<pg.Client>): Promise<Sca
           sampled: index >= 0 ? sample.rows.length : 0,
         });
         if (suggestion.yaml) yaml.push(`        ${JSON.stringify(column.name)}: ${suggestion.yaml}   # ${suggestion.reason}`);
+        else if (!column.generated) yaml.push(`        # ${JSON.stringify(column.name)}: ${suggestion.reason}`);
       }
     }
     return { columns, suggestedRules: yaml.join('\n') };
   } finally {
+    await client.query('ROLLBACK').catch(() => {});
     await client.end().catch(() => {});
   }
 }

@@ -1,0 +1,141 @@
+// `refork scan` on the shapes real schemas have (issue 14): uuid and integer keys, a district and
+// a bytea picture, lookup tables with a `name`, tax ids, zip codes and states next to an address,
+// device fingerprints, json payloads copying customer data, NOT NULL columns of every type. What
+// it proposes must be taken as it is by a user: every rule runs on its column.
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anonymizeDatabase, parseRules, planAnonymization, scanForPii, type ScanReport } from '../../src/anonymize/index.js';
+import { detectPii } from '../../src/anonymize/detect.js';
+import { createFixture, newKey, newRunId, type Fixture } from './fixture.js';
+
+let fixture: Fixture;
+let report: ScanReport;
+const key = newKey();
+
+beforeAll(async () => {
+  fixture = await createFixture(`
+    CREATE TABLE organizations (id uuid PRIMARY KEY, name text NOT NULL, legal_name text, tax_identification_number text,
+      address_line1 text, city text, state text, zipcode text);
+    CREATE TABLE category (category_id int PRIMARY KEY, name text NOT NULL);
+    CREATE TABLE language (language_id int PRIMARY KEY, name char(20) NOT NULL);
+    CREATE TABLE address (address_id serial PRIMARY KEY, address text NOT NULL, district text NOT NULL, postal_code text, phone text NOT NULL);
+    CREATE TABLE jobs (id int PRIMARY KEY, state text NOT NULL);
+    CREATE TABLE city (city_id int PRIMARY KEY, city text NOT NULL);
+    CREATE TABLE person_phone (person_id int, phone_number text, PRIMARY KEY (person_id, phone_number));
+    CREATE TABLE media_assets (id int PRIMARY KEY, pixel_hash uuid NOT NULL);
+    CREATE TABLE customers (
+      id uuid PRIMARY KEY, organization_id uuid NOT NULL REFERENCES organizations, address_id int NOT NULL REFERENCES address,
+      email text NOT NULL, gender char(1) NOT NULL CHECK (gender IN ('M', 'F')), birth_date date NOT NULL,
+      emails text[] NOT NULL, metadata jsonb NOT NULL, password_digest text NOT NULL, session_id uuid NOT NULL,
+      national_id varchar(10) NOT NULL UNIQUE, last_ip inet NOT NULL);
+    CREATE TABLE staff (staff_id int PRIMARY KEY, picture bytea);
+    CREATE TABLE user_devices (id uuid PRIMARY KEY, fingerprint varchar NOT NULL, browser varchar);
+    CREATE TABLE webhooks (id uuid PRIMARY KEY, event text NOT NULL, payload jsonb NOT NULL);
+    INSERT INTO organizations SELECT gen_random_uuid(), 'Org ' || i, 'Org ' || i || ' Ltd', 'DE' || (100000000 + i), i || ' Main St', 'Lyon', 'Rhône', '6900' || i
+      FROM generate_series(1, 9) i;
+    INSERT INTO category SELECT i, 'Category ' || i FROM generate_series(1, 9) i;
+    INSERT INTO language SELECT i, 'Language ' || i FROM generate_series(1, 9) i;
+    INSERT INTO address (address, district, postal_code, phone) SELECT i || ' Elm St', 'District ' || i, '1000' || i, '+33 6 12 34 56 7' || i
+      FROM generate_series(1, 9) i;
+    INSERT INTO jobs SELECT i, 'queued' FROM generate_series(1, 9) i;
+    INSERT INTO customers SELECT gen_random_uuid(), (SELECT id FROM organizations LIMIT 1), 1, 'c' || i || '@gmail.com', 'F', '1980-01-01',
+      ARRAY['c' || i || '@gmail.com'], jsonb_build_object('plan', 'pro'), 'x', gen_random_uuid(), 'N' || i, ('81.2.3.' || i)::inet
+      FROM generate_series(1, 9) i;
+    INSERT INTO staff SELECT i, '\\x89504e47'::bytea FROM generate_series(1, 9) i;
+    INSERT INTO user_devices SELECT gen_random_uuid(), md5(i::text), 'Firefox' FROM generate_series(1, 9) i;
+    INSERT INTO webhooks SELECT gen_random_uuid(), 'customer.created',
+      jsonb_build_object('customer', jsonb_build_object('email', 'c' || i || '@gmail.com', 'phone', '+33 6 12 34 56 7' || i))
+      FROM generate_series(1, 9) i;
+  `);
+  report = await scanForPii(fixture.connect);
+});
+afterAll(async () => {
+  await fixture.drop();
+});
+
+const column = (name: string) => {
+  const found = report.columns.find((c) => `${c.table}.${c.column}` === name);
+  if (!found) throw new Error(`scan did not report ${name}`);
+  return found.suggestion;
+};
+
+describe('refork scan on real-world shapes', () => {
+  it('does not take keys for personal data: an integer address_id, a uuid organization_id', () => {
+    expect(column('public.customers.address_id')).toMatchObject({ yaml: 'safe', pii: false });
+    expect(column('public.customers.organization_id')).toMatchObject({ yaml: 'safe', pii: false });
+  });
+
+  it('does not take the name of a category or a language for a person name', () => {
+    expect(column('public.category.name').pii).toBe(false);
+    expect(column('public.language.name').pii).toBe(false);
+    expect(column('public.organizations.name').pii).toBe(false);
+  });
+
+  it('finds a district, a bytea picture, tax ids, zip codes and states next to an address, fingerprints, payloads', () => {
+    for (const name of [
+      'public.address.district',
+      'public.address.postal_code',
+      'public.staff.picture',
+      'public.organizations.tax_identification_number',
+      'public.organizations.legal_name',
+      'public.organizations.zipcode',
+      'public.organizations.state',
+      'public.user_devices.fingerprint',
+      'public.user_devices.browser',
+      'public.webhooks.payload',
+      'public.customers.last_ip',
+      'public.customers.session_id',
+    ]) {
+      expect([name, column(name).pii]).toEqual([name, true]);
+    }
+  });
+
+  it('leaves a `state` that is a status alone, a reference list of cities, an image hash', () => {
+    expect(column('public.jobs.state').pii).toBe(false);
+    expect(column('public.city.city').pii).toBe(false);
+    expect(column('public.media_assets.pixel_hash').pii).toBe(false);
+  });
+
+  it('finds a phone number that is part of a primary key, and masks it without collisions', () => {
+    expect(column('public.person_phone.phone_number')).toMatchObject({ yaml: 'hash', pii: true });
+  });
+
+  it('proposes no placeholder: a NOT NULL column gets a value its type and checks accept, or no rule at all', () => {
+    expect(report.suggestedRules).not.toMatch(/REPLACE ME/);
+    expect(column('public.customers.gender').yaml).toBe('{ strategy: constant, value: "M" }');
+    expect(column('public.customers.emails').yaml).toBe('{ strategy: constant, value: "{}" }');
+    expect(column('public.customers.metadata').yaml).toBe('safe');
+    expect(column('public.customers.session_id').yaml).toBe('hash');
+    expect(column('public.customers.birth_date').yaml).toBe('{ strategy: shift, days: 180 }');
+    // A unique varchar(10): no strategy keeps it distinct, so it is left for a human, commented out.
+    expect(column('public.customers.national_id')).toMatchObject({ yaml: '', pii: true });
+    expect(report.suggestedRules).toMatch(/# "national_id": .*write its rule/);
+  });
+
+  it('proposes rules that run as they are: plan finds no broken rule, only the column left to write, and masking succeeds', async () => {
+    const rules = parseRules((parseYaml(report.suggestedRules) as { anonymize: unknown }).anonymize, 'anonymize');
+    const plan = await planAnonymization({ connect: fixture.connect, rules });
+    expect(plan.problems.filter((problem) => !/unclassified/.test(problem))).toEqual([]);
+    expect(plan.uncovered).toEqual([{ table: 'public.customers', columns: ['national_id'] }]);
+    await expect(anonymizeDatabase({ connect: fixture.connect, rules, runId: newRunId(), key })).resolves.toBeDefined();
+  });
+});
+
+describe('value detectors', () => {
+  it('see no phone number, card or SSN inside a uuid, however its digits fall', () => {
+    const uuids = ['01928374-5610-7123-8def-123456789012', '12345678-1234-7123-9123-123456789012', '0192a1b2-555-1234-5678'];
+    for (const uuid of uuids) expect([uuid, [...detectPii(uuid)]]).toEqual([uuid, []]);
+  });
+
+  it('see no card in a Rails migration version that passes Luhn, and no person in a documentation or loopback IP', () => {
+    expect([...detectPii("INSERT INTO schema_migrations (version) VALUES ('20230412191008')")]).toEqual([]);
+    expect([...detectPii('192.0.2.1 198.51.100.7 203.0.113.9 127.0.0.1')]).toEqual([]);
+    expect([...detectPii('81.2.69.160')]).toEqual(['ipv4']);
+  });
+
+  it('still see a phone number, a card and an SSN standing alone', () => {
+    expect([...detectPii('call +33 6 12 34 56 78 today')]).toContain('phone');
+    expect([...detectPii('card 4111 1111 1111 1111')]).toContain('card');
+    expect([...detectPii('ssn 078-05-1120')]).toContain('ssn');
+  });
+});
