@@ -157,6 +157,17 @@ const NAME_RULES: NameRule[] = [
   },
   { pattern: /birth|(^|_)dob$/, personal: { kind: 'birth_date' }, reason: 'looks like a birth date' },
   {
+    pattern: /(^|_)(salary|salaries|wages?|pay_?rate|compensation|income|bonus)$/,
+    personal: { kind: 'attribute' },
+    reason: 'what a person earns',
+  },
+  {
+    pattern: /(^|_)(rate|amount)$/,
+    personal: { kind: 'attribute' },
+    reason: 'what a person earns (a rate in a pay history)',
+    when: (context) => /pay|salar|wage|compensation/.test(context.table.toLowerCase()),
+  },
+  {
     pattern: /gender|(^|_)sex($|_)|marital|ethnicity|religion|nationality|sexual/,
     personal: { kind: 'attribute' },
     reason: 'a personal attribute',
@@ -225,7 +236,8 @@ export function classifyColumn(column: Column, context: ColumnContext): Classifi
     return { reason: 'a timestamp, count, type, setting or address of a service' };
   }
   const table = context.table.toLowerCase();
-  if (table === name || table === `${name}s` || table === `${name}es` || table === `${name.replace(/y$/, '')}ies`) {
+  const labelOfItsTable = table === name || table === `${name}s` || table === `${name}es` || table === `${name.replace(/y$/, '')}ies`;
+  if (labelOfItsTable && /^(city|town|country|state|region|province|district|county|language|category)$/.test(name)) {
     return { reason: 'the label of a reference list (city.city, country.country)' };
   }
   const rule = NAME_RULES.find((candidate) => candidate.pattern.test(name) && (candidate.when?.(context) ?? true));

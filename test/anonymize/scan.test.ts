@@ -23,6 +23,7 @@ beforeAll(async () => {
     CREATE TABLE city (city_id int PRIMARY KEY, city text NOT NULL);
     CREATE TABLE person_phone (person_id int, phone_number text, PRIMARY KEY (person_id, phone_number));
     CREATE TABLE media_assets (id int PRIMARY KEY, pixel_hash uuid NOT NULL);
+    CREATE TABLE employee_pay_history (employee_id int PRIMARY KEY, rate numeric NOT NULL, changed_at date);
     CREATE TABLE customers (
       id uuid PRIMARY KEY, organization_id uuid NOT NULL REFERENCES organizations, address_id int NOT NULL REFERENCES address,
       email text NOT NULL, gender char(1) NOT NULL CHECK (gender IN ('M', 'F')), birth_date date NOT NULL,
@@ -73,7 +74,9 @@ describe('refork scan on real-world shapes', () => {
 
   it('finds a district, a bytea picture, tax ids, zip codes and states next to an address, fingerprints, payloads', () => {
     for (const name of [
+      'public.address.address',
       'public.address.district',
+      'public.employee_pay_history.rate',
       'public.address.postal_code',
       'public.staff.picture',
       'public.organizations.tax_identification_number',

@@ -91,6 +91,11 @@ export async function fillDatabase(url: string, truth: Truth, rowsPerTable: numb
       if (compared.length) rowCompared.set(table.display, compared);
       results.push(await fillTable(client, table, { rows: rowsPerTable, truth, personal, personalColumns, inserted }));
     }
+    // Production's materialized views reflect its rows (creation order respects their dependencies).
+    const views = await client.query<{ name: string }>(
+      `SELECT c.oid::regclass::text AS name FROM pg_class c WHERE c.relkind = 'm' AND c.relispopulated ORDER BY c.oid`,
+    );
+    for (const view of views.rows) await client.query(`REFRESH MATERIALIZED VIEW ${view.name}`);
     await client.query('ANALYZE');
     return { tables: results, personal, rowCompared };
   } finally {
@@ -465,12 +470,15 @@ async function insertRow(client: pg.Client, table: Table, row: Row, omitted: Col
   return { ok: false, error: lastError };
 }
 
+let slugs = 0;
+
 /** Values a check constraint may accept, of the column's own type: its literals and numbers first. */
 function candidatesFor(column: Column, literals: string[], numbers: string[]): Array<string | null> {
   if (column.enumLabels) return [...literals.filter((l) => column.enumLabels?.includes(l)), ...column.enumLabels, null];
   switch (column.category) {
     case 'S':
-      return [...literals, null, ''];
+      // A plain lower-case slug satisfies most format checks (`^[a-z0-9_]{1,100}$`), and is new each time.
+      return [...literals, null, `slug${++slugs}x`, ''];
     case 'N':
       return [...numbers, null, '0', '1', '2', '100', '-1'];
     case 'B':

@@ -14,6 +14,8 @@ export interface Leak {
 export interface LeakReport {
   /** Original personal values found (each counted once, wherever and however often it was found). */
   leakedValues: number;
+  /** Of those, the values found by their tokens (the rest by an unchanged cell). */
+  tokenValues: number;
   /** One line per place and source column, with how many values. */
   leaks: string[];
   /** Relations that could not be read (a view calling a function that fails), as notes. */
@@ -38,7 +40,7 @@ async function* texts(client: pg.Client, unreadable: string[]): AsyncGenerator<{
     `SELECT c.oid::regclass::text AS qualified, pg_catalog.format('%s.%s', n.nspname, c.relname) AS display,
             CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'table' END AS kind
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'm', 'v') AND ${USER_RELATIONS}
+      WHERE (c.relkind IN ('r', 'v') OR (c.relkind = 'm' AND c.relispopulated)) AND ${USER_RELATIONS}
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
       ORDER BY 2`,
   );
@@ -125,7 +127,8 @@ export async function findLeaks(
     }
   }
   const leaks = [...found].map(([key, values]) => `${key}: ${values.size} value(s)`);
-  return { leakedValues: leakedValues.size, leaks, unreadable };
+  const tokenValues = [...leakedValues].filter((value) => /^v\d+$/.test(value)).length;
+  return { leakedValues: leakedValues.size, tokenValues, leaks, unreadable };
 }
 
 /** Primary key (as text) → md5 of each column's text; undefined when the table has no primary key. */

@@ -197,10 +197,18 @@ export class PersonalData {
     // A one-letter gender identifies nobody alone; it is not counted.
     if (kind === 'gender') return;
     const owner = { ...where, value: this.values++ };
+    let counted = false;
     for (const token of tokensOf(stored)) {
-      if (distinctive(token) && !this.tokens.has(token)) this.tokens.set(token, owner);
+      if (distinctive(token) && !this.tokens.has(token)) {
+        this.tokens.set(token, owner);
+        counted = true;
+      }
     }
+    if (counted) this.countedValues++;
   }
+
+  /** Stored values that have at least one token of their own: the most the leak counter can find. */
+  countedValues = 0;
 }
 
 /**
