@@ -67,7 +67,7 @@ const nearAnAddress = (context: ColumnContext) => context.siblings.some((name) =
 const NAME_RULES: NameRule[] = [
   {
     pattern:
-      /password|passwd|secret|(^|_)otp($|_)|otp_?(code|secret)|(^|_)salt$|passwordsalt|token|api_?key|hmac_?key|private_?key|public_?key|access_?key|credential|backup_?codes|auth_?code|authorization_?code|code_verifier|session_data|challenge_data|digest|passwordhash|password_?hash/,
+      /password|passwd|secret|(^|_)otp($|_)|otp_?(code|secret)|(^|_)salt$|passwordsalt|token|api_?key|hmac_?key|private_?key|public_?key|access_?key|credential|backup_?codes|auth_?code|authorization_?code|code_verifier|session_data|challenge_data|passwordhash|password_?hash/,
     personal: { kind: 'credential' },
     reason: 'looks like a credential or secret',
   },
@@ -77,7 +77,7 @@ const NAME_RULES: NameRule[] = [
     reason: 'a key or code in a table of keys, tokens or credentials',
     when: (context) => SECRET_TABLE.test(context.table.toLowerCase()),
   },
-  { pattern: /(^|_)session_?id$/, personal: { kind: 'credential' }, reason: 'looks like a session identifier' },
+  { pattern: /^((user|login|browser)_)?session_?id$/, personal: { kind: 'credential' }, reason: 'looks like a session identifier' },
   { pattern: /e_?mail/, personal: { kind: 'email' }, reason: 'looks like an email address' },
   {
     pattern: /phone|mobile|(^|_)tel($|_)|(^|_)fax$|msisdn/,
@@ -96,7 +96,7 @@ const NAME_RULES: NameRule[] = [
   },
   {
     pattern:
-      /(^|_)(full|display|contact|reviewer|customer|person|recipient|sender|owner|original|desired|real|maiden|account_?holder|card_?holder|billing|shipping)_?name$|(^|_)(reviewername|fullname|displayname|composer|author)$/,
+      /(^|_)(full|contact|reviewer|customer|person|recipient|sender|owner|original|desired|real|maiden|account_?holder|card_?holder|billing|shipping)_?name$|(^|_)(reviewername|fullname|composer|author)$/,
     personal: { kind: 'fake', fake: 'full_name' },
     reason: 'looks like a person name',
   },
@@ -165,7 +165,7 @@ const NAME_RULES: NameRule[] = [
     pattern: /(^|_)(rate|amount)$/,
     personal: { kind: 'attribute' },
     reason: 'what a person earns (a rate in a pay history)',
-    when: (context) => /pay|salar|wage|compensation/.test(context.table.toLowerCase()),
+    when: (context) => /pay_?(history|roll|slip)|salar|wage|compensation/.test(context.table.toLowerCase()),
   },
   {
     pattern: /gender|(^|_)sex($|_)|marital|ethnicity|religion|nationality|sexual/,
@@ -184,7 +184,8 @@ const NAME_RULES: NameRule[] = [
     when: (context) => !/product|item|catalog|inventory/.test(context.table.toLowerCase()),
   },
   {
-    pattern: /(^|_)(notes?|comments?|message|remarks?|bio|biography|feedback|resume|cv|about_?me|review_?text)$/,
+    pattern:
+      /^(?!.*(error|exception|failure|status))(.*_)?(notes?|comments?|message|remarks?|bio|biography|feedback|resume|cv|about_?me|review_?text)$/,
     personal: { kind: 'free_text' },
     reason: 'free text written by or about a person',
   },
@@ -195,11 +196,18 @@ const NAME_RULES: NameRule[] = [
     when: (context) => MESSAGE_TABLE.test(context.table.toLowerCase()),
   },
   {
-    pattern: /payload|user_?meta_?data|raw_user|identity_?data|personal|contact_?info|contactinfo/,
+    pattern:
+      /(^|_)(payload|raw_?payload|user_?meta_?data|raw_user_meta_data|identity_?data|personal_?data|contact_?info|additionalcontactinfo)$/,
     personal: { kind: 'document' },
     reason: 'a document about a person (payload, metadata, contact details)',
   },
   { pattern: /demographics|(^|_)survey$/, personal: { kind: 'document' }, reason: 'answers a person gave', when: inPeopleTable },
+  {
+    pattern: /^(display_?|screen_?)?name$/,
+    personal: { kind: 'fake', fake: 'full_name' },
+    reason: 'a display name in a table of people',
+    when: inPeopleTable,
+  },
   {
     pattern: /^(other_?)?names?$/,
     personal: { kind: 'fake', fake: 'full_name' },
@@ -224,7 +232,9 @@ export function classifyColumn(column: Column, context: ColumnContext): Classifi
   }
   if (column.baseType === 'bool' || column.category === 'E' || column.baseType === 'tsvector') {
     // A flag, a choice among labels, a search index: only attributes such as gender are personal.
-    const rule = NAME_RULES.find((candidate) => candidate.personal.kind === 'attribute' && candidate.pattern.test(name));
+    const rule = NAME_RULES.find(
+      (candidate) => candidate.personal.kind === 'attribute' && candidate.pattern.test(name) && (candidate.when?.(context) ?? true),
+    );
     return rule ? { personal: rule.personal, reason: rule.reason } : { reason: `nothing personal in a ${column.baseType}` };
   }
   // Timestamps of events and counts say what happened, not who it was.
