@@ -24,6 +24,8 @@ beforeAll(async () => {
     CREATE TABLE person_phone (person_id int, phone_number text, PRIMARY KEY (person_id, phone_number));
     CREATE TABLE media_assets (id int PRIMARY KEY, pixel_hash uuid NOT NULL);
     CREATE TABLE employee_pay_history (employee_id int PRIMARY KEY, rate numeric NOT NULL, changed_at date);
+    CREATE TABLE payment (id int PRIMARY KEY, amount numeric, invoice_display_name text, error_message text,
+      provider_session_id text, variation_digest text, adjusted_amount boolean);
     CREATE TABLE customers (
       id uuid PRIMARY KEY, organization_id uuid NOT NULL REFERENCES organizations, address_id int NOT NULL REFERENCES address,
       email text NOT NULL, gender char(1) NOT NULL CHECK (gender IN ('M', 'F')), birth_date date NOT NULL,
@@ -93,10 +95,13 @@ describe('refork scan on real-world shapes', () => {
     }
   });
 
-  it('leaves a `state` that is a status alone, a reference list of cities, an image hash', () => {
+  it('leaves a `state` that is a status alone, a reference list of cities, an image hash, billing labels and errors', () => {
     expect(column('public.jobs.state').pii).toBe(false);
     expect(column('public.city.city').pii).toBe(false);
     expect(column('public.media_assets.pixel_hash').pii).toBe(false);
+    for (const name of ['amount', 'invoice_display_name', 'error_message', 'provider_session_id', 'variation_digest', 'adjusted_amount']) {
+      expect([name, column(`public.payment.${name}`).pii]).toEqual([name, false]);
+    }
   });
 
   it('finds a phone number that is part of a primary key, and masks it without collisions', () => {
