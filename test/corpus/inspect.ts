@@ -1,7 +1,8 @@
 // Inspects a promoted database against production: which original personal values it still
 // holds, anywhere (every table and partition, views, materialized views, pg_stats, tsvector and
 // other derived columns, refork's own schema), and whether its structure is production's.
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from '../support/pg.js';
 import { tokensOf, type PersonalData, type TokenOwner } from './personal.js';
 
 export interface Leak {
@@ -20,16 +21,6 @@ export interface LeakReport {
   leaks: string[];
   /** Relations that could not be read (a view calling a function that fails), as notes. */
   unreadable: string[];
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 const USER_RELATIONS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`;

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { withClient } from '../support/pg.js';
 import { parse } from 'yaml';
 import { startSimulator } from '../../src/sim/index.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCli, simulatorEnv, type CliResult } from '../support/cli.js';
 import { fillDatabase } from './fill.js';
 import { compareStructure, findLeaks, structureOf } from './inspect.js';
 import { loadSchema } from './load.js';
@@ -62,13 +62,7 @@ function withDatabase(server: string, database: string): string {
 }
 
 async function admin(server: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  await withClient(server, (client) => client.query(sql));
 }
 
 export function scoreScan(truth: Truth, columns: ScannedColumn[]): ScanScore {
@@ -159,20 +153,14 @@ export async function refreshSchema(schema: CorpusSchema, options: RefreshOption
     const prodAdmin = withDatabase(options.server, new URL(prodUrl).pathname.slice(1));
 
     const configPath = join(dir, 'refork.yml');
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      HEROKU_API_KEY: TOKEN,
-      HEROKU_API_URL: sim.url,
-      HEROKU_DATA_API_URL: sim.url,
-      REFORK_DATABASE_URL: withDatabase(options.server, controlName),
-      REFORK_ANONYMIZE_KEY: KEY,
-      REFORK_CONFIG: configPath,
-      REFORK_RETRY_BASE_MS: '50',
-      REFORK_POLL_MIN_MS: '30',
-      REFORK_POLL_MAX_MS: '200',
-      REFORK_LOG_LEVEL: 'warn',
-    };
+    const env = simulatorEnv({
+      simUrl: sim.url,
+      token: TOKEN,
+      controlUrl: withDatabase(options.server, controlName),
+      key: KEY,
+      configPath,
+      logLevel: 'warn',
+    });
     const cli = (args: string[]): Promise<CliResult> => runCli(args, env, { killAfterMs: 30 * 60_000 });
 
     // Scan, exactly as a user would, and take its proposal as it is.
@@ -259,9 +247,7 @@ function safeJson(text: string): unknown {
 
 /** The run's error and every problem list the engine stored in its events, in full. */
 async function storedProblems(controlUrl: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: controlUrl });
-  await client.connect();
-  try {
+  return withClient(controlUrl, async (client) => {
     const runs = await client.query<{ error: string | null }>('SELECT error FROM refork_runs ORDER BY created_at');
     const events = await client.query<{ detail: Record<string, unknown> }>('SELECT detail FROM refork_run_events ORDER BY seq');
     const problems = runs.rows.flatMap((row) => (row.error ? [row.error] : []));
@@ -271,9 +257,5 @@ async function storedProblems(controlUrl: string): Promise<string[]> {
       }
     }
     return [...new Set(problems)];
-  } catch {
-    return [];
-  } finally {
-    await client.end();
-  }
+  }).catch(() => []);
 }
