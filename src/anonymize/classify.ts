@@ -322,11 +322,18 @@ export function proposeStrategies(
         return [...nullable, 'hash'];
     }
   }
+  // A shift or noise that a CHECK would refuse for some row gives way to a constant the CHECK accepts.
   switch (column.category) {
     case 'D':
-      return personal.kind === 'birth_date' ? ['{ strategy: shift, days: 180 }'] : [...nullable, '{ strategy: shift, days: 180 }'];
+      return personal.kind === 'birth_date'
+        ? ['{ strategy: shift, days: 180 }', 'constant:']
+        : [...nullable, '{ strategy: shift, days: 180 }', 'constant:'];
     case 'N':
-      return [...nullable, ...(['int2', 'int4', 'int8'].includes(column.baseType) ? ['hash'] : ['{ strategy: noise, ratio: 0.1 }'])];
+      return [
+        ...nullable,
+        ...(['int2', 'int4', 'int8'].includes(column.baseType) ? ['hash'] : ['{ strategy: noise, ratio: 0.1 }']),
+        'constant:',
+      ];
     case 'A':
       return [...nullable, 'constant:{}'];
     default:

@@ -12,8 +12,8 @@ import { classifyColumn, constantYaml, proposeStrategies, type PersonalKind, typ
 import { detectPii, PII_LABELS, type PiiKind } from './detect.js';
 import { isTextual } from './gates/pii.js';
 import { lossReason } from './plan.js';
-import { displayTable, quoteIdent } from './quote.js';
-import { parseStrategy, tableRuleKey } from './rules.js';
+import { displayTable, quoteIdent, quoteTable } from './quote.js';
+import { parseStrategy, tableRuleKey, type ColumnStrategy } from './rules.js';
 import { sampleColumns } from './sample.js';
 import { SqlParams } from './sql.js';
 import { compileColumn } from './strategies.js';
@@ -119,11 +119,54 @@ async function accepts(client: pg.Client, column: ColumnInfo, checks: string[], 
   }
 }
 
-/** Literals a CHECK constraint names (`IN ('M', 'S')`): the first values a constant may take. */
+/** Literals and numbers a CHECK constraint names (`IN ('M', 'S')`, `BETWEEN 6.50 AND 200`): the first values a constant may take. */
 function literalsOf(checks: string[]): string[] {
-  return checks.flatMap((expression) =>
-    [...expression.matchAll(/'((?:[^']|'')*)'/g)].map((match) => (match[1] ?? '').replaceAll("''", "'")),
-  );
+  return checks.flatMap((expression) => [
+    ...[...expression.matchAll(/'((?:[^']|'')*)'/g)].map((match) => (match[1] ?? '').replaceAll("''", "'")),
+    ...[...expression.replaceAll(/'(?:[^']|'')*'/g, '').matchAll(/(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])/g)].map((match) => match[0]),
+  ]);
+}
+
+/**
+ * Would every row still pass the column's CHECKs at the far ends of a shift or a noise? (A range
+ * check holds in between when it holds at both ends.) Read-only: the extremes are computed in a
+ * query, nothing is written.
+ */
+async function extremesPass(
+  client: pg.Client,
+  table: TableInfo,
+  column: ColumnInfo,
+  checks: string[],
+  strategy: ColumnStrategy,
+): Promise<boolean> {
+  const ref = quoteIdent(column.name);
+  const ends =
+    strategy.kind === 'shift'
+      ? column.baseType === 'date'
+        ? [`${ref} - ${strategy.days}`, `${ref} + ${strategy.days}`]
+        : [`${ref} - pg_catalog.make_interval(days => ${strategy.days})`, `${ref} + pg_catalog.make_interval(days => ${strategy.days})`]
+      : strategy.kind === 'noise'
+        ? [`${ref} * (1 - ${strategy.ratio})`, `${ref} * (1 + ${strategy.ratio})`]
+        : [];
+  if (checks.length === 0 || ends.length === 0) return true;
+  await client.query('SAVEPOINT refork_scan_probe');
+  try {
+    for (const end of ends) {
+      for (const expression of checks) {
+        const result = await client.query<{ n: string }>(
+          `SELECT pg_catalog.count(*) AS n
+             FROM (SELECT (${end})::${column.type} AS ${ref} FROM ONLY ${quoteTable(table.name)} WHERE ${ref} IS NOT NULL) AS v
+            WHERE (${expression}) IS FALSE`,
+        );
+        if (Number(result.rows[0]?.n ?? 1) > 0) return false;
+      }
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.query('ROLLBACK TO SAVEPOINT refork_scan_probe');
+  }
 }
 
 /** The first candidate strategy that runs on this column, as YAML; '' when none does. */
@@ -160,6 +203,7 @@ async function firstThatRuns(
         dictionaries: new Set(),
       });
       if (column.unique && lossReason(strategy, column)) continue;
+      if (!(await extremesPass(client, table, column, checks, strategy))) continue;
       return candidate;
     } catch {
       continue;

@@ -23,7 +23,9 @@ beforeAll(async () => {
     CREATE TABLE city (city_id int PRIMARY KEY, city text NOT NULL);
     CREATE TABLE person_phone (person_id int, phone_number text, PRIMARY KEY (person_id, phone_number));
     CREATE TABLE media_assets (id int PRIMARY KEY, pixel_hash uuid NOT NULL);
-    CREATE TABLE employee_pay_history (employee_id int PRIMARY KEY, rate numeric NOT NULL, changed_at date);
+    CREATE TABLE employee_pay_history (employee_id int PRIMARY KEY, rate numeric NOT NULL CHECK (rate BETWEEN 6.50 AND 200.00),
+      birth_date date NOT NULL CHECK (birth_date BETWEEN '1930-01-01' AND '2010-01-01'), changed_at date);
+    INSERT INTO employee_pay_history VALUES (1, 6.50, '1930-02-01', NULL), (2, 199.99, '2009-12-01', NULL);
     CREATE TABLE payment (id int PRIMARY KEY, amount numeric, invoice_display_name text, error_message text,
       provider_session_id text, variation_digest text, adjusted_amount boolean);
     CREATE TABLE customers (
@@ -115,6 +117,9 @@ describe('refork scan on real-world shapes', () => {
     expect(column('public.customers.metadata').yaml).toBe('safe');
     expect(column('public.customers.session_id').yaml).toBe('hash');
     expect(column('public.customers.birth_date').yaml).toBe('{ strategy: shift, days: 180 }');
+    // Noise or a shift would take some rows out of their CHECK's range: a constant inside it instead.
+    expect(column('public.employee_pay_history.rate').yaml).toBe('{ strategy: constant, value: "6.50" }');
+    expect(column('public.employee_pay_history.birth_date').yaml).toBe('{ strategy: constant, value: "1930-01-01" }');
     // A unique varchar(10): no strategy keeps it distinct, so it is left for a human, commented out.
     expect(column('public.customers.national_id')).toMatchObject({ yaml: '', pii: true });
     expect(report.suggestedRules).toMatch(/# "national_id": .*write its rule/);

@@ -147,7 +147,8 @@ export class PersonalData {
       case 'district':
         return `${this.word()} District`;
       case 'zip':
-        return `9${this.number(4)}`;
+        // ZIP+4: a masked zip (five digits) can never equal it by chance.
+        return `9${this.number(4)}-${this.number(4)}`;
       case 'country':
         return `${this.word()}land`;
       case 'company':
