@@ -305,7 +305,7 @@ function personalValue(column: Column, personal: PersonalData, stated?: Personal
   if (column.base === 'inet' || column.base === 'cidr') return [personal.text('ip'), 'ip'];
   if (column.base === 'uuid') return [uuidOf(`personal-${personal.text('secret')}`), undefined];
   if (column.category === 'D') return [personal.text('birth_date'), 'birth_date'];
-  if (column.category === 'N') return [String(90000 + Number(personal.text('zip').slice(1))), undefined];
+  if (column.category === 'N') return [String(90000 + Number(personal.text('zip').replace(/\D/g, '').slice(1, 5))), undefined];
   if (column.category === 'B') return [String(personal.text('gender') === 'F'), 'gender'];
   if (column.enumLabels) return [column.enumLabels[0] ?? null, 'gender'];
   if (column.category === 'A') {
@@ -479,8 +479,16 @@ function candidatesFor(column: Column, literals: string[], numbers: string[]): A
     case 'S':
       // A plain lower-case slug satisfies most format checks (`^[a-z0-9_]{1,100}$`), and is new each time.
       return [...literals, null, `slug${++slugs}x`, ''];
-    case 'N':
-      return [...numbers, null, '0', '1', '2', '100', '-1'];
+    case 'N': {
+      // Inside a range first (`BETWEEN 6.50 AND 200`), varied per row, so no value is a bound a mask might pick.
+      const bounds = numbers.map(Number).sort((a, b) => a - b);
+      const integer = ['int2', 'int4', 'int8'].includes(column.base);
+      const inside = bounds.slice(1).map((high, index) => {
+        const middle = ((bounds[index] ?? high) + high) / 2 + (++slugs % 50) / 100;
+        return String(integer ? Math.round(middle) : middle);
+      });
+      return [...inside, ...numbers, null, '0', '1', '2', '100', '-1'];
+    }
     case 'B':
       return ['true', 'false', null];
     case 'D':
