@@ -28,7 +28,7 @@ const RESERVED_IPV4 = /^(?:192\.0\.2|198\.51\.100|203\.0\.113)\.|^(?:127|0)\./;
 // 14-digit timestamp or an order number that happens to pass Luhn is not a card.
 const CARD_ISSUER = /^(?:4|5[1-5]|2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)|3[47]|3(?:0[0-5]|[68])|6(?:011|5|4[4-9]|2)|35)/;
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g;
-const CARD = /(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])/g;
+const CARD = /(?<![\w.-])(?:\d[ -]?){12,18}\d(?![\w-]|\.\d)/g;
 const SSN = /(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])/;
 const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
 const API_TOKEN =
