@@ -473,7 +473,7 @@ async function insertRow(client: pg.Client, table: Table, row: Row, omitted: Col
 let slugs = 0;
 
 /** Values a check constraint may accept, of the column's own type: its literals and numbers first. */
-function candidatesFor(column: Column, literals: string[], numbers: string[]): Array<string | null> {
+function candidatesFor(column: Column, literals: string[], numbers: string[], personal: boolean): Array<string | null> {
   if (column.enumLabels) return [...literals.filter((l) => column.enumLabels?.includes(l)), ...column.enumLabels, null];
   switch (column.category) {
     case 'S':
@@ -487,7 +487,8 @@ function candidatesFor(column: Column, literals: string[], numbers: string[]): A
         const middle = ((bounds[index] ?? high) + high) / 2 + (++slugs % 50) / 100;
         return String(integer ? Math.round(middle) : middle);
       });
-      return [...inside, ...numbers, null, '0', '1', '2', '100', '-1'];
+      // A personal number is never a bound: a constant mask taken from the same check could equal it.
+      return personal && inside.length ? inside : [...inside, ...numbers, null, '0', '1', '2', '100', '-1'];
     }
     case 'B':
       return ['true', 'false', null];
@@ -581,7 +582,7 @@ function repair(failure: PgError, table: Table, row: Row, omitted: Column[], ctx
       let changed = false;
       for (const name of targets) {
         const target = column(name);
-        if (target) changed = setSomething(name, candidatesFor(target, literals, numbers)) || changed;
+        if (target) changed = setSomething(name, candidatesFor(target, literals, numbers, ctx.personalColumns.has(name))) || changed;
       }
       return changed;
     }
