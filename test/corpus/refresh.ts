@@ -190,7 +190,8 @@ export async function refreshSchema(schema: CorpusSchema, options: RefreshOption
     };
     await writeFile(configPath, JSON.stringify({ protected_apps: ['corpus-prod'], pipelines: { staging: pipeline } }, null, 2));
 
-    const plan = await cli(['plan', 'staging', '--json']);
+    // With a preview of masked rows, as a careful user would look before the first night.
+    const plan = await cli(['plan', 'staging', '--json', '--preview', '2']);
     const planReport = safeJson(plan.stdout) as { ok?: boolean; uncovered?: unknown[]; problems?: string[] } | undefined;
     outcome.plan = {
       ok: plan.code === 0,
