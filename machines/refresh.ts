@@ -265,7 +265,7 @@ export const refreshMachine = setup({
           runId: context.runId,
         }),
         onDone: { target: 'promoting', actions: 'clearSchedule' },
-        // A failed check is final (StepError, not retryable); a lost connection may be retried.
+        // Final whatever went wrong: a check that could not run (a lost connection too) fails closed (docs/failure.md#retries).
         onError: [
           { guard: 'mayRetry', target: 'verifying', reenter: true, actions: 'scheduleRetry' },
           { target: 'compensating', actions: 'recordFailure' },

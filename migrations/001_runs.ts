@@ -21,7 +21,7 @@ export async function up(knex: Knex): Promise<void> {
       finished_at        timestamptz
     )
   `);
-  // Invariant 5: at most one active run per pipeline. startRun relies on this index's name.
+  // Invariant 5 (docs/design.md#invariants): at most one active run per pipeline. startRun relies on this index's name.
   await knex.raw(`
     CREATE UNIQUE INDEX refork_runs_one_active_per_pipeline
       ON refork_runs (pipeline) WHERE status = 'active'

@@ -1,10 +1,12 @@
 // Dictionary fakes: faker's English locale lists loaded into a session temp table, and a value
 // picked by a keyed hash of the original, so the same input gives the same fake in every table and
-// every night (for a given faker version: a changed list changes the picks).
+// every night (for a given faker version: a changed list changes the picks). The caller
+// (strategies.ts) computes the keyed digest; this module only turns a digest into a fake.
 import { faker } from '@faker-js/faker/locale/en';
 import type pg from 'pg';
+import { hmacInt32 } from './digest.js';
 import type { FakeKind } from './rules.js';
-import { hmacHex, hmacInt32, type CompileContext } from './strategies.js';
+import type { SqlParams } from './sql.js';
 
 const raw = faker.rawDefinitions;
 
@@ -21,6 +23,12 @@ export const DICTIONARIES = {
 } satisfies Record<string, string[]>;
 
 export type DictionaryName = keyof typeof DICTIONARIES;
+
+/** What a fake needs of the compilation: its parameters, and where to note the dictionaries it reads. */
+export interface FakeContext {
+  params: SqlParams;
+  dictionaries: Set<DictionaryName>;
+}
 
 const TABLE = 'pg_temp.refork_dictionary';
 
@@ -39,7 +47,7 @@ export async function loadDictionaries(client: pg.Client, names: Iterable<Dictio
   }
 }
 
-function pick(name: DictionaryName, hex: string, offset: number, ctx: CompileContext): string {
+function pick(name: DictionaryName, hex: string, offset: number, ctx: FakeContext): string {
   ctx.dictionaries.add(name);
   const size = DICTIONARIES[name].length;
   if (size === 0) throw new Error(`faker's ${name} list is empty`);
@@ -51,8 +59,8 @@ function digits(hex: string, offset: number, width: number): string {
   return `pg_catalog.lpad((${hmacInt32(hex, offset)} % ${10 ** width})::text, ${width}, '0')`;
 }
 
-export function fakeExpression(kind: FakeKind, text: string, ctx: CompileContext): string {
-  const hex = hmacHex(text, ctx);
+/** `text` is the value as text, `hex` the hex HMAC of it. */
+export function fakeExpression(kind: FakeKind, text: string, hex: string, ctx: FakeContext): string {
   // Different digest bytes feed different parts, so first and last names vary independently.
   const expression = (() => {
     switch (kind) {

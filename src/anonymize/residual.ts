@@ -1,4 +1,5 @@
-// G5, checked where it cannot be skipped: inside each table's masking transaction. Before the
+// The residual check (docs/anonymization.md#masking-a-table), where it cannot be skipped:
+// inside each table's masking transaction. Before the
 // UPDATE, a sample of original values is read back only as keyed hashes (kept in memory, never
 // written); after it, none of those rows may still hold its original value, or the transaction
 // rolls back and the table stays unmasked (and unmarked in the ledger).

@@ -18,7 +18,7 @@ export type Method = 'update' | 'rewrite';
 type UpdateStep = Extract<TableStep, { kind: 'update' }>;
 
 /**
- * The cost model (research note §2.5, adjusted by the benchmark), from catalog figures only. An
+ * The cost model (docs/anonymization.md#choosing-how-a-table-is-rewritten), from catalog figures only. An
  * UPDATE writes a whole new version of every row (masked share or not) and, on the full pages of
  * a fresh fork, a new entry in every index, one random insert at a time; a rewrite writes the rows
  * once and builds each index in one sorted pass. So any indexed table of some size is rewritten,
@@ -148,7 +148,7 @@ const INDEX_REBUILD_MIN_ROWS = 20_000;
 
 /**
  * Whether an in-place UPDATE should run with the table's indexes and keys dropped and rebuilt
- * after it (research note §2.4, S2): on the full pages of a fresh fork every updated row gets a
+ * after it (docs/anonymization.md#choosing-how-a-table-is-rewritten): on the full pages of a fresh fork every updated row gets a
  * new entry in every index, one random insert at a time. Not when other tables reference this one:
  * their foreign keys would have to be checked again over all their rows.
  */

@@ -3,6 +3,7 @@
 // same input gives the same output in every table and every night, and nothing without the key
 // can recompute it.
 import type { ColumnInfo } from './catalog.js';
+import { hmacInt32 } from './digest.js';
 import { quoteIdent } from './quote.js';
 import { RulesError, type ColumnStrategy, type JsonPathRule } from './rules.js';
 import type { SqlParams } from './sql.js';
@@ -25,11 +26,6 @@ export function hmacHex(text: string, ctx: CompileContext): string {
   const digest = `pg_catalog.encode(${ctx.crypto}.hmac(${text}, ${ctx.params.keyParam()}::text, 'sha256'), 'hex')`;
   ctx.digests?.push(digest);
   return digest;
-}
-
-/** A non-negative integer below 2^32 taken from digest bytes [offset, offset+4). */
-export function hmacInt32(hex: string, offset = 0): string {
-  return `(('x' || pg_catalog.substr(${hex}, ${offset * 2 + 1}, 8))::bit(32)::int8)`;
 }
 
 export function isTextLike(column: Pick<ColumnInfo, 'category'>): boolean {
@@ -67,7 +63,7 @@ export function compileColumn(strategy: ColumnStrategy, column: ColumnInfo, ref:
     }
     case 'fake':
       if (!isTextLike(column)) unsuited('use it on a text or varchar column');
-      return clip(fakeExpression(strategy.fake, `${ref}::text`, ctx), column);
+      return clip(fakeExpression(strategy.fake, `${ref}::text`, hmacHex(`${ref}::text`, ctx), ctx), column);
     case 'partial':
       if (!isTextLike(column)) unsuited('use it on a text or varchar column');
       return partialExpression(`${ref}::text`, strategy.keep, strategy.mask, ctx);
@@ -170,7 +166,7 @@ function textLeaf(strategy: ColumnStrategy, text: string, ctx: CompileContext): 
     case 'email':
       return `pg_catalog.to_jsonb(${emailExpression(text, strategy.domain, ctx)})`;
     case 'fake':
-      return `pg_catalog.to_jsonb(${fakeExpression(strategy.fake, text, ctx)})`;
+      return `pg_catalog.to_jsonb(${fakeExpression(strategy.fake, text, hmacHex(text, ctx), ctx)})`;
     case 'partial':
       return `pg_catalog.to_jsonb(${partialExpression(text, strategy.keep, strategy.mask, ctx)})`;
     default:

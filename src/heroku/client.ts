@@ -1,5 +1,5 @@
 // HerokuApi over HTTP: the Platform API and the Heroku Data API with one token, in the
-// schema-valid request forms of heroku-api.md §0.5. Transport, retries, ranges and errors
+// schema-valid request forms (docs/heroku-api.md#request-forms). Transport, retries, ranges and errors
 // live in their own modules; this file maps each method to its endpoint.
 import type { Logger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
@@ -103,7 +103,7 @@ class HttpHerokuClient implements HerokuClient {
   }
 
   async createAddon(app: string, request: CreateAddonRequest, options?: RequestOptions): Promise<Addon> {
-    // Invariant 3 of design.md: a fork must never go live before anonymization, and a fork
+    // Invariant 3 (docs/design.md#invariants): a fork must never go live before anonymization, and a fork
     // created as DATABASE (with the confirm a 423 invites) would be live at once.
     if (request.attachmentName.toUpperCase() === PRIMARY_ATTACHMENT) {
       throw new Error(`refusing to create add-on ${request.name} attached as ${PRIMARY_ATTACHMENT}`);
@@ -120,7 +120,7 @@ class HttpHerokuClient implements HerokuClient {
   }
 
   destroyAddon(app: string, addonId: string, options?: RequestOptions): Promise<Addon | null> {
-    // No body: `{"force": false}` is the CLI's, outside the schema (§0.5). Retrying after a lost
+    // No body: `{"force": false}` is the CLI's, outside the schema (docs/heroku-api.md#destroying). Retrying after a lost
     // answer is safe: a destroy that did happen answers 404 the second time, i.e. `null`.
     return this.#getOrNull<Addon>(platform('DELETE', `/apps/${seg(app)}/addons/${seg(addonId)}`, options), 'object');
   }
@@ -241,7 +241,8 @@ async function withConfirmation<T>(
 }
 
 function addonCreateBody(request: CreateAddonRequest, confirm: string | undefined): Record<string, unknown> {
-  // `config` nested, never top level: a top-level `fork` provisions an empty database (§7).
+  // `config` nested, never top level: a top-level `fork` provisions an empty database
+  // (docs/heroku-api.md#creating-the-fork).
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(request.config)) config[key] = String(value);
   return {

@@ -1,4 +1,4 @@
-// Range headers for Heroku list endpoints (heroku-api.md §0.2 "Range"): lists page at 200 by
+// Range headers for Heroku list endpoints (docs/heroku-api.md#pagination): lists page at 200 by
 // default and 1000 at most; a 206 answer carries `Next-Range`, sent back verbatim as `Range`.
 
 /** The largest page Heroku serves. */

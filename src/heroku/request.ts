@@ -1,4 +1,4 @@
-// Sends one logical Heroku API call: builds the headers of §0.2, retries per retry.ts, maps
+// Sends one logical Heroku API call: builds the headers (docs/heroku-api.md#headers), retries per retry.ts, maps
 // error answers to HerokuApiError, logs one line per HTTP exchange (never headers or bodies)
 // and remembers the last `RateLimit-Remaining`.
 import { randomUUID } from 'node:crypto';
@@ -90,7 +90,7 @@ export class Requester {
   /** One HTTP exchange: the 2xx answer, or the error it amounts to (network errors included). */
   private async exchange(call: ApiCall): Promise<Outcome> {
     const base = call.host === 'data' ? this.options.dataApiUrl : this.options.apiUrl;
-    // A fresh id per exchange, never an accumulated list (heroku-api.md §0.2 gotcha).
+    // A fresh id per exchange, never an accumulated list (docs/heroku-api.md#headers).
     const requestId = randomUUID();
     const headers: Record<string, string> = {
       Accept: ACCEPT,

@@ -64,7 +64,7 @@ export function parseRetryAfter(header: string | undefined, now: number): number
  * Whether a failed attempt may be tried again, given whether the request is idempotent.
  * - 429: always; the rate limiter rejects before any work is done.
  * - 5xx: only idempotent requests. A 500/503 on a POST can follow a partial success (Heroku has
- *   no idempotency keys, heroku-api.md §1.3), and a second add-on create would then fail with a
+ *   no idempotency keys, docs/heroku-api.md#retries-and-idempotency), and a second add-on create would then fail with a
  *   misleading "name taken" 422 instead of an honest "outcome unknown".
  * - no answer: idempotent requests always; a POST only if it never left this machine
  *   (connection refused, DNS failure).

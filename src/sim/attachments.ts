@@ -1,4 +1,4 @@
-// Attachment rules (shared/heroku-api.md §1.3, §4): naming, confirmation, the last billing
+// Attachment rules (docs/heroku-api.md#names, #promotion): naming, confirmation, the last billing
 // attachment, and config vars + releases that follow attachments. An attachment's config var
 // `<NAME>_URL` goes live only once its add-on is provisioned.
 import { randomUUID } from 'node:crypto';
@@ -17,7 +17,7 @@ export interface AttachRequest {
   namespace: string | null;
   /** App name: authorises replacing an attachment of the same name and namespace. */
   confirm?: string;
-  /** Add-on create only: the first database on an app without DATABASE becomes DATABASE (§1.3). */
+  /** Add-on create only: the first database on an app without DATABASE becomes DATABASE (docs/heroku-api.md#names). */
   defaultToDatabase?: boolean;
 }
 
@@ -101,7 +101,7 @@ export class Attachments {
     return attachment;
   }
 
-  /** `DELETE /addon-attachments/{id}`: an add-on's last billing attachment stays (§4.1). */
+  /** `DELETE /addon-attachments/{id}`: an add-on's last billing attachment stays (docs/heroku-api.md#promotion). */
   detach(attachment: AttachmentRecord): AttachmentRecord {
     this.refuseLastBilling(attachment, 'removing this attachment');
     this.remove(attachment);
@@ -147,7 +147,7 @@ export class Attachments {
       .filter((other) => other.id !== attachment.id && other.appId === addon.appId && other.namespace === null);
     if (others.length > 0) return;
     const app = this.state.app(attachment.appId);
-    // Status and id are unconfirmed (§4.1); 422 invalid_params is the reference table's "bad parameters".
+    // Status and id are unconfirmed (docs/heroku-api.md#promotion); 422 invalid_params is the reference table's "bad parameters".
     throw new SimError(
       422,
       'invalid_params',

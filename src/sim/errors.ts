@@ -1,4 +1,4 @@
-// Heroku's error answer (shared/heroku-api.md §0.3): status plus `{id, message, resource?}`.
+// Heroku's error answer (docs/heroku-api.md#errors): status plus `{id, message, resource?}`.
 export type NotFoundResource = 'app' | 'add_on' | 'add_on attachment' | 'release';
 
 export class SimError extends Error {

@@ -1,5 +1,5 @@
-// Resolves `config.fork` of an add-on create (shared/heroku-api.md §1.1) to the source add-on
-// and refuses sources Heroku refuses (§6): plans below Standard, followers, databases not ready.
+// Resolves `config.fork` of an add-on create (docs/heroku-api.md#creating-the-fork) to the source
+// add-on and refuses sources Heroku refuses (docs/heroku-api.md#plans): plans below Standard, followers, databases not ready.
 import { invalidParams } from './errors.js';
 import { canBeForked } from './plans.js';
 import type { AddonRecord, AppRecord, SimState } from './state.js';

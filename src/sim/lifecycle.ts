@@ -13,7 +13,7 @@ import type { Scheduler } from './scheduler.js';
 import { type AddonRecord, type AppRecord, type SimState, now } from './state.js';
 import type { AddDatabaseOptions } from './types.js';
 
-/** Data API `wait_status` answer (§2.2). */
+/** Data API `wait_status` answer (docs/heroku-api.md#waiting). */
 export interface WaitStatusBody {
   'waiting?': boolean;
   'error?': boolean;
@@ -123,7 +123,7 @@ export class Lifecycle {
     if (addon.state === 'deprovisioning') return { status: 202, addon };
     const elsewhere = this.state.attachmentsOfAddon(addon).filter((attachment) => attachment.appId !== addon.appId);
     if (elsewhere.length > 0 && !force) {
-      // The CLI's `force` means "allow destruction even if connected to other apps" (§5.1).
+      // The CLI's `force` means "allow destruction even if connected to other apps" (docs/heroku-api.md#destroying).
       const apps = [...new Set(elsewhere.map((attachment) => this.state.app(attachment.appId).name))].join(', ');
       throw invalidParams(`${addon.name} is attached to other apps (${apps}); detach it there first or destroy it with force.`);
     }
@@ -134,7 +134,7 @@ export class Lifecycle {
     return { status: 202, addon };
   }
 
-  /** Data API `wait_status`; `null` means 404 (§2.2: Shogun does not know the database yet). */
+  /** Data API `wait_status`; `null` means 404 (docs/heroku-api.md#waiting: not known to the data API yet). */
   waitStatus(addon: AddonRecord): WaitStatusBody | null {
     if (addon.state === 'deprovisioning') return null;
     if (Date.now() < addon.dataApiKnownAtMs) return null;
@@ -143,7 +143,7 @@ export class Lifecycle {
     return { 'waiting?': true, 'error?': false, message: 'preparing' };
   }
 
-  /** Data API database info answers only once the database exists (§2.3). */
+  /** Data API database info answers only once the database exists (docs/heroku-api.md#waiting). */
   knowsDatabase(addon: AddonRecord): boolean {
     return addon.state === 'provisioned' && Date.now() >= addon.dataApiKnownAtMs;
   }

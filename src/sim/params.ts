@@ -1,5 +1,5 @@
 // Request-body reading with Heroku's 422 answers. Identities may come as strings (schema) or as
-// `{name}`/`{id}` objects (what the CLI sends, shared/heroku-api.md §0.5).
+// `{name}`/`{id}` objects (what the CLI sends, docs/heroku-api.md#request-forms).
 import { invalidParams } from './errors.js';
 
 export type Body = Record<string, unknown>;
@@ -42,7 +42,7 @@ export function optionalNullableString(body: Body, field: string): string | null
   return optionalString(body, field) ?? null;
 }
 
-/** Add-on config: string values per the schema; booleans too, as the CLI sends them (§0.5). */
+/** Add-on config: string values per the schema; booleans too, as the CLI sends them (docs/heroku-api.md#request-forms). */
 export function addonConfig(body: Body): Record<string, string> {
   const config = body['config'];
   if (config === undefined || config === null) return {};

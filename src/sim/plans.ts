@@ -1,5 +1,5 @@
 // heroku-postgresql plans the simulator knows, and which of them may be forked from
-// (shared/heroku-api.md §6: essential, mini, basic, hobby and dev cannot be a fork source).
+// (docs/heroku-api.md#plans: essential, mini, basic, hobby and dev cannot be a fork source).
 import { invalidParams } from './errors.js';
 
 export const SERVICE = 'heroku-postgresql';
@@ -24,7 +24,7 @@ export function canBeForked(plan: string): boolean {
   return !NOT_FORKABLE.test(tierOf(plan));
 }
 
-/** Fixture prices for add-on responses (§6: standard-0 ≈ $50/month); not a price list. */
+/** Fixture prices for add-on responses (standard-0 ≈ $50/month); not a price list. */
 export function monthlyCents(plan: string): number {
   const tier = tierOf(plan);
   if (NOT_FORKABLE.test(tier)) return tier.startsWith('essential') ? 500 : 0;

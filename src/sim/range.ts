@@ -1,4 +1,4 @@
-// List pagination with the Range header (shared/heroku-api.md §0.2): `id ..; max=200`,
+// List pagination with the Range header (docs/heroku-api.md#pagination): `id ..; max=200`,
 // `version ..; max=5, order=desc`; a partial page answers 206 with `Next-Range`.
 import { SimError } from './errors.js';
 

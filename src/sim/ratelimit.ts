@@ -1,4 +1,4 @@
-// Heroku's per-account token bucket (shared/heroku-api.md §0.4): each call costs one token,
+// Heroku's per-account token bucket (docs/heroku-api.md#rate-limits): each call costs one token,
 // tokens trickle back continuously, an empty bucket answers 429.
 export interface RateLimitOptions {
   capacity: number;

@@ -1,5 +1,5 @@
 // Releases: every config var change makes one. Apps with a release phase hold it `pending`
-// until the phase "runs" (shared/heroku-api.md §4.1 step 7), then `succeeded` (or `failed`).
+// until the phase "runs" (docs/heroku-api.md#release-phase), then `succeeded` (or `failed`).
 import { randomUUID } from 'node:crypto';
 import type { EventLog } from './events.js';
 import type { Scheduler } from './scheduler.js';

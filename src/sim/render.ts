@@ -1,5 +1,5 @@
 // API JSON shapes of the Platform API schema (add-on, add-on-attachment, release, formation,
-// account) and of the data API (shared/heroku-api.md §1.2, §2.3, §3.1, §4.2).
+// account) and of the data API (docs/heroku-api.md: creating the fork, waiting, connecting, attachments).
 import { createHash } from 'node:crypto';
 import { configVarName } from './attachments.js';
 import type { DatabaseServer } from './databases.js';
@@ -19,7 +19,7 @@ export interface Inclusions {
   configVars: boolean;
 }
 
-/** `Accept-Expansion: addon_service,plan` (§0.2): the named objects come whole instead of `{id, name}`. */
+/** `Accept-Expansion: addon_service,plan` (docs/heroku-api.md#headers): the named objects come whole instead of `{id, name}`. */
 export interface Expansions {
   addonService: boolean;
   plan: boolean;
@@ -77,7 +77,7 @@ export class Renderer {
         (_match, dash: string, letter: string) => `${dash === '' ? '' : ' '}${letter.toUpperCase()}`,
       ),
       id: stableId(plan),
-      // Private Spaces take Standard-tier and higher, the same line as forking (§6).
+      // Private Spaces take Standard-tier and higher, the same line as forking (docs/heroku-api.md#plans).
       installable_inside_private_network: canBeForked(plan),
       installable_outside_private_network: true,
       name: plan,

@@ -1,5 +1,5 @@
 // The HTTP front: Accept and token checks, the rate limit, injected faults, then routing.
-// Every response is `Content-Type: application/json` (no charset, shared/heroku-api.md §8) and
+// Every response is `Content-Type: application/json` (no charset, docs/heroku-api.md#the-heroku-cli-against-the-simulator) and
 // carries `RateLimit-Remaining` and `Request-Id`. The token is compared, never logged.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -38,7 +38,7 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** `Bearer <token>`, or `Basic base64(":" + token)` (§0.2: the data API credentials call). */
+/** `Bearer <token>`, or `Basic base64(":" + token)` (docs/heroku-api.md#headers: the data API credentials call). */
 function authorized(headerValue: string | undefined, token: string): boolean {
   if (!headerValue) return false;
   const [scheme = '', value = ''] = headerValue.trim().split(/\s+/, 2);
@@ -80,14 +80,14 @@ export async function startServer(core: SimCore, routers: Routers, port = 0): Pr
 
   const api = async (context: RequestContext): Promise<Reply> => {
     const data = isDataApi(context.path);
-    // The data API is reached with the same client and headers (§0.1); only the Platform API insists on Accept.
+    // The data API is reached with the same client and headers (docs/heroku-api.md#hosts); only the Platform API insists on Accept.
     if (!data && !ACCEPT.test(header(context.headers, 'accept') ?? '')) {
       throw new SimError(406, 'not_acceptable', 'Accept header must be application/vnd.heroku+json; version=3.');
     }
     if (!authorized(header(context.headers, 'authorization'), core.options.token)) {
       throw new SimError(401, 'unauthorized', 'Invalid credentials provided.');
     }
-    // Free of charge (§0.4).
+    // Free of charge (docs/heroku-api.md#rate-limits).
     if (context.method === 'GET' && context.path === '/account/rate-limits') return reply(200, { remaining: core.rateLimiter.remaining() });
     if (!core.rateLimiter.take()) {
       throw new SimError(

@@ -20,7 +20,7 @@ export interface AddonRecord {
   state: SimAddonState;
   createdAt: string;
   createdAtMs: number;
-  /** Until then the data API answers 404 (§2.2); `advanceDatabase` may bring it forward. */
+  /** Until then the data API answers 404 (docs/heroku-api.md#waiting); `advanceDatabase` may bring it forward. */
   dataApiKnownAtMs: number;
   updatedAt: string;
   providerId: string;

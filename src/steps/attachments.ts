@@ -1,4 +1,4 @@
-// Reading Heroku attachments the way `heroku pg:promote` does (shared/heroku-api.md §4).
+// Reading Heroku attachments the way `heroku pg:promote` does (docs/heroku-api.md#attachments).
 import type { Attachment } from '../heroku/types.js';
 import type { AddonRef } from './types.js';
 
@@ -17,7 +17,7 @@ export function attachesAddon(attachment: Attachment, addonId: string): boolean 
   return attachment.addon?.id === addonId;
 }
 
-/** Plans Heroku cannot fork from (shared/heroku-api.md §6). */
+/** Plans Heroku cannot fork from (docs/heroku-api.md#plans). */
 export function isForkablePlan(plan: string): boolean {
   const tier = plan.replace(/^heroku-postgresql:/, '');
   return !/^(essential|mini|basic|hobby|dev)/.test(tier);

@@ -1,4 +1,4 @@
-// Attach the verified fork as DATABASE, as `heroku pg:promote` does (shared/heroku-api.md §4.1):
+// Attach the verified fork as DATABASE, as `heroku pg:promote` does (docs/heroku-api.md#promotion):
 // keep an alias on the old database first (Heroku refuses to move a last billing attachment),
 // then move DATABASE, then the connection pooler. Reads Heroku first, so a repeat is harmless.
 import type { Attachment } from '../heroku/types.js';

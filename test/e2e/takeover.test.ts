@@ -1,6 +1,6 @@
 // A runner frozen past its lease (SIGSTOP: a stalled dyno, a long GC pause) loses the run to
 // the next runner and, once thawed, writes nothing and touches nothing.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { checkInvariants } from '../support/invariants.js';
 import { createWorld, readControl, until, type World } from '../support/world.js';
 
@@ -12,24 +12,59 @@ afterEach(async () => {
 
 describe('lease takeover', () => {
   it('lets a new runner take over a frozen one, whose writes then all fail', async () => {
-    world = await createWorld({ provisionDelayMs: 2500 });
+    // The fork stays "preparing" until the test advances it, so the frozen runner is in
+    // `waiting` whatever the machine's speed.
+    world = await createWorld({ waitingMs: 3_600_000 });
     const w = world;
-    const first = w.spawn(['run', 'staging']);
-    await until(
-      async () => (await readControl<{ state: string }>(w, 'SELECT state FROM refork_runs')).some((r) => r.state === 'waiting'),
-      'the run to wait',
-    );
-    first.child.kill('SIGSTOP');
-    const [{ token: frozenToken }] = (await readControl<{ token: string }>(w, 'SELECT lease_token AS token FROM refork_runs')) as [
-      { token: string },
-    ];
-    await new Promise((r) => setTimeout(r, 2_000)); // past the 1.5 s lease
+    // Leases far longer than the test: no runner loses one to a slow heartbeat on a busy machine.
+    const long = { REFORK_LEASE_TTL_MS: '600000' };
+    const run = async () =>
+      (
+        await readControl<{ state: string; token: string; expired: boolean }>(
+          w,
+          'SELECT state, lease_token AS token, lease_expires_at <= now() AS expired FROM refork_runs',
+        )
+      )[0];
+    const backends = async () =>
+      (
+        await readControl<{ active: string; inTransaction: string }>(
+          w,
+          `SELECT count(*) FILTER (WHERE state = 'active') AS active,
+                  count(*) FILTER (WHERE state LIKE 'idle in transaction%') AS "inTransaction"
+             FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'refork'`,
+        )
+      )[0] ?? { active: '0', inTransaction: '0' };
 
-    // On a loaded machine the new runner can itself miss a 1.5 s heartbeat and fence itself
-    // ("stopped: lease…"); a scheduler's next start resumes then, and so does this test.
-    let second = await w.cli(['run', 'staging']);
-    for (let retry = 0; retry < 2 && /stopped: lease|is held by/.test(second.stdout); retry++) second = await w.cli(['run', 'staging']);
-    expect(second.stdout, second.stdout + second.stderr).toMatch(/succeeded/);
+    const first = w.spawn(['run', 'staging'], long);
+    // A failed expectation must not leave a stopped process behind.
+    onTestFinished(() => {
+      if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
+    });
+    await until(async () => (await run())?.state === 'waiting', 'the run to wait for its fork', 120_000);
+    // Frozen between two transactions: frozen inside one, it would hold the run's row lock until
+    // the server's idle-in-transaction timeout (the store's own tests cover that).
+    for (;;) {
+      first.child.kill('SIGSTOP');
+      await until(async () => (await backends()).active === '0', 'its statements in flight to finish', 60_000);
+      if ((await backends()).inTransaction === '0') break;
+      first.child.kill('SIGCONT');
+      await until(async () => (await backends()).inTransaction === '0', 'its transaction to end', 60_000);
+    }
+    expect(first.child.exitCode).toBeNull();
+    const frozenToken = Number((await run())?.token);
+    // Frozen past its lease: what the database clock says once the lease's time has gone by.
+    await readControl(w, "UPDATE refork_runs SET lease_expires_at = now() - interval '1 second'");
+    expect((await run())?.expired).toBe(true);
+
+    const second = w.spawn(['run', 'staging'], long);
+    await until(async () => Number((await run())?.token) > frozenToken, 'the new runner to claim the run', 120_000);
+    const fork = w.sim.addons('acme-staging').find((addon) => addon.name.startsWith('refork-'));
+    if (!fork) throw new Error('no fork was created');
+    // Each call moves the data API's view one phase on (404, preparing, available).
+    while ((await w.sim.advanceDatabase(fork.id)) !== 'available') continue;
+    const taken = await second.done;
+    expect(taken.code, taken.stdout + taken.stderr).toBe(0);
+    expect(taken.stdout).toMatch(/succeeded/);
     const eventsBefore = await readControl(w, 'SELECT * FROM refork_run_events');
     const requestsBefore = w.sim.requests.length;
 
@@ -42,10 +77,9 @@ describe('lease takeover', () => {
     // Reads may have been in flight when it froze, but no Heroku mutation came from it afterwards.
     const late = w.sim.requests.slice(requestsBefore).filter((r) => r.method !== 'GET');
     expect(late).toEqual([]);
-    const [run] = await readControl<{ token: string }>(w, 'SELECT lease_token AS token FROM refork_runs');
-    expect(Number(run?.token)).toBeGreaterThan(Number(frozenToken));
+    expect(Number((await run())?.token)).toBeGreaterThan(frozenToken);
     expect((await checkInvariants(w, { status: 'succeeded' })).violations).toEqual([]);
-  });
+  }, 300_000);
 
   it('adopts the fork when the create was applied but its answer was lost', async () => {
     world = await createWorld();

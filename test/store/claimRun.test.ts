@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { claimWhenExpired, openTestStore, startedRun, transition, waitUntilExpired, type TestStore } from './fixtures.js';
+import { claimWhenExpired, startedRun, transition, waitUntilExpired, useTestStore } from './fixtures.js';
 
-let t: TestStore;
-beforeAll(async () => {
-  t = await openTestStore();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestStore();
 
 describe('claimRun', () => {
   it('refuses a run whose lease has not expired', async () => {

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimWhenExpired, openTestStore, startedRun, transition, waitUntilExpired, type TestStore } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { claimWhenExpired, startedRun, transition, waitUntilExpired, useTestStore } from './fixtures.js';
 import type { Lease, RunRecord } from '../../src/store/types.js';
 
-let t: TestStore;
-beforeAll(async () => {
-  t = await openTestStore();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestStore();
 
 /** A run started by worker-a and then taken over by worker-b after worker-a's lease expired. */
 async function takenOver(): Promise<{ stale: Lease; current: Lease; run: RunRecord }> {

@@ -2,6 +2,7 @@
 // pipelines per test (so tests never see each other's rows), and a poller for lease expiry.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { afterAll, beforeAll } from 'vitest';
 import { createControlStore, createKnex, migrateToLatest } from '../../src/store/index.js';
 import type { ControlStore, Lease, NewRun, RunRecord, Transition } from '../../src/store/types.js';
 import { createTestDatabase } from '../support/databases.js';
@@ -26,6 +27,33 @@ export async function openTestStore(): Promise<TestStore> {
       await store.close();
       await db.drop();
     },
+  };
+}
+
+/** The file's store, opened before its tests and closed after them; read its fields inside tests. */
+export function useTestStore(): TestStore {
+  let opened: TestStore | undefined;
+  beforeAll(async () => {
+    opened = await openTestStore();
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  const current = (): TestStore => {
+    if (!opened) throw new Error('the test store opens in beforeAll: use it inside a test or hook');
+    return opened;
+  };
+  return {
+    get store() {
+      return current().store;
+    },
+    get knex() {
+      return current().knex;
+    },
+    get url() {
+      return current().url;
+    },
+    close: () => current().close(),
   };
 }
 

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { openTestStore, startedRun, transition, uniquePipeline, type TestStore } from './fixtures.js';
+import { startedRun, transition, uniquePipeline, useTestStore } from './fixtures.js';
 
-let t: TestStore;
-beforeAll(async () => {
-  t = await openTestStore();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestStore();
 
 /** Three finished runs of one pipeline (oldest first) and a fourth still active. */
 async function pipelineHistory(pipeline: string) {

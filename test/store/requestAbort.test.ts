@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestStore, startedRun, transition, uniquePipeline, type TestStore } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { startedRun, transition, uniquePipeline, useTestStore } from './fixtures.js';
 
-let t: TestStore;
-beforeAll(async () => {
-  t = await openTestStore();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestStore();
 
 describe('requestAbort', () => {
   it('marks the pipeline’s active run and returns it', async () => {

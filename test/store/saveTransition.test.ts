@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestStore, startedRun, transition, type TestStore } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { startedRun, transition, useTestStore } from './fixtures.js';
 
-let t: TestStore;
-beforeAll(async () => {
-  t = await openTestStore();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestStore();
 
 describe('saveTransition', () => {
   it('writes state, status and snapshot and appends the event with the next sequence number', async () => {

@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestStore, startedRun, transition, type TestStore } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { startedRun, transition, useTestStore } from './fixtures.js';
 
-let t: TestStore;
-beforeAll(async () => {
-  t = await openTestStore();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestStore();
 
 // Shaped like a persisted xstate snapshot: nested children, arrays, nulls, numbers, unicode.
 const snapshot = {

@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newRun, openTestStore, startedRun, transition, uniquePipeline, type TestStore } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { newRun, startedRun, transition, uniquePipeline, useTestStore } from './fixtures.js';
 
-let t: TestStore;
-beforeAll(async () => {
-  t = await openTestStore();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestStore();
 
 describe('startRun', () => {
   it('creates an active run holding a lease with token 1', async () => {

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeTransaction } from '../../src/store/transaction.js';
-import { openTestStore, startedRun, waitUntilExpired, type TestStore } from './fixtures.js';
+import { startedRun, waitUntilExpired, useTestStore } from './fixtures.js';
 
-let t: TestStore;
-beforeAll(async () => {
-  t = await openTestStore();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestStore();
 
 describe('writeTransaction', () => {
   it('frees a stalled writer’s row lock after the idle timeout, so a claim is not blocked for good', async () => {

@@ -44,6 +44,8 @@ export interface World {
 export interface WorldOptions {
   customers?: number;
   provisionDelayMs?: number;
+  /** How long the data API says "preparing" once a fork is provisioned; `sim.advanceDatabase` ends it early. */
+  waitingMs?: number;
   /** Replace parts of the example pipeline config. */
   pipeline?: Record<string, unknown>;
   /** Top-level config keys besides `pipelines`. */
@@ -83,7 +85,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     token: TOKEN,
     provisionDelayMs: options.provisionDelayMs ?? 50,
     dataApi404Ms: 20,
-    waitingMs: 20,
+    waitingMs: options.waitingMs ?? 20,
     releaseDelayMs: 50,
     onAttach: async (event) => {
       const password = passwordOf(event.databaseUrl);
@@ -151,7 +153,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, 5_000))]);
       let leaks: string[] = [];
       try {
-        for (const addon of sim.addons()) {
+        // An add-on still provisioning has no credentials yet, so no password to look for.
+        for (const addon of sim.addons().filter((a) => a.state !== 'provisioning')) {
           const password = passwordOf(sim.databaseUrl(addon.id));
           if (password) secrets.add(password);
         }

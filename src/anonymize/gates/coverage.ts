@@ -1,4 +1,4 @@
-// G3: no column left unclassified; the report carries a rule patch for what is missing.
+// Coverage gate (docs/anonymization.md#gates): no column left unclassified; the report carries a rule patch for what is missing.
 import { describeUncovered, findUncovered, suggestPatch } from '../coverage.js';
 import type { Gate } from './check.js';
 

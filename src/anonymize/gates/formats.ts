@@ -1,4 +1,4 @@
-// G5 (format half): sampled values of every masked column look like that strategy's output,
+// Formats gate (docs/anonymization.md#gates): sampled values of every masked column look like that strategy's output,
 // e.g. every email is u…@example.test; a value that does not was never masked.
 import { formatPredicate } from '../formats.js';
 import { quoteIdent, quoteTable } from '../quote.js';

@@ -1,4 +1,5 @@
-// G8 (structure half): every index is valid and ready, so unique constraints are enforced again.
+// Indexes gate (docs/anonymization.md#gates): every index is valid and ready, so unique
+// constraints are enforced again.
 import { EXCLUDED_SCHEMAS } from '../catalog.js';
 import type { Gate } from './check.js';
 

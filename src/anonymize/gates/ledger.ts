@@ -1,4 +1,5 @@
-// G4: every planned table, and every materialized view, finished by this very run.
+// Ledger gate (docs/anonymization.md#gates): every planned table, and every materialized view,
+// finished by this very run.
 import { completedTables, ledgerExists } from '../ledger.js';
 import { listMaterializedViews } from '../views.js';
 import type { Gate } from './check.js';

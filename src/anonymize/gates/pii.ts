@@ -1,4 +1,4 @@
-// G6: a PII scan of sampled text and json values in every column of every table and materialized
+// PII-scan gate (docs/anonymization.md#gates): a scan of sampled text and json values in every column of every table and materialized
 // view, safe columns included: a real-looking email, phone, card… anywhere blocks promotion.
 import { detectPii, PII_LABELS, type PiiKind } from '../detect.js';
 import { displayTable, quoteIdent } from '../quote.js';

@@ -1,4 +1,4 @@
-// G5 (residual half): each masked table's ledger row proves that the in-transaction residual
+// Residual gate (docs/anonymization.md#gates): each masked table's ledger row proves that the in-transaction residual
 // check ran over every column whose values must change, and found no original left.
 import { recordedChecks } from '../ledger.js';
 import { quoteIdent } from '../quote.js';

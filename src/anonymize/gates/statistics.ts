@@ -1,4 +1,4 @@
-// G7: pg_stats (most common values, histogram bounds) and extended statistics are readable by
+// Statistics gate (docs/anonymization.md#gates): pg_stats (most common values, histogram bounds) and extended statistics are readable by
 // anyone with SELECT and keep original values until ANALYZE. Masked columns' statistics must
 // look masked, and no statistics anywhere may look like personal data.
 import { EXCLUDED_SCHEMAS } from '../catalog.js';

@@ -1,5 +1,5 @@
 // Data API ("Shogun") routes on the same server: wait status, database info, credentials
-// (shared/heroku-api.md §2.2, §2.3, §3.1 option B).
+// (docs/heroku-api.md#waiting, #connecting).
 import type { SimCore } from '../core.js';
 import { dataApiNotFound } from '../errors.js';
 import { reply, type RequestContext } from '../http.js';
@@ -9,7 +9,7 @@ import type { AddonRecord } from '../state.js';
 
 export function dataRoutes(core: SimCore, render: Renderer): Router {
   const { state, lifecycle } = core;
-  // The CLI passes the add-on UUID here; whether a name works is unconfirmed (§2.2), so only ids do.
+  // The CLI passes the add-on UUID here; whether a name works is unconfirmed (docs/heroku-api.md#waiting), so only ids do.
   const byId = (context: RequestContext): AddonRecord => {
     const addon = state.addons.get(context.params['id'] ?? '');
     if (!addon) throw dataApiNotFound();

@@ -1,5 +1,5 @@
 // Platform API routes (api.heroku.com): add-ons, attachments, config vars, formation, releases,
-// account and the resolvers the heroku CLI uses (shared/heroku-api.md §1, §4, §5, §8).
+// account and the resolvers the heroku CLI uses (docs/heroku-api.md).
 import type { SimCore } from '../core.js';
 import { notFound } from '../errors.js';
 import { header, reply, type Reply, type RequestContext } from '../http.js';
@@ -41,7 +41,7 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
   const { state, lifecycle, attachments } = core;
   const app = (context: RequestContext): AppRecord => state.app(param(context, 'app'));
 
-  /** `GET /apps/{app}/addon-attachments/{id-or-name}`: a name prefers the default namespace (§4.2). */
+  /** `GET /apps/{app}/addon-attachments/{id-or-name}`: a name prefers the default namespace (docs/heroku-api.md#attachments). */
   const attachmentOnApp = (owner: AppRecord, idOrName: string): AttachmentRecord => {
     const onApp = state.attachmentsOfApp(owner);
     const found =
@@ -82,7 +82,7 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
       const name = optionalString(body, 'name');
       const attachmentName = optionalString(nested(body, 'attachment'), 'name');
       const confirm = optionalString(body, 'confirm');
-      // A top-level `fork` is not add-on config: it is ignored and an empty database is made (§7).
+      // A top-level `fork` is not add-on config: it is ignored and an empty database is made (docs/heroku-api.md#creating-the-fork).
       const addon = lifecycle.createAddon({
         app: owner,
         plan: requiredIdentity(body, 'plan'),
