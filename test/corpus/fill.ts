@@ -305,7 +305,7 @@ function personalValue(column: Column, personal: PersonalData, stated?: Personal
   if (column.base === 'inet' || column.base === 'cidr') return [personal.text('ip'), 'ip'];
   if (column.base === 'uuid') return [uuidOf(`personal-${personal.text('secret')}`), undefined];
   if (column.category === 'D') return [personal.text('birth_date'), 'birth_date'];
-  if (column.category === 'N') return [String(90000 + Number(personal.text('zip').replace(/\D/g, '').slice(1, 5))), undefined];
+  if (column.category === 'N') return [personalNumber(column, personal), undefined];
   if (column.category === 'B') return [String(personal.text('gender') === 'F'), 'gender'];
   if (column.enumLabels) return [column.enumLabels[0] ?? null, 'gender'];
   if (column.category === 'A') {
@@ -315,6 +315,17 @@ function personalValue(column: Column, personal: PersonalData, stated?: Personal
   if (column.base === 'xml') return [`<person><name>${personal.text('full_name')}</name></person>`, 'full_name'];
   if (column.base === 'tsvector') return [personal.text('full_name').toLowerCase(), 'full_name'];
   return [clip(personal.text(kind), column), kind];
+}
+
+/** A number (a pay rate, a coordinate) that fits the column's precision: numeric(9,6) holds less than 1000. */
+function personalNumber(column: Column, personal: PersonalData): string {
+  const digits = personal.text('zip').replace(/\D/g, '');
+  const value = 90000 + Number(digits.slice(1, 5));
+  if (column.precision === null || column.scale === null) return String(value);
+  const whole = column.precision - column.scale;
+  if (whole >= 5) return String(value);
+  const fraction = column.scale > 0 ? `.${digits.slice(-Math.min(column.scale, 4))}` : '';
+  return `${Number(digits.slice(0, Math.max(0, whole - 1)) || '0') + 1}${fraction}`;
 }
 
 function clip(text: string, column: Column): string {

@@ -12,7 +12,7 @@ import { startSimulator } from '../../src/sim/index.js';
 import { runCli, simulatorEnv, type CliResult } from '../support/cli.js';
 import { fillDatabase } from './fill.js';
 import { compareStructure, findLeaks, structureOf } from './inspect.js';
-import { loadSchema } from './load.js';
+import { dropRoles, loadSchema } from './load.js';
 import type { CorpusSchema } from './manifest.js';
 import { loadTruth, type Truth } from './truth.js';
 
@@ -27,6 +27,8 @@ export interface ScanScore {
 
 export interface SchemaOutcome {
   schema: string;
+  /** The package version the schema came from (a Debian fallback differs from the pin). */
+  version?: string;
   ok: boolean;
   seconds: number;
   /** Tables filled / tables in the schema; tables left empty, with why. */
@@ -121,6 +123,7 @@ export async function refreshSchema(schema: CorpusSchema, options: RefreshOption
   const seedName = `corpus_${schema.name}_${suffix}`;
   const controlName = `corpus_control_${suffix}`;
   const dir = await mkdtemp(join(tmpdir(), `refork-corpus-${schema.name}-`));
+  const roles: string[] = [];
   const sim = await startSimulator({
     postgresUrl: options.server,
     token: TOKEN,
@@ -134,7 +137,9 @@ export async function refreshSchema(schema: CorpusSchema, options: RefreshOption
     await admin(options.server, `CREATE DATABASE "${seedName}"`);
     await admin(options.server, `CREATE DATABASE "${controlName}"`);
     const seedUrl = withDatabase(options.server, seedName);
-    await loadSchema(seedUrl, schema);
+    const loaded = await loadSchema(seedUrl, schema, (created) => roles.push(...created));
+    outcome.version = loaded.version;
+    outcome.notes.push(...loaded.notes);
     const fill = await fillDatabase(seedUrl, truth, options.rows ?? schema.rows);
     outcome.fill = {
       tables: fill.tables.filter((table) => table.rows > 0).length,
@@ -228,6 +233,8 @@ export async function refreshSchema(schema: CorpusSchema, options: RefreshOption
     await sim.close().catch(() => {});
     await admin(options.server, `DROP DATABASE IF EXISTS "${seedName}" WITH (FORCE)`).catch(() => {});
     await admin(options.server, `DROP DATABASE IF EXISTS "${controlName}" WITH (FORCE)`).catch(() => {});
+    // The simulator dropped its databases on close: the installer's roles are used by none now.
+    await dropRoles(options.server, roles).catch((error: unknown) => outcome.notes.push(`roles left on the server: ${String(error)}`));
     await rm(dir, { recursive: true, force: true });
     outcome.ok = outcome.failures.length === 0;
     outcome.seconds = Math.round((Date.now() - started) / 100) / 10;

@@ -1,11 +1,13 @@
-// A schema's truth file: the columns that hold personal data, written by hand. The scan is
+// A schema's truth file (truth/<schema>.yml): the columns that hold personal data or secrets,
+// written by hand from the DDL and the project's documentation before the scan was run on it. The scan is
 // measured against it, the filler puts personal values exactly there, and leaks are counted
 // from those values.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { SCHEMAS_DIR } from './manifest.js';
 import { PERSONAL_KINDS, type PersonalKind } from './personal.js';
+
+const TRUTH_DIR = new URL('./truth/', import.meta.url).pathname;
 
 export interface Truth {
   /** `schema.table` → its personal columns. */
@@ -29,19 +31,19 @@ export function truthOf(tables: Record<string, string[]>, kinds: Map<string, Per
 }
 
 export async function loadTruth(schema: string): Promise<Truth> {
-  const text = await readFile(join(SCHEMAS_DIR, schema, 'truth.yml'), 'utf8');
+  const text = await readFile(join(TRUTH_DIR, `${schema}.yml`), 'utf8');
   const parsed = (parse(text) ?? {}) as Record<string, unknown>;
   const tables: Record<string, string[]> = {};
   const kinds = new Map<string, PersonalKind>();
   for (const [table, columns] of Object.entries(parsed)) {
-    if (!Array.isArray(columns)) throw new Error(`${schema}/truth.yml: ${table} must list column names`);
+    if (!Array.isArray(columns)) throw new Error(`truth/${schema}.yml: ${table} must list column names`);
     tables[table] = columns.map((entry: unknown) => {
       if (typeof entry === 'string') return entry;
       const [pair, ...more] = typeof entry === 'object' && entry !== null ? Object.entries(entry) : [];
       const [column, kind] = pair ?? [];
       if (!column || more.length || typeof kind !== 'string' || !(PERSONAL_KINDS as readonly string[]).includes(kind)) {
         throw new Error(
-          `${schema}/truth.yml: ${table}: write a column name, or { column: kind } with a kind of ${PERSONAL_KINDS.join(', ')}`,
+          `truth/${schema}.yml: ${table}: write a column name, or { column: kind } with a kind of ${PERSONAL_KINDS.join(', ')}`,
         );
       }
       kinds.set(`${table}.${column}`, kind as PersonalKind);
