@@ -51,23 +51,37 @@ interface NameRule {
   personal: PersonalKind;
   reason: string;
   /** Only when the table (or the column's neighbours) make it personal. */
-  when?: (context: ColumnContext) => boolean;
+  when?: (context: ColumnContext, name: string) => boolean;
 }
 
+// The table's last word says what a row is: `user_profiles` holds people, `personal_access_tokens`
+// and `client_snapshots` do not.
 const PEOPLE_TABLE =
-  /(^|_)(users?|customers?|clients?|persons?|people|employees?|staff|contacts?|members?|actors?|artists?|authors?|patients?|students?|teachers?|owners?|profiles?|recipients?|drivers?|accounts?|reviewers?|candidates?|guests?|subscribers?|applicants?|contributors?|passengers?|leads?|admins?|composers?)($|_)|person|employee|customer|artist|user/;
+  /(^|_)(users?|customers?|clients?|persons?|people|employees?|staff|contacts?|members?|actors?|artists?|authors?|patients?|students?|teachers?|owners?|profiles?|recipients?|drivers?|accounts?|reviewers?|candidates?|guests?|subscribers?|applicants?|contributors?|passengers?|leads?|admins?|composers?|identities)$/;
+const EMAIL_SIBLING = /^(e_?mail|email_?address)$/;
 const ADDRESS_SIBLING = /address|street|(^|_)city$|(^|_)zip|postal|postcode/;
-const MESSAGE_TABLE = /message|dmail|(^|_)mails?($|_)|chat|conversation|inbox|sms|feedback/;
-const SECRET_TABLE = /api_?keys?|tokens?|secrets?|credentials?|(^|_)codes?($|_)/;
+const MESSAGE_TABLE = /message|dmail|(^|_)mails?($|_)|chat|conversation|inbox|sms|feedback|(^|_)(tickets?|attachments?)$/;
+const SESSION_TABLE = /(^|_)sessions?$/;
+const SECRET_TABLE = /api_?keys?|tokens?|secrets?|credentials?|(^|_)(pass_?)?codes?($|_)/;
+const SYSTEM_MESSAGE_TABLE = /(^|_)(warnings?|errors?|exceptions?|failures?)$/;
 
+/** The last word of a table's name, singular: `user_accounts` → `account`, `actor` → `actor`. */
+const headNoun = (table: string) =>
+  table
+    .toLowerCase()
+    .replace(/^.*_/, '')
+    .replace(/ies$/, 'y')
+    .replace(/(ss|[^s])s$/, '$1');
 const inPeopleTable = (context: ColumnContext) => PEOPLE_TABLE.test(context.table.toLowerCase());
 const nearAnAddress = (context: ColumnContext) => context.siblings.some((name) => ADDRESS_SIBLING.test(name.toLowerCase()));
+// A name beside an email address names the address's owner (contacts, identities, collected addresses).
+const besideAnEmail = (context: ColumnContext) => context.siblings.some((name) => EMAIL_SIBLING.test(name.toLowerCase()));
 
 // Ordered: the first match wins. Tested against the lower-cased column name.
 const NAME_RULES: NameRule[] = [
   {
     pattern:
-      /password|passwd|secret|(^|_)otp($|_)|otp_?(code|secret)|(^|_)salt$|passwordsalt|token|api_?key|hmac_?key|private_?key|public_?key|access_?key|credential|backup_?codes|auth_?code|authorization_?code|code_verifier|session_data|challenge_data|passwordhash|password_?hash/,
+      /password|passwd|secret|(^|_)otp($|_)|otp_?(code|secret)|(^|_)salt$|passwordsalt|token|api_?key|hmac_?key|private_?key|public_?key|access_?key|credential|backup_?codes|auth_?code|authorization_?code|code_verifier|session_data|challenge_data|passwordhash|password_?hash|cipher_?text|(^|_)encrypted_|(^|_)dek$/,
     personal: { kind: 'credential' },
     reason: 'looks like a credential or secret',
   },
@@ -78,7 +92,18 @@ const NAME_RULES: NameRule[] = [
     when: (context) => SECRET_TABLE.test(context.table.toLowerCase()),
   },
   { pattern: /^((user|login|browser)_)?session_?id$/, personal: { kind: 'credential' }, reason: 'looks like a session identifier' },
-  { pattern: /e_?mail/, personal: { kind: 'email' }, reason: 'looks like an email address' },
+  {
+    pattern: /^(a_)?session$|^(vars|data|session_?data|payload)$/,
+    personal: { kind: 'credential' },
+    reason: "a session's data: who is signed in, with what",
+    when: (context) => SESSION_TABLE.test(context.table.toLowerCase()),
+  },
+  {
+    pattern: /(^|_)(identity|subject|sso|social|oauth|openid)_?(id|uid)$/,
+    personal: { kind: 'username' },
+    reason: "the person's account at an identity provider",
+  },
+  { pattern: /e_?mail|(^|[_-])(reply[_-]?to|bcc|cc)$/, personal: { kind: 'email' }, reason: 'looks like an email address' },
   {
     pattern: /phone|mobile|(^|_)tel($|_)|(^|_)fax$|msisdn/,
     personal: { kind: 'fake', fake: 'phone' },
@@ -96,14 +121,20 @@ const NAME_RULES: NameRule[] = [
   },
   {
     pattern:
-      /(^|_)(full|contact|reviewer|customer|person|recipient|sender|owner|original|desired|real|maiden|account_?holder|card_?holder|billing|shipping)_?name$|(^|_)(reviewername|fullname|composer|author)$/,
+      /(^|_)(full|contact|reviewer|customer|person|recipient|sender|owner|original|desired|real|maiden|account_?holder|card_?holder|billing|shipping|pay_?to|payee)_?name$|(^|_)(reviewername|fullname|composer|author)$/,
     personal: { kind: 'fake', fake: 'full_name' },
     reason: 'looks like a person name',
   },
   {
-    pattern: /(^|_)(user_?name|login|login_?id|loginid|nick_?name|handle|screen_?name)$/,
+    pattern: /(^|_)(user_?name|login|login_?id|loginid|nick_?names?|handle|screen_?name|gecos)$/,
     personal: { kind: 'username' },
     reason: 'looks like a user name',
+  },
+  {
+    // Text only (the type check below): an integer `created_by` is a key to a user.
+    pattern: /^(created|updated|modified|changed|entered|approved|deleted|posted)_?by$/,
+    personal: { kind: 'username' },
+    reason: 'the login of who did it',
   },
   {
     pattern: /(^|_)(ip|ip_?addr(ess)?|remote_?addr|last_?ip|current_?ip|.*_ip_addr(ess)?|permitted_ip_addresses)$|_ip$/,
@@ -117,20 +148,27 @@ const NAME_RULES: NameRule[] = [
     reason: 'looks like a device fingerprint or name',
   },
   {
-    pattern: /(^|_)(zip|zip_?code|zipcode|postal_?code|postalcode|post_?code)$/,
+    pattern: /(^|_)(zip|zip_?code|zipcode|postal_?code|postalcode|post_?code|mail_?code)$/,
     personal: { kind: 'fake', fake: 'zip' },
     reason: 'looks like a postal code',
   },
   {
-    pattern: /street|(^|_)address(_?line_?\d*|\d)?$|addressline\d|addr_?line|(^|_)address_?\d$|_address$/,
+    pattern:
+      /street|^address(_?line_?\d*|\d)?$|addressline\d|addr_?line|(^|_)address_?\d$|(^|_)(home|work|billing|shipping|mailing|postal|delivery|business|office|residential|physical|invoice|main|primary|secondary|current|permanent|customer|user|contact|member|person|employee|personal|private)_?address$/,
     personal: { kind: 'fake', fake: 'street' },
     reason: 'looks like a postal address',
   },
+  {
+    pattern: /^line_?(one|two|three|four|\d)$/,
+    personal: { kind: 'fake', fake: 'street' },
+    reason: 'a line of a postal address',
+    when: nearAnAddress,
+  },
   { pattern: /(^|_)(city|town)$/, personal: { kind: 'fake', fake: 'city' }, reason: 'looks like a city' },
   {
-    pattern: /(^|_)(district|state|province|county|region|state_?province)$/,
+    pattern: /(^|_)(district|state|province|county|region|state_?province|country)$/,
     personal: { kind: 'location' },
-    reason: 'part of a postal address (district, state, region)',
+    reason: 'part of a postal address (district, state, region, country)',
     when: nearAnAddress,
   },
   {
@@ -140,7 +178,8 @@ const NAME_RULES: NameRule[] = [
     reason: 'looks like a tax or legal identity number',
   },
   {
-    pattern: /ssn|social_?security|national_?id|nationalidnumber|passport|id_?card|driver_?licen[cs]e|(^|_)nin$/,
+    pattern:
+      /ssn|social_?security|national_?id|nationalidnumber|passport|id_?card|driver_?licen[cs]e|(^|_)nin$|^personal_?(id|number|code)$/,
     personal: { kind: 'identifier' },
     reason: 'looks like a national identity number',
   },
@@ -154,6 +193,12 @@ const NAME_RULES: NameRule[] = [
     pattern: /company|employer|legal_?name|business_?name/,
     personal: { kind: 'fake', fake: 'company' },
     reason: 'looks like a company name',
+  },
+  {
+    pattern: /^organi[sz]ation$/,
+    personal: { kind: 'fake', fake: 'company' },
+    reason: "a person's employer, in a table of people",
+    when: inPeopleTable,
   },
   { pattern: /birth|(^|_)dob$/, personal: { kind: 'birth_date' }, reason: 'looks like a birth date' },
   {
@@ -185,34 +230,48 @@ const NAME_RULES: NameRule[] = [
   },
   {
     pattern:
-      /^(?!.*(error|exception|failure|status))(.*_)?(notes?|comments?|message|remarks?|bio|biography|feedback|resume|cv|about_?me|review_?text)$/,
+      /^(?!.*(error|exception|failure|status))(.*_)?(notes?|comments?|message|remarks?|bio|biography|feedback|resume|cv|about_?me|review_?text|signature)$/,
     personal: { kind: 'free_text' },
     reason: 'free text written by or about a person',
+    when: (context) => !SYSTEM_MESSAGE_TABLE.test(context.table.toLowerCase()),
   },
   {
-    pattern: /(^|_)(body|title|subject|text|content)$/,
+    pattern: /(^|_)(body|title|subject|text|content|headers|file_?name)$/,
     personal: { kind: 'free_text' },
     reason: 'a private message',
     when: (context) => MESSAGE_TABLE.test(context.table.toLowerCase()),
   },
   {
-    pattern:
-      /(^|_)(payload|raw_?payload|user_?meta_?data|raw_user_meta_data|identity_?data|personal_?data|contact_?info|additionalcontactinfo)$/,
+    pattern: /(^|_)(payload|raw_?payload|user_?meta_?data|raw_user_meta_data|identity_?data|personal_?data)$|contact_?info$/,
     personal: { kind: 'document' },
     reason: 'a document about a person (payload, metadata, contact details)',
   },
+  { pattern: /smime|certificate$/, personal: { kind: 'document' }, reason: "a person's certificate", when: inPeopleTable },
   { pattern: /demographics|(^|_)survey$/, personal: { kind: 'document' }, reason: 'answers a person gave', when: inPeopleTable },
+  {
+    pattern: /^(words|keywords|search_?text)$/,
+    personal: { kind: 'free_text' },
+    reason: 'words kept to find a person by',
+    when: inPeopleTable,
+  },
   {
     pattern: /^(display_?|screen_?)?name$/,
     personal: { kind: 'fake', fake: 'full_name' },
-    reason: 'a display name in a table of people',
-    when: inPeopleTable,
+    reason: 'a display name in a table of people, or beside an email address',
+    when: (context) => inPeopleTable(context) || besideAnEmail(context),
   },
   {
     pattern: /^(other_?)?names?$/,
     personal: { kind: 'fake', fake: 'full_name' },
     reason: 'a name in a table of people',
     when: inPeopleTable,
+  },
+  {
+    // `actor.actor_name`, `member.member_name`: the name of what a row of the table is.
+    pattern: /^[a-z]+_name$/,
+    personal: { kind: 'fake', fake: 'full_name' },
+    reason: 'the name of the person a row of this table is',
+    when: (context, name) => inPeopleTable(context) && name === `${headNoun(context.table)}_name`,
   },
 ];
 
@@ -233,24 +292,24 @@ export function classifyColumn(column: Column, context: ColumnContext): Classifi
   if (column.baseType === 'bool' || column.category === 'E' || column.baseType === 'tsvector') {
     // A flag, a choice among labels, a search index: only attributes such as gender are personal.
     const rule = NAME_RULES.find(
-      (candidate) => candidate.personal.kind === 'attribute' && candidate.pattern.test(name) && (candidate.when?.(context) ?? true),
+      (candidate) => candidate.personal.kind === 'attribute' && candidate.pattern.test(name) && (candidate.when?.(context, name) ?? true),
     );
     return rule ? { personal: rule.personal, reason: rule.reason } : { reason: `nothing personal in a ${column.baseType}` };
   }
   // Timestamps of events and counts say what happened, not who it was.
   if (
-    /(_at|_on|_count|_counter|_type|_status|_method|_enabled|_verified|_confirmed|_sent|_expires?|_length|_version|settings?|_optional|_url|_uri)$/.test(
+    /(_at|_on|_count|_counter|_type|_status|_methods?|_enabled|_verified|_confirmed|_sent|_expires?|_expiration|_ttl|_usage|_length|_version|settings?|_polic(y|ies)|_optional|_url|_uri|_domains?)$/.test(
       name,
     )
   ) {
-    return { reason: 'a timestamp, count, type, setting or address of a service' };
+    return { reason: 'a timestamp, count, type, setting, lifetime or address of a service' };
   }
   const table = context.table.toLowerCase();
   const labelOfItsTable = table === name || table === `${name}s` || table === `${name}es` || table === `${name.replace(/y$/, '')}ies`;
   if (labelOfItsTable && /^(city|town|country|state|region|province|district|county|language|category)$/.test(name)) {
     return { reason: 'the label of a reference list (city.city, country.country)' };
   }
-  const rule = NAME_RULES.find((candidate) => candidate.pattern.test(name) && (candidate.when?.(context) ?? true));
+  const rule = NAME_RULES.find((candidate) => candidate.pattern.test(name) && (candidate.when?.(context, name) ?? true));
   if (!rule) return { reason: 'nothing personal in its name; review' };
   const typed =
     rule.personal.kind === 'birth_date' ||
@@ -259,6 +318,10 @@ export function classifyColumn(column: Column, context: ColumnContext): Classifi
     rule.personal.kind === 'location' ||
     rule.personal.kind === 'attribute' ||
     rule.personal.kind === 'document';
+  // A number named like a token is a count or a lifetime (`access_token_ttl`, `user_token_usage`).
+  if (rule.personal.kind === 'credential' && !canHoldText(column)) {
+    return { reason: `a ${column.baseType} cannot hold ${rule.reason.replace(/^looks like /, '')}` };
+  }
   // An integer or uuid named like an address or a name is a key to one (`address_id`, `name_id`).
   if (!typed && !canHoldText(column)) return { reason: `a ${column.baseType} cannot hold ${rule.reason.replace(/^looks like /, '')}` };
   if (/(^|_)id$|ids$/.test(name) && (column.category === 'N' || column.baseType === 'uuid') && rule.personal.kind !== 'credential') {

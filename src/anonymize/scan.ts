@@ -56,9 +56,16 @@ function fromValues(kind: PiiKind): PersonalKind {
   }
 }
 
+interface Reference {
+  /** `schema\0table\0column` of the referenced column (partition roots). */
+  key: string;
+  /** The foreign key follows an update of the referenced column (ON UPDATE CASCADE). */
+  cascade: boolean;
+}
+
 interface Catalogued {
-  /** `schema\0table\0column` of every column in a foreign key (partition roots). */
-  foreignKeys: Set<string>;
+  /** `schema\0table\0column` of every column in a foreign key (partition roots) → the columns it refers to. */
+  foreignKeys: Map<string, Reference[]>;
   /** `schema\0table\0column` → the expressions of CHECK constraints on that column alone. */
   checks: Map<string, string[]>;
   /** Enum type name → its first label. */
@@ -68,12 +75,17 @@ interface Catalogued {
 const keyOf = (table: TableInfo, column: string) => `${table.name.schema}\u0000${table.name.table}\u0000${column}`;
 
 async function catalogued(client: pg.Client): Promise<Catalogued> {
-  const keys = await client.query<{ schema: string; table: string; column: string }>(
-    `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column
+  const keys = await client.query<{ key: string[]; ref: string[]; cascade: boolean }>(
+    `SELECT ARRAY[n.nspname::text, c.relname::text, a.attname::text] AS key,
+            ARRAY[rn.nspname::text, rc.relname::text, ra.attname::text] AS ref, k.confupdtype = 'c' AS cascade
        FROM pg_catalog.pg_constraint k
+       CROSS JOIN LATERAL unnest(k.conkey, k.confkey) AS u(attnum, refnum)
        JOIN pg_catalog.pg_class c ON c.oid = COALESCE(pg_catalog.pg_partition_root(k.conrelid), k.conrelid)
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
+       JOIN pg_catalog.pg_class rc ON rc.oid = COALESCE(pg_catalog.pg_partition_root(k.confrelid), k.confrelid)
+       JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+       JOIN pg_catalog.pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = u.refnum
       WHERE k.contype = 'f'`,
   );
   const checks = await client.query<{ schema: string; table: string; column: string; expression: string }>(
@@ -93,8 +105,13 @@ async function catalogued(client: pg.Client): Promise<Catalogued> {
     const key = `${row.schema}\u0000${row.table}\u0000${row.column}`;
     checkMap.set(key, [...(checkMap.get(key) ?? []), row.expression]);
   }
+  const foreignKeys = new Map<string, Reference[]>();
+  for (const row of keys.rows) {
+    const key = row.key.join('\u0000');
+    foreignKeys.set(key, [...(foreignKeys.get(key) ?? []), { key: row.ref.join('\u0000'), cascade: row.cascade }]);
+  }
   return {
-    foreignKeys: new Set(keys.rows.map((row) => `${row.schema}\u0000${row.table}\u0000${row.column}`)),
+    foreignKeys,
     checks: checkMap,
     firstLabels: new Map(labels.rows.map((row) => [row.type, row.label])),
   };
@@ -212,6 +229,40 @@ async function firstThatRuns(
   return '';
 }
 
+/**
+ * A foreign key column holds the values of the column it refers to: when that one is personal
+ * (by its name), so is the copy. With ON UPDATE CASCADE the copy follows the masked value and
+ * needs no rule of its own (`safe`); without it, masking the referenced column would break the
+ * key, so no rule is proposed and plan reports the column for a human to decide.
+ */
+function personalReference(tables: TableInfo[], facts: Catalogued): (key: string) => Suggestion | undefined {
+  const columns = new Map<string, { table: TableInfo; column: ColumnInfo }>();
+  for (const table of tables) for (const column of table.columns) columns.set(keyOf(table, column.name), { table, column });
+  return (key) => {
+    for (const reference of facts.foreignKeys.get(key) ?? []) {
+      const target = columns.get(reference.key);
+      if (!target) continue;
+      const siblings = target.table.columns.map((column) => column.name);
+      const context = { table: target.table.name.table, siblings, foreignKey: facts.foreignKeys.has(reference.key) };
+      const referenced = classifyColumn(target.column, context);
+      if (!referenced.personal) continue;
+      const name = `${displayTable(target.table.name)}.${target.column.name}`;
+      return reference.cascade
+        ? {
+            yaml: 'safe',
+            reason: `holds the values of ${name} (${referenced.reason}), which ON UPDATE CASCADE keeps in step with its mask`,
+            pii: true,
+          }
+        : {
+            yaml: '',
+            reason: `holds the values of ${name} (${referenced.reason}) through a foreign key that does not follow updates: masking one breaks the key; write both rules`,
+            pii: true,
+          };
+    }
+    return undefined;
+  };
+}
+
 export async function scanForPii(connect: () => Promise<pg.Client>): Promise<ScanReport> {
   const client = await connect();
   try {
@@ -221,6 +272,7 @@ export async function scanForPii(connect: () => Promise<pg.Client>): Promise<Sca
     const facts = await catalogued(client);
     const columns: ScannedColumn[] = [];
     const yaml: string[] = ['anonymize:', '  tables:'];
+    const copyOf = personalReference(catalog.tables, facts);
     for (const table of catalog.tables) {
       const textual = table.columns.filter(isTextual).map((column) => column.name);
       const sample = await sampleColumns(client, table.name, table.estimatedRows, textual);
@@ -256,8 +308,10 @@ export async function scanForPii(connect: () => Promise<pg.Client>): Promise<Sca
           if (!personal || (strongest === 'email' && column.category === 'S')) personal = fromValues(strongest);
           reason = personal === classification.personal ? `${reason}; ${seen}` : seen;
         }
+        const copied = foreignKey ? copyOf(keyOf(table, column.name)) : undefined;
         let suggestion: Suggestion;
         if (column.generated) suggestion = { yaml: '', reason, pii: false };
+        else if (copied) suggestion = copied;
         else if (!personal) suggestion = { yaml: 'safe', reason, pii: false };
         else if (column.identityAlways)
           suggestion = { yaml: 'safe', reason: `${reason}, but GENERATED ALWAYS AS IDENTITY cannot be rewritten`, pii: true };
