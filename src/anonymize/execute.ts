@@ -232,6 +232,7 @@ async function runUpdate(
     // Until ANALYZE, pg_stats still shows original values (most common values, histogram bounds)
     // to anyone who can read the table; in the same transaction, "done" always means "analyzed".
     await client.query(`ANALYZE ${quoteTable(step.table)}`);
+    await analyzeCascaded(client, step);
     await recordCompletion(client, step.display, options.runId, rows, { ...how, residual: residual.columns });
     return { table: step.display, rows, skipped: false, elapsedMs: Math.round(performance.now() - started) };
   });
@@ -269,6 +270,22 @@ async function maskRows(
     }));
   }
   return { rows: await plainUpdate(), method: 'update' };
+}
+
+/**
+ * Tables whose foreign keys follow the masked columns (ON UPDATE CASCADE) now hold the masked
+ * values too, but their statistics still show the originals: analyzed in the same transaction.
+ */
+async function analyzeCascaded(client: pg.Client, step: Extract<TableStep, { kind: 'update' }>): Promise<void> {
+  const followers = await client.query<{ name: string }>(
+    `SELECT DISTINCT k.conrelid::regclass::text AS name
+       FROM pg_catalog.pg_constraint k
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = ANY (k.confkey)
+      WHERE k.contype = 'f' AND k.confupdtype = 'c' AND k.confrelid = $1::regclass AND a.attname = ANY ($2::text[])
+        AND k.conrelid <> k.confrelid`,
+    [quoteTable(step.table), step.columns.map((column) => column.column)],
+  );
+  for (const follower of followers.rows) await client.query(`ANALYZE ${follower.name}`);
 }
 
 /** Tries `attempt` under a savepoint; on an error (not an abort) rolls it back and runs the plain UPDATE. */

@@ -238,7 +238,8 @@ describe('refork scan on foreign keys that copy personal values', () => {
     cascade = await createFixture(`${identities}
       CREATE TABLE sso_tokens (id int PRIMARY KEY, issuer text, identity_id text,
         FOREIGN KEY (issuer, identity_id) REFERENCES user_sso_identities ON UPDATE CASCADE);
-      INSERT INTO sso_tokens SELECT i, 'https://idp.example', 'sub-' || i FROM generate_series(1, 9) i;`);
+      INSERT INTO sso_tokens SELECT i, 'https://idp.example', 'sub-' || i FROM generate_series(1, 9) i;
+      ANALYZE;`);
     strict = await createFixture(`${identities}
       CREATE TABLE sso_grants (id int PRIMARY KEY, issuer text, identity_id text, FOREIGN KEY (issuer, identity_id) REFERENCES user_sso_identities);`);
   });
@@ -246,7 +247,7 @@ describe('refork scan on foreign keys that copy personal values', () => {
     await Promise.all([cascade.drop(), strict.drop()]);
   });
 
-  it('calls the copy personal; with ON UPDATE CASCADE it needs no rule, and after masking it holds the masked values', async () => {
+  it('calls the copy personal; with ON UPDATE CASCADE it needs no rule, and after masking it and its statistics hold the masked values', async () => {
     const scanned = await scanForPii(cascade.connect);
     const copy = scanned.columns.find((c) => `${c.table}.${c.column}` === 'public.sso_tokens.identity_id')?.suggestion;
     expect(copy).toMatchObject({ yaml: 'safe', pii: true });
@@ -261,6 +262,12 @@ describe('refork scan on foreign keys that copy personal values', () => {
     expect(
       await cascade.query(`SELECT count(*)::int AS n FROM sso_tokens t JOIN user_sso_identities u USING (issuer, identity_id)`),
     ).toEqual([{ n: 9 }]);
+    // Its statistics were taken again in the masking transaction: they no longer show the originals.
+    const stats = await cascade.query<{ text: string }>(
+      `SELECT concat_ws(' ', most_common_vals::text, histogram_bounds::text) AS text FROM pg_stats WHERE tablename = 'sso_tokens' AND attname = 'identity_id'`,
+    );
+    expect(stats.length).toBe(1);
+    expect(stats[0]?.text).not.toMatch(/sub-/);
   });
 
   it('without ON UPDATE CASCADE proposes no rule for the copy, so plan names it instead of a run breaking the key', async () => {
