@@ -298,7 +298,8 @@ export async function scanForPii(connect: () => Promise<pg.Client>): Promise<Sca
           count !== undefined &&
           count >= Math.max(1, present * VALUE_SHARE) &&
           !column.generated &&
-          !column.primaryKey &&
+          // A numeric or uuid key is an identifier whatever its digits look like; a text key can be an email.
+          !(column.primaryKey && column.category !== 'S') &&
           !foreignKey;
         let personal = classification.personal;
         let reason = classification.reason;

@@ -23,6 +23,8 @@ beforeAll(async () => {
     CREATE TABLE jobs (id int PRIMARY KEY, state text NOT NULL);
     CREATE TABLE city (city_id int PRIMARY KEY, city text NOT NULL);
     CREATE TABLE person_phone (person_id int, phone_number text, PRIMARY KEY (person_id, phone_number));
+    CREATE TABLE entity_to_contact (entity_id int, contact_class_id int, contact text, PRIMARY KEY (entity_id, contact_class_id, contact));
+    INSERT INTO entity_to_contact SELECT i, 1, 'e' || i || '@gmail.com' FROM generate_series(1, 9) i;
     CREATE TABLE media_assets (id int PRIMARY KEY, pixel_hash uuid NOT NULL);
     CREATE TABLE employee_pay_history (employee_id int PRIMARY KEY, rate numeric NOT NULL CHECK (rate BETWEEN 6.50 AND 200.00),
       birth_date date NOT NULL CHECK (birth_date BETWEEN '1930-01-01' AND '2010-01-01'), changed_at date);
@@ -109,6 +111,8 @@ describe('refork scan on real-world shapes', () => {
 
   it('finds a phone number that is part of a primary key, and masks it without collisions', () => {
     expect(column('public.person_phone.phone_number')).toMatchObject({ yaml: 'hash', pii: true });
+    // Found by its values, key or not (LedgerSMB's contacts: a phone, an email, a handle per contact class).
+    expect(column('public.entity_to_contact.contact').pii).toBe(true);
   });
 
   it('proposes no placeholder: a NOT NULL column gets a value its type and checks accept, or no rule at all', () => {
