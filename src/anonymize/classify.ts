@@ -74,6 +74,9 @@ const headNoun = (table: string) =>
     .replace(/(ss|[^s])s$/, '$1');
 const inPeopleTable = (context: ColumnContext) => PEOPLE_TABLE.test(context.table.toLowerCase());
 const nearAnAddress = (context: ColumnContext) => context.siblings.some((name) => ADDRESS_SIBLING.test(name.toLowerCase()));
+const PERSON_REFERENCE = /^(user|customer|member|person|account|employee|client)_?id$/;
+/** A row about one person: it refers to them (`user_sign_in_countries.user_id`). */
+const aboutAPerson = (context: ColumnContext) => context.siblings.some((name) => PERSON_REFERENCE.test(name.toLowerCase()));
 // A name beside an email address names the address's owner (contacts, identities, collected addresses).
 const besideAnEmail = (context: ColumnContext) => context.siblings.some((name) => EMAIL_SIBLING.test(name.toLowerCase()));
 
@@ -172,6 +175,12 @@ const NAME_RULES: NameRule[] = [
     when: nearAnAddress,
   },
   {
+    pattern: /(^|_)country$/,
+    personal: { kind: 'location' },
+    reason: 'where a person is or signed in from (a row about one person)',
+    when: aboutAPerson,
+  },
+  {
     pattern:
       /tax_?id|tax_?identification|tax_?number|vat_?(number|id|no)|legal_?number|registration_?number|(^|_)(siret|siren|ein|company_?number)$/,
     personal: { kind: 'identifier' },
@@ -245,6 +254,11 @@ const NAME_RULES: NameRule[] = [
     pattern: /(^|_)(payload|raw_?payload|user_?meta_?data|raw_user_meta_data|identity_?data|personal_?data)$|contact_?info$/,
     personal: { kind: 'document' },
     reason: 'a document about a person (payload, metadata, contact details)',
+  },
+  {
+    pattern: /(^|_)(target|identifier|email|phone|user|ip|device)_?(hash|digest)$/,
+    personal: { kind: 'identifier' },
+    reason: "a digest of a person's identifier: the same person, pseudonymous",
   },
   { pattern: /smime|certificate$/, personal: { kind: 'document' }, reason: "a person's certificate", when: inPeopleTable },
   { pattern: /demographics|(^|_)survey$/, personal: { kind: 'document' }, reason: 'answers a person gave', when: inPeopleTable },

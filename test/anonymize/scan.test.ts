@@ -202,6 +202,8 @@ describe('the classifier on the corpus schemas', () => {
       ['location', 'mail_code', ['city']],
       ['entity_credit_account', 'pay_to_name', []],
       ['entity_note', 'created_by', []],
+      ['user_sign_in_countries', 'country', ['user_id']],
+      ['sentinel_activities', 'target_hash', []],
     ] as const) {
       expect([table, name, personal(table, name, { siblings: [...siblings] })]).toEqual([table, name, true]);
     }
@@ -222,7 +224,8 @@ describe('the classifier on the corpus schemas', () => {
       ['warning', 'message', 'text'],
       ['content', 'content_address', 'text'],
       ['saml_application_secrets', 'certificate', 'text'],
-      ['user_sign_in_countries', 'country', 'text'],
+      ['country_tax_form', 'country', 'text'],
+      ['media_assets', 'content_hash', 'text'],
       ['batch', 'created_by', 'int4'],
       ['report', 'line_one', 'text'],
     ] as const) {
