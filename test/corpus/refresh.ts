@@ -68,7 +68,8 @@ async function admin(server: string, sql: string): Promise<void> {
 }
 
 export function scoreScan(truth: Truth, columns: ScannedColumn[]): ScanScore {
-  const scored = columns.filter((column) => !column.generated);
+  // Generated columns and columns a trigger derives are recomputed, not masked: no verdict of the scan is scored there.
+  const scored = columns.filter((column) => !column.generated && !truth.derived.has(`${column.table}.${column.column}`));
   const flagged = scored.filter((column) => column.pii);
   const isTrue = (column: ScannedColumn) => truth.has(column.table, column.column);
   const inScan = new Set(scored.map((column) => `${column.table}.${column.column}`));
