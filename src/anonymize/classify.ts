@@ -74,6 +74,8 @@ const headNoun = (table: string) =>
     .replace(/(ss|[^s])s$/, '$1');
 const inPeopleTable = (context: ColumnContext) => PEOPLE_TABLE.test(context.table.toLowerCase());
 const nearAnAddress = (context: ColumnContext) => context.siblings.some((name) => ADDRESS_SIBLING.test(name.toLowerCase()));
+const PERSON_ATTRIBUTES_TABLE =
+  /(user|member|customer|account|person|profile)s?_?(properties|preferences|prefs|settings|attributes|meta|metadata|fields)$/;
 const PERSON_REFERENCE = /^(user|customer|member|person|account|employee|client)_?id$/;
 /** A row about one person: it refers to them (`user_sign_in_countries.user_id`). */
 const aboutAPerson = (context: ColumnContext) => context.siblings.some((name) => PERSON_REFERENCE.test(name.toLowerCase()));
@@ -254,6 +256,19 @@ const NAME_RULES: NameRule[] = [
     pattern: /(^|_)(payload|raw_?payload|user_?meta_?data|raw_user_meta_data|identity_?data|personal_?data)$|contact_?info$/,
     personal: { kind: 'document' },
     reason: 'a document about a person (payload, metadata, contact details)',
+  },
+  {
+    // An audit trail copies whatever changed: names, addresses, subjects (Request Tracker's transactions, PaperTrail's versions).
+    pattern: /^(old|new|previous|prior)_?values?$|^object_?changes$/,
+    personal: { kind: 'free_text' },
+    reason: 'a copy of a changed value (an audit trail)',
+  },
+  {
+    // Key-value attributes of a person (MediaWiki's user_properties, WordPress's usermeta): gender, signature, names.
+    pattern: /(^|_)(value|meta_?value)$/,
+    personal: { kind: 'free_text' },
+    reason: "a value of a person's attribute, kept as key and value",
+    when: (context) => PERSON_ATTRIBUTES_TABLE.test(context.table.toLowerCase()),
   },
   {
     pattern: /(^|_)(target|identifier|email|phone|user|ip|device)_?(hash|digest)$/,

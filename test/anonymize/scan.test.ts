@@ -204,6 +204,10 @@ describe('the classifier on the corpus schemas', () => {
       ['entity_note', 'created_by', []],
       ['user_sign_in_countries', 'country', ['user_id']],
       ['sentinel_activities', 'target_hash', []],
+      ['transactions', 'oldvalue', []],
+      ['transactions', 'newvalue', []],
+      ['user_properties', 'up_value', []],
+      ['wp_usermeta', 'meta_value', []],
     ] as const) {
       expect([table, name, personal(table, name, { siblings: [...siblings] })]).toEqual([table, name, true]);
     }
@@ -225,6 +229,8 @@ describe('the classifier on the corpus schemas', () => {
       ['content', 'content_address', 'text'],
       ['saml_application_secrets', 'certificate', 'text'],
       ['country_tax_form', 'country', 'text'],
+      ['system', 'value', 'text'],
+      ['logto_configs', 'value', 'jsonb'],
       ['media_assets', 'content_hash', 'text'],
       ['batch', 'created_by', 'int4'],
       ['report', 'line_one', 'text'],
