@@ -70,6 +70,8 @@ interface Catalogued {
   checks: Map<string, string[]>;
   /** Enum type name → its first label. */
   firstLabels: Map<string, string>;
+  /** `schema\0table` of tables with an enabled BEFORE ROW trigger on INSERT or UPDATE (one may keep a search vector). */
+  rowTriggers: Set<string>;
 }
 
 const keyOf = (table: TableInfo, column: string) => `${table.name.schema}\u0000${table.name.table}\u0000${column}`;
@@ -96,6 +98,14 @@ async function catalogued(client: pg.Client): Promise<Catalogued> {
        JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
       WHERE k.contype = 'c' AND pg_catalog.cardinality(k.conkey) = 1`,
   );
+  // tgtype bits: 1 row, 2 before, 4 insert, 16 update (src/include/catalog/pg_trigger.h).
+  const triggers = await client.query<{ key: string[] }>(
+    `SELECT DISTINCT ARRAY[n.nspname::text, c.relname::text] AS key
+       FROM pg_catalog.pg_trigger t
+       JOIN pg_catalog.pg_class c ON c.oid = COALESCE(pg_catalog.pg_partition_root(t.tgrelid), t.tgrelid)
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgtype & 3 = 3 AND t.tgtype & 20 <> 0`,
+  );
   const labels = await client.query<{ type: string; label: string }>(
     `SELECT DISTINCT ON (e.enumtypid) pg_catalog.format_type(e.enumtypid, NULL) AS type, e.enumlabel AS label
        FROM pg_catalog.pg_enum e ORDER BY e.enumtypid, e.enumsortorder`,
@@ -114,6 +124,7 @@ async function catalogued(client: pg.Client): Promise<Catalogued> {
     foreignKeys,
     checks: checkMap,
     firstLabels: new Map(labels.rows.map((row) => [row.type, row.label])),
+    rowTriggers: new Set(triggers.rows.map((row) => row.key.join('\u0000'))),
   };
 }
 
@@ -230,6 +241,26 @@ async function firstThatRuns(
 }
 
 /**
+ * A search vector holds the words of the columns it indexes. One a BEFORE ROW trigger keeps is
+ * left to it (the engine recomputes it from the masked columns, or refuses the rules when it
+ * cannot show that the trigger does); one nothing in the database recomputes is emptied, since
+ * its words may be personal and the application rebuilds it.
+ */
+async function searchVector(client: pg.Client, table: TableInfo, column: ColumnInfo, facts: Catalogued): Promise<Suggestion> {
+  if (facts.rowTriggers.has(`${table.name.schema}\u0000${table.name.table}`)) {
+    return { yaml: 'safe', reason: 'a search vector a trigger keeps: computed again from the masked columns', pii: false };
+  }
+  const rule = await firstThatRuns(client, table, column, [...(column.notNull ? [] : ['null']), 'constant:'], facts);
+  return {
+    yaml: rule,
+    reason: rule
+      ? 'a search vector nothing in the database recomputes (the application writes it): emptied, as its words may be personal'
+      : 'a search vector nothing in the database recomputes, and nothing empties it here: write its rule',
+    pii: false,
+  };
+}
+
+/**
  * A foreign key column holds the values of the column it refers to: when that one is personal
  * (by its name), so is the copy. With ON UPDATE CASCADE the copy follows the masked value and
  * needs no rule of its own (`safe`); without it, masking the referenced column would break the
@@ -313,6 +344,7 @@ export async function scanForPii(connect: () => Promise<pg.Client>): Promise<Sca
         let suggestion: Suggestion;
         if (column.generated) suggestion = { yaml: '', reason, pii: false };
         else if (copied) suggestion = copied;
+        else if (column.baseType === 'tsvector' && !personal) suggestion = await searchVector(client, table, column, facts);
         else if (!personal) suggestion = { yaml: 'safe', reason, pii: false };
         else if (column.identityAlways)
           suggestion = { yaml: 'safe', reason: `${reason}, but GENERATED ALWAYS AS IDENTITY cannot be rewritten`, pii: true };

@@ -23,6 +23,11 @@ beforeAll(async () => {
     CREATE TABLE jobs (id int PRIMARY KEY, state text NOT NULL);
     CREATE TABLE city (city_id int PRIMARY KEY, city text NOT NULL);
     CREATE TABLE person_phone (person_id int, phone_number text, PRIMARY KEY (person_id, phone_number));
+    CREATE TABLE articles (id int PRIMARY KEY, author text, search tsvector);
+    CREATE TRIGGER articles_search BEFORE INSERT OR UPDATE ON articles
+      FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger(search, 'pg_catalog.simple', author);
+    CREATE TABLE documents (id int PRIMARY KEY, body text, vector tsvector NOT NULL DEFAULT '');
+    INSERT INTO documents SELECT i, 'minutes ' || i, to_tsvector('simple', 'minutes ' || i) FROM generate_series(1, 9) i;
     CREATE TABLE entity_to_contact (entity_id int, contact_class_id int, contact text, PRIMARY KEY (entity_id, contact_class_id, contact));
     INSERT INTO entity_to_contact SELECT i, 1, 'e' || i || '@gmail.com' FROM generate_series(1, 9) i;
     CREATE TABLE media_assets (id int PRIMARY KEY, pixel_hash uuid NOT NULL);
@@ -107,6 +112,11 @@ describe('refork scan on real-world shapes', () => {
     for (const name of ['amount', 'invoice_display_name', 'error_message', 'provider_session_id', 'variation_digest', 'adjusted_amount']) {
       expect([name, column(`public.payment.${name}`).pii]).toEqual([name, false]);
     }
+  });
+
+  it('leaves a search vector a trigger keeps to it, and empties one nothing in the database recomputes', () => {
+    expect(column('public.articles.search')).toMatchObject({ yaml: 'safe', pii: false });
+    expect(column('public.documents.vector')).toMatchObject({ yaml: '{ strategy: constant, value: "" }', pii: false });
   });
 
   it('finds a phone number that is part of a primary key, and masks it without collisions', () => {
