@@ -55,9 +55,10 @@ interface NameRule {
 }
 
 // The table's last word says what a row is: `user_profiles` holds people, `personal_access_tokens`
-// and `client_snapshots` do not.
+// and `client_snapshots` do not. In the party model (LedgerSMB's entity) a row is a person or an
+// organisation.
 const PEOPLE_TABLE =
-  /(^|_)(users?|customers?|clients?|persons?|people|employees?|staff|contacts?|members?|actors?|artists?|authors?|patients?|students?|teachers?|owners?|profiles?|recipients?|drivers?|accounts?|reviewers?|candidates?|guests?|subscribers?|applicants?|contributors?|passengers?|leads?|admins?|composers?|identities)$/;
+  /(^|_)(users?|customers?|clients?|persons?|people|employees?|staff|contacts?|members?|actors?|artists?|authors?|patients?|students?|teachers?|owners?|profiles?|recipients?|drivers?|accounts?|reviewers?|candidates?|guests?|subscribers?|applicants?|contributors?|passengers?|leads?|admins?|composers?|identities|entity|entities|party|parties)$/;
 const EMAIL_SIBLING = /^(e_?mail|email_?address)$/;
 const ADDRESS_SIBLING = /address|street|(^|_)city$|(^|_)zip|postal|postcode/;
 const MESSAGE_TABLE = /message|dmail|(^|_)mails?($|_)|chat|conversation|inbox|sms|feedback|(^|_)(tickets?|attachments?)$/;
@@ -74,6 +75,8 @@ const headNoun = (table: string) =>
     .replace(/(ss|[^s])s$/, '$1');
 const inPeopleTable = (context: ColumnContext) => PEOPLE_TABLE.test(context.table.toLowerCase());
 const nearAnAddress = (context: ColumnContext) => context.siblings.some((name) => ADDRESS_SIBLING.test(name.toLowerCase()));
+const IP_TABLE = /^ip(s|_|blocks?$|changes$|bans?$)/;
+const CACHE_TABLE = /^(object_?)?cache($|_)/;
 const PERSON_ATTRIBUTES_TABLE =
   /(user|member|customer|account|person|profile)s?_?(properties|preferences|prefs|settings|attributes|meta|metadata|fields)$/;
 const PERSON_REFERENCE = /^(user|customer|member|person|account|employee|client)_?id$/;
@@ -126,7 +129,7 @@ const NAME_RULES: NameRule[] = [
   },
   {
     pattern:
-      /(^|_)(full|contact|reviewer|customer|person|recipient|sender|owner|original|desired|real|maiden|account_?holder|card_?holder|billing|shipping|pay_?to|payee)_?name$|(^|_)(reviewername|fullname|composer|author)$/,
+      /(^|_)(full|contact|reviewer|customer|person|recipient|sender|owner|original|desired|real|maiden|account_?holder|card_?holder|billing|shipping|pay_?to|payee)_?name$|(^|_)(reviewername|fullname|composer|author|other_?names?|also_?known_?as|aka)$/,
     personal: { kind: 'fake', fake: 'full_name' },
     reason: 'looks like a person name',
   },
@@ -256,6 +259,20 @@ const NAME_RULES: NameRule[] = [
     pattern: /(^|_)(payload|raw_?payload|user_?meta_?data|raw_user_meta_data|identity_?data|personal_?data)$|contact_?info$/,
     personal: { kind: 'document' },
     reason: 'a document about a person (payload, metadata, contact details)',
+  },
+  {
+    // MediaWiki's ipblocks and ip_changes keep addresses and range bounds as hex.
+    pattern: /(^|_)(hex|range_start|range_end|address)$/,
+    personal: { kind: 'device' },
+    reason: 'an IP address or a bound of a range, in a table of IP addresses',
+    when: (context) => IP_TABLE.test(context.table.toLowerCase()),
+  },
+  {
+    // A cache keeps copies of what the application reads: sessions, messages, profiles.
+    pattern: /^(value|data)$/,
+    personal: { kind: 'document' },
+    reason: 'a cached copy of application data (sessions, messages, profiles)',
+    when: (context) => CACHE_TABLE.test(context.table.toLowerCase()),
   },
   {
     // An audit trail copies whatever changed: names, addresses, subjects (Request Tracker's transactions, PaperTrail's versions).
