@@ -1,4 +1,4 @@
-// `npm run corpus [-- --json] [-- --schema pagila --rows 40]`: every corpus schema through a
+// `npm run corpus [-- --json] [-- --schema logto --rows 40]`: every corpus schema through a
 // whole refresh (refresh.ts), a report per schema, and a last line of JSON:
 // {schemas, succeeded, leakedValues, scanRecall, scanPrecision, seconds}. Exits 1 when any
 // schema failed or leaked (a harness error counts as a failure, never as a pass).
@@ -42,7 +42,7 @@ export function summarize(outcomes: SchemaOutcome[], seconds: number): CorpusSum
 }
 
 function describe(outcome: SchemaOutcome): string[] {
-  const lines = [`${outcome.ok ? 'ok  ' : 'FAIL'} ${outcome.schema} (${outcome.seconds} s)`];
+  const lines = [`${outcome.ok ? 'ok  ' : 'FAIL'} ${outcome.schema}${outcome.version ? ` ${outcome.version}` : ''} (${outcome.seconds} s)`];
   if (outcome.scan) {
     const { truth, flagged, truePositives, missed, wrong } = outcome.scan;
     lines.push(`     scan: ${truePositives}/${truth} personal columns found, ${flagged} flagged`);
