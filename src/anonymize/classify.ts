@@ -89,7 +89,7 @@ const besideAnEmail = (context: ColumnContext) => context.siblings.some((name) =
 const NAME_RULES: NameRule[] = [
   {
     pattern:
-      /password|passwd|secret|(^|_)otp($|_)|otp_?(code|secret)|(^|_)salt$|passwordsalt|token|api_?key|hmac_?key|private_?key|public_?key|access_?key|credential|backup_?codes|auth_?code|authorization_?code|code_verifier|session_data|challenge_data|passwordhash|password_?hash|cipher_?text|(^|_)encrypted_|(^|_)dek$/,
+      /password|passwd|secret|(^|_)otp($|_)|otp_?(code|secret)|(^|_)salt$|passwordsalt|token|api_?key|hmac_?key|private_?key|public_?key|access_?key|credential|backup_?codes|auth_?code|authorization_?code|code_verifier|session_data|challenge_data|passwordhash|password_?hash|cipher_?text|(^|_)encrypted_|(^|_)dek$|passphrase|(^|_)psk$|snmp_?community|session_?key/,
     personal: { kind: 'credential' },
     reason: 'looks like a credential or secret',
   },
@@ -111,9 +111,15 @@ const NAME_RULES: NameRule[] = [
     personal: { kind: 'username' },
     reason: "the person's account at an identity provider",
   },
-  { pattern: /e_?mail|(^|[_-])(reply[_-]?to|bcc|cc)$/, personal: { kind: 'email' }, reason: 'looks like an email address' },
   {
-    pattern: /phone|mobile|(^|_)tel($|_)|(^|_)fax$|msisdn/,
+    pattern: /^community$/,
+    personal: { kind: 'credential' },
+    reason: 'an SNMP community, a shared password',
+    when: (context) => /snmp/.test(context.table.toLowerCase()) || context.siblings.some((name) => /passphrase/.test(name.toLowerCase())),
+  },
+  { pattern: /e_?mail|(^|[_-])(reply[_-]?to|bcc|cc|send_?to)$/, personal: { kind: 'email' }, reason: 'looks like an email address' },
+  {
+    pattern: /phone|mobile|(^|_)tel($|_)|(^|_)fax$|msisdn|(^|_)cell(_?phone)?$/,
     personal: { kind: 'fake', fake: 'phone' },
     reason: 'looks like a phone number',
   },
@@ -129,7 +135,7 @@ const NAME_RULES: NameRule[] = [
   },
   {
     pattern:
-      /(^|_)(full|contact|reviewer|customer|person|recipient|sender|owner|original|desired|real|maiden|account_?holder|card_?holder|billing|shipping|pay_?to|payee)_?name$|(^|_)(reviewername|fullname|composer|author|other_?names?|also_?known_?as|aka)$/,
+      /(^|_)(full|contact|reviewer|customer|person|recipient|sender|owner|original|desired|real|maiden|account_?holder|card_?holder|billing|shipping|pay_?to|payee|poc_?\d*)_?name$|(^|_)(reviewername|fullname|composer|author|other_?names?|also_?known_?as|aka)$/,
     personal: { kind: 'fake', fake: 'full_name' },
     reason: 'looks like a person name',
   },
@@ -274,6 +280,13 @@ const NAME_RULES: NameRule[] = [
     reason: 'a cached copy of application data (sessions, messages, profiles)',
     when: (context) => CACHE_TABLE.test(context.table.toLowerCase()),
   },
+  {
+    pattern: /^(details|changes|diff)$/,
+    personal: { kind: 'free_text' },
+    reason: 'what an audit log entry changed, old and new values',
+    when: (context) => /audit/.test(context.table.toLowerCase()),
+  },
+  { pattern: /^contacts?$/, personal: { kind: 'free_text' }, reason: "a person's contact details" },
   {
     // An audit trail copies whatever changed: names, addresses, subjects (Request Tracker's transactions, PaperTrail's versions).
     pattern: /^(old|new|previous|prior)_?values?$|^object_?changes$/,

@@ -179,7 +179,7 @@ function personal(table: string, name: string, options: { type?: string; categor
 }
 
 // Names from the packaged schemas of the corpus (Logto, pg-boss, Request Tracker, MediaWiki,
-// Roundcube, LedgerSMB) that the scan read wrongly before: each pair is what it must now say.
+// Roundcube, LedgerSMB, Zabbix) that the scan read wrongly before: each pair is what it must now say.
 describe('the classifier on the corpus schemas', () => {
   it('finds personal columns their names give away once read with their table', () => {
     for (const [table, name, siblings] of [
@@ -218,6 +218,22 @@ describe('the classifier on the corpus schemas', () => {
       ['transactions', 'newvalue', []],
       ['user_properties', 'up_value', []],
       ['wp_usermeta', 'meta_value', []],
+      ['ipblocks', 'ipb_range_start', []],
+      ['ip_changes', 'ipc_hex', []],
+      ['objectcache', 'value', []],
+      ['cache_messages', 'data', []],
+      ['entity', 'name', []],
+      ['entity_other_name', 'other_name', []],
+      ['interface_snmp', 'authpassphrase', []],
+      ['interface_snmp', 'community', []],
+      ['dchecks', 'snmp_community', []],
+      ['hosts', 'tls_psk', []],
+      ['config', 'session_key', []],
+      ['media', 'sendto', []],
+      ['host_inventory', 'poc_1_cell', []],
+      ['host_inventory', 'poc_2_name', []],
+      ['host_inventory', 'contact', []],
+      ['auditlog', 'details', []],
     ] as const) {
       expect([table, name, personal(table, name, { siblings: [...siblings] })]).toEqual([table, name, true]);
     }
@@ -240,6 +256,11 @@ describe('the classifier on the corpus schemas', () => {
       ['saml_application_secrets', 'certificate', 'text'],
       ['country_tax_form', 'country', 'text'],
       ['system', 'value', 'text'],
+      ['l10n_cache', 'lc_value', 'text'],
+      ['recipes', 'range_start', 'int4'],
+      ['forums', 'community', 'text'],
+      ['hosts', 'tls_psk_identity', 'text'],
+      ['products', 'details', 'text'],
       ['logto_configs', 'value', 'jsonb'],
       ['media_assets', 'content_hash', 'text'],
       ['batch', 'created_by', 'int4'],
