@@ -188,6 +188,23 @@ export const CORPUS: CorpusSchema[] = [
       '164 tables: persons, employees (SSN, birth date), companies (tax ids), locations, contacts, bank accounts (IBAN), payroll; table inheritance (notes, files, translations), bytea files, tsvector note columns, composite keys, triggers, views, a composite type',
     rows: 30,
   },
+  {
+    name: 'zabbix',
+    project: 'Zabbix 6.0, network and server monitoring',
+    homepage: 'https://www.zabbix.com',
+    licence: 'GPL-2+',
+    source: {
+      registry: 'debian',
+      package: 'zabbix-server-pgsql',
+      version: '1:6.0.14+dfsg-1+b1',
+      files: { 'usr/share/zabbix-server-pgsql/schema.sql.gz': 'f73dab73321b70712c917ab83ac3bd3e273b50f454dec822eaad2d90ca76a36d' },
+    },
+    load: { kind: 'files', files: ['usr/share/zabbix-server-pgsql/schema.sql.gz'] },
+    how: 'schema.sql.gz, uncompressed, as it is (the package also ships images and optional history conversions, not loaded)',
+    covers:
+      '173 tables, most about machines: users, media, audit log, the points of contact of a host inventory, log lines, and passwords, passphrases, pre-shared keys and SNMP communities in many tables',
+    rows: 20,
+  },
 ];
 
 export function schemaNamed(name: string): CorpusSchema {
