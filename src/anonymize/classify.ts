@@ -75,6 +75,17 @@ const headNoun = (table: string) =>
     .replace(/(ss|[^s])s$/, '$1');
 const inPeopleTable = (context: ColumnContext) => PEOPLE_TABLE.test(context.table.toLowerCase());
 const nearAnAddress = (context: ColumnContext) => context.siblings.some((name) => ADDRESS_SIBLING.test(name.toLowerCase()));
+// An address is a machine's, not a person's, in a table whose rows are machines (Zabbix's
+// interface, ha_node, autoreg_host), when the column names a machine's own address (listen_ip,
+// oob_ip), or beside a port or a DNS name: an endpoint something connects to (a discovered
+// service). A person's address is where they came from; nothing connects back to it.
+const MACHINE_TABLE = /(^|_)(hosts?|interfaces?|servers?|nodes?|routers?|switches|d?services|proxies|proxy)$/;
+const MACHINE_ADDRESS = /^(listen|bind|server|host|oob|proxy|router|gateway|node)_?(ip|address)$/;
+const ENDPOINT_SIBLING = /(^|_)(port|dns)$/;
+const ofAMachine = (context: ColumnContext, name: string) =>
+  MACHINE_TABLE.test(context.table.toLowerCase()) ||
+  MACHINE_ADDRESS.test(name) ||
+  context.siblings.some((sibling) => ENDPOINT_SIBLING.test(sibling.toLowerCase()));
 const IP_TABLE = /^ip(s|_|blocks?$|changes$|bans?$)/;
 const CACHE_TABLE = /^(object_?)?cache($|_)/;
 const PERSON_ATTRIBUTES_TABLE =
@@ -154,6 +165,7 @@ const NAME_RULES: NameRule[] = [
     pattern: /(^|_)(ip|ip_?addr(ess)?|remote_?addr|last_?ip|current_?ip|.*_ip_addr(ess)?|permitted_ip_addresses)$|_ip$/,
     personal: { kind: 'device' },
     reason: 'looks like an IP address',
+    when: (context, name) => !ofAMachine(context, name),
   },
   { pattern: /user_?agent|(^|_)browser$/, personal: { kind: 'device' }, reason: 'looks like a user agent' },
   {
@@ -167,6 +179,7 @@ const NAME_RULES: NameRule[] = [
     reason: 'looks like a postal code',
   },
   {
+    when: (context, name) => !ofAMachine(context, name),
     pattern:
       /street|^address(_?line_?\d*|\d)?$|addressline\d|addr_?line|(^|_)address_?\d$|(^|_)(home|work|billing|shipping|mailing|postal|delivery|business|office|residential|physical|invoice|main|primary|secondary|current|permanent|customer|user|contact|member|person|employee|personal|private)_?address$/,
     personal: { kind: 'fake', fake: 'street' },
@@ -238,7 +251,8 @@ const NAME_RULES: NameRule[] = [
     reason: 'a personal attribute',
   },
   {
-    pattern: /latitude|longitude|(^|_)(lat|lng|lon)$|geo_?location|spatial_?location|spatiallocation|(^|_)location$/,
+    pattern:
+      /latitude|longitude|(^|_)(lat|lng|lon)$|geo_?location|spatial_?location|spatiallocation|^location$|(^|_)(home|current|last|user|device)_?location$/,
     personal: { kind: 'location' },
     reason: 'looks like a location',
   },
@@ -292,6 +306,7 @@ const NAME_RULES: NameRule[] = [
     pattern: /^(old|new|previous|prior)_?values?$|^object_?changes$/,
     personal: { kind: 'free_text' },
     reason: 'a copy of a changed value (an audit trail)',
+    when: (context) => /audit|transactions?$|histor|versions?$|changes?$|(^|_)logs?$/.test(context.table.toLowerCase()),
   },
   {
     // Key-value attributes of a person (MediaWiki's user_properties, WordPress's usermeta): gender, signature, names.
@@ -345,7 +360,11 @@ export function classifyColumn(column: Column, context: ColumnContext): Classifi
   // A key made of a phone number or an email is still personal; a numeric or uuid key is not.
   if (column.primaryKey && column.category !== 'S') return { reason: 'primary key' };
   if (context.foreignKey) return { reason: 'a reference to another row' };
-  if (['inet', 'cidr', 'macaddr', 'macaddr8'].includes(column.baseType) && !/network|subnet|cidr|range|mask/.test(name)) {
+  if (
+    ['inet', 'cidr', 'macaddr', 'macaddr8'].includes(column.baseType) &&
+    !/network|subnet|cidr|range|mask/.test(name) &&
+    !ofAMachine(context, name)
+  ) {
     return { personal: { kind: 'device' }, reason: `${column.baseType}: a network address of a person or device` };
   }
   if (column.baseType === 'bool' || column.category === 'E' || column.baseType === 'tsvector') {

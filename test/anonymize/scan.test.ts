@@ -265,9 +265,26 @@ describe('the classifier on the corpus schemas', () => {
       ['media_assets', 'content_hash', 'text'],
       ['batch', 'created_by', 'int4'],
       ['report', 'line_one', 'text'],
+      ['sysmaps', 'label_location', 'int4'],
+      ['settings', 'new_value', 'text'],
+      ['interface', 'ip', 'text'],
+      ['ha_node', 'address', 'text'],
+      ['autoreg_host', 'listen_ip', 'text'],
+      ['host_inventory', 'oob_ip', 'text'],
+      ['interface', 'ip', 'inet'],
     ] as const) {
       expect([table, name, personal(table, name, { type })]).toEqual([table, name, false]);
     }
+  });
+
+  it('reads an address beside a port or a DNS name as an endpoint, a machine’s, and one beside a person as theirs', () => {
+    const endpoint = { siblings: ['port', 'dns'] };
+    expect(personal('proxy_dhistory', 'ip', endpoint)).toBe(false);
+    expect(personal('proxy_dhistory', 'ip', { ...endpoint, type: 'inet', category: 'I' })).toBe(false);
+    expect(personal('auditlog', 'ip', { siblings: ['userid', 'username'] })).toBe(true);
+    expect(personal('auditlog', 'ip', { siblings: ['userid'], type: 'inet', category: 'I' })).toBe(true);
+    expect(personal('users', 'last_location', {})).toBe(true);
+    expect(personal('users', 'location', {})).toBe(true);
   });
 });
 
