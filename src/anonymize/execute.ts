@@ -3,8 +3,7 @@
 // done and never applies a pseudonym twice.
 import type pg from 'pg';
 import { loadCatalog, type Catalog, type TableInfo } from './catalog.js';
-import { loadDictionaries, type DictionaryName } from './fake.js';
-import { canStageInParallel, dropLeftoverStages, stageInParallel } from './stage.js';
+import { canStageInParallel, createStage, dropLeftoverStages, fillStage } from './stage.js';
 import { listMaterializedViews, refreshMaterializedView, type MaterializedView } from './views.js';
 import { completedTables, ensureLedger, isCompleted, recordCompletion } from './ledger.js';
 import { buildPlan, type Plan, type TableStep } from './plan.js';
@@ -12,7 +11,7 @@ import { quoteIdent, quoteTable } from './quote.js';
 import { sampleOriginals } from './residual.js';
 import { chooseMethod, rebuildsIndexes, rewriteTable, updateWithoutIndexes, type Method } from './rewrite.js';
 import { RulesError, type AnonymizeRules } from './rules.js';
-import { backendPid, locatePgcrypto, messageOf, prepareSession, scrub } from './session.js';
+import { backendPid, messageOf, prepareSession, scrub } from './session.js';
 import { disableUserTriggers, restoreTriggers } from './triggers.js';
 
 export interface AnonymizeProgress {
@@ -80,13 +79,11 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
     client = await options.connect();
     stopCancel = cancelOnAbort(options, client);
     await prepareSession(client);
-    const crypto = await locatePgcrypto(client);
     await ensureLedger(client);
     const catalog = await loadCatalog(client);
-    const plan = buildPlan(options.rules, catalog, { key: options.key, crypto });
-    await loadDictionaries(client, plan.dictionaries);
+    const plan = buildPlan(options.rules, catalog, { key: options.key });
     await dropLeftoverStages(client);
-    return await executePlan(client, plan, { catalog, crypto, dictionaries: plan.dictionaries }, options);
+    return await executePlan(client, plan, { catalog }, options);
   } catch (error) {
     if (error instanceof RulesError || error instanceof AnonymizeError) {
       error.message = scrub(error.message, options.key);
@@ -101,8 +98,6 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
 
 interface Schema {
   catalog: Catalog;
-  crypto: string;
-  dictionaries: Set<DictionaryName>;
 }
 
 /** Sessions that compute a big table's masks at once; the database's cores are the limit. */
@@ -206,36 +201,48 @@ async function runUpdate(
   const what = `${step.display} (columns ${step.columns.map((column) => quoteIdent(column.column)).join(', ')})`;
   const { method } = chooseMethod(table, step);
   const sessions = options.parallelism ?? DEFAULT_PARALLELISM;
-  // Computing a big rewritten table's masks is spread over several sessions before its transaction.
-  const stage =
-    method === 'rewrite' && canStageInParallel(table, sessions)
-      ? await stageInParallel(client, options.connect, step, table, sessions, schema.dictionaries).catch((error: unknown) => {
-          throw new AnonymizeError(
-            `anonymizing ${what} failed: ${scrub(messageOf(error), options.key)} (while computing masks in parallel sessions)`,
-            step.display,
-            sqlstateOf(error),
-          );
-        })
-      : undefined;
-  return inTransaction(client, what, step.display, options, async () => {
-    // The lock serializes with any other session masking this table; the ledger is read after it.
-    await client.query(`LOCK TABLE ${quoteTable(step.table)} IN SHARE ROW EXCLUSIVE MODE`);
-    if (await isCompleted(client, step.display, options.runId)) {
-      if (stage) await client.query(`DROP TABLE IF EXISTS ${stage.name}`);
-      return { table: step.display, rows: 0, skipped: true, elapsedMs: 0 };
-    }
-    const triggers = await disableUserTriggers(client, step.table);
-    const probe = await sampleOriginals(client, step, table, options.key, schema.crypto);
-    const { rows, ...how } = await maskRows(client, step, table, method, options, stage);
-    const residual = await probe.check();
-    await restoreTriggers(client, triggers);
-    // Until ANALYZE, pg_stats still shows original values (most common values, histogram bounds)
-    // to anyone who can read the table; in the same transaction, "done" always means "analyzed".
-    await client.query(`ANALYZE ${quoteTable(step.table)}`);
-    await analyzeCascaded(client, step);
-    await recordCompletion(client, step.display, options.runId, rows, { ...how, residual: residual.columns });
-    return { table: step.display, rows, skipped: false, elapsedMs: Math.round(performance.now() - started) };
-  });
+  // A big rewritten table's masks are computed by several sessions into a stage created here
+  // (committed, so they see it) and filled once the table is locked.
+  const parallel = method === 'rewrite' && canStageInParallel(table, sessions);
+  const stageTable = parallel ? await createStage(client, step, table) : undefined;
+  const dropStage = async () => {
+    if (stageTable) await client.query(`DROP TABLE IF EXISTS ${stageTable}`);
+  };
+  try {
+    return await inTransaction(client, what, step.display, options, async () => {
+      // The lock serializes with any other session masking this table and keeps writers out while
+      // the stage is filled; the ledger is read after it.
+      await client.query(`LOCK TABLE ${quoteTable(step.table)} IN SHARE ROW EXCLUSIVE MODE`);
+      if (await isCompleted(client, step.display, options.runId)) {
+        await dropStage();
+        return { table: step.display, rows: 0, skipped: true, elapsedMs: 0 };
+      }
+      const stage = stageTable
+        ? {
+            name: stageTable,
+            rows: await fillStage(client, options.connect, stageTable, step, table, sessions).catch((error: unknown) => {
+              // Said where it happened; the error keeps its SQLSTATE, so a lost session is retried.
+              if (error instanceof Error) error.message = `${error.message} (while computing masks in parallel sessions)`;
+              throw error;
+            }),
+          }
+        : undefined;
+      const triggers = await disableUserTriggers(client, step.table, new Set(step.recompute.map((trigger) => trigger.name)));
+      const probe = await sampleOriginals(client, step, table, options.key);
+      const { rows, ...how } = await maskRows(client, step, table, method, options, stage);
+      const residual = await probe.check();
+      await restoreTriggers(client, triggers);
+      // Until ANALYZE, pg_stats still shows original values (most common values, histogram bounds)
+      // to anyone who can read the table; in the same transaction, "done" always means "analyzed".
+      await client.query(`ANALYZE ${quoteTable(step.table)}`);
+      await analyzeCascaded(client, step);
+      await recordCompletion(client, step.display, options.runId, rows, { ...how, residual: residual.columns });
+      return { table: step.display, rows, skipped: false, elapsedMs: Math.round(performance.now() - started) };
+    });
+  } finally {
+    // Dropped with the swap when it committed; a rolled-back attempt leaves it to drop here.
+    await dropStage().catch(() => {});
+  }
 }
 
 /**

@@ -17,5 +17,8 @@ export type { VerifyOptions, VerifyReport, CheckResult } from './verify.js';
 export { quoteIdent } from './quote.js';
 export { planAnonymization, formatPlan } from './plan-report.js';
 export type { PlanReport, PlannedTable, PlanOptions } from './plan-report.js';
+export { checkRules } from './rules-check.js';
+export type { RulesCheck } from './rules-check.js';
+export { typecheckRule, typecheckRules, CheckNotRun } from './typecheck.js';
 export { scanForPii } from './scan.js';
 export type { ScanReport, ScannedColumn } from './scan.js';

@@ -4,11 +4,11 @@
 import type pg from 'pg';
 import { loadCatalog } from './catalog.js';
 import { findUncovered, suggestPatch } from './coverage.js';
-import { loadDictionaries } from './fake.js';
-import { buildPlan, ROW_ALIAS } from './plan.js';
+import { compilePlan, ROW_ALIAS } from './plan.js';
 import { displayTable, quoteIdent, quoteTable } from './quote.js';
 import type { AnonymizeRules } from './rules.js';
-import { locateExistingPgcrypto, messageOf, scrub } from './session.js';
+import { messageOf, scrub } from './session.js';
+import { typecheckRules } from './typecheck.js';
 import { listMaterializedViews } from './views.js';
 
 export interface PlannedTable {
@@ -45,17 +45,18 @@ export async function planAnonymization(options: PlanOptions): Promise<PlanRepor
   let client: pg.Client | undefined;
   try {
     client = await options.connect();
-    // Not READ ONLY: previews need the fake dictionaries in a temp table. Everything is rolled back.
-    await client.query('BEGIN');
+    // Nothing here writes: the whole plan, previews included, reads one snapshot.
+    await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const catalog = await loadCatalog(client);
-    const crypto = await locateExistingPgcrypto(client);
     const uncovered = findUncovered(options.rules, catalog);
     report.uncovered = uncovered.map((item) => ({ table: item.display, columns: item.columns.map((column) => column.name) }));
     if (uncovered.length > 0) {
       report.suggestedPatch = suggestPatch(uncovered);
-      report.problems.push(`${uncovered.length} table(s) have unclassified columns: verification would halt the run`);
+      report.problems.push(`${uncovered.length} table(s) have unclassified columns: preflight would refuse to start a run`);
     }
-    const plan = buildPlan(options.rules, catalog, { key, crypto: crypto ?? '"public"' });
+    // Every rule compiled against its real table; what does not fit is listed, the rest planned.
+    report.problems.push(...(await typecheckRules(client, options.rules, catalog)));
+    const { plan } = compilePlan(options.rules, catalog, { key });
     const sizes = await tableSizes(client);
     for (const step of plan.truncates) {
       report.tables.push({
@@ -67,10 +68,8 @@ export async function planAnonymization(options: PlanOptions): Promise<PlanRepor
         sql: `TRUNCATE TABLE ${quoteTable(step.table)}`,
       });
     }
-    const previews = (options.previewRows ?? 0) > 0 && options.key !== undefined && crypto !== undefined;
-    if ((options.previewRows ?? 0) > 0 && !previews)
-      report.problems.push('no preview: it needs the key and pgcrypto installed in the database');
-    if (previews) await loadDictionaries(client, plan.dictionaries);
+    const previews = (options.previewRows ?? 0) > 0 && options.key !== undefined;
+    if ((options.previewRows ?? 0) > 0 && !previews) report.problems.push('no preview: set REFORK_ANONYMIZE_KEY to compute masked rows');
     for (const step of plan.updates) {
       const planned: PlannedTable = {
         table: step.display,
@@ -82,11 +81,19 @@ export async function planAnonymization(options: PlanOptions): Promise<PlanRepor
       };
       if (previews) {
         const select = step.columns.map((column) => `${column.expression} AS ${quoteIdent(column.column)}`).join(', ');
-        const rows = await client.query(
-          `SELECT ${select} FROM ${quoteTable(step.table)} AS ${ROW_ALIAS} LIMIT ${Math.floor(options.previewRows ?? 0)}`,
-          step.params,
-        );
-        planned.preview = rows.rows;
+        // A mask that fails on these rows is a problem of its own; the other tables are still planned.
+        await client.query('SAVEPOINT refork_preview');
+        try {
+          const rows = await client.query(
+            `SELECT ${select} FROM ${quoteTable(step.table)} AS ${ROW_ALIAS} LIMIT ${Math.floor(options.previewRows ?? 0)}`,
+            step.params,
+          );
+          planned.preview = rows.rows;
+          await client.query('RELEASE SAVEPOINT refork_preview');
+        } catch (error) {
+          await client.query('ROLLBACK TO SAVEPOINT refork_preview');
+          report.problems.push(`${step.display}: masking the preview rows failed: ${scrub(messageOf(error), key)}`);
+        }
       }
       report.tables.push(planned);
     }

@@ -32,13 +32,7 @@ export interface ResidualProbe {
 
 type UpdateStep = Extract<TableStep, { kind: 'update' }>;
 
-export async function sampleOriginals(
-  client: pg.Client,
-  step: UpdateStep,
-  table: TableInfo,
-  key: string,
-  crypto: string,
-): Promise<ResidualProbe> {
+export async function sampleOriginals(client: pg.Client, step: UpdateStep, table: TableInfo, key: string): Promise<ResidualProbe> {
   const columns = step.columns.filter((column) => mustChange(column.strategy)).map((column) => column.column);
   if (columns.length === 0) return { check: async () => ({ columns: {} }) };
   const masked = new Set(step.columns.map((column) => column.column));
@@ -47,7 +41,7 @@ export async function sampleOriginals(
   const byKey = keyColumns.length > 0 && keyColumns.every((column) => !masked.has(column));
 
   const params = new SqlParams(key);
-  const ctx: CompileContext = { params, crypto, dictionaries: new Set() };
+  const ctx: CompileContext = { params };
   const ref = (column: string) => `${ROW_ALIAS}.${quoteIdent(column)}`;
   const hashes = columns.map((column) => `${hmacHex(`${ref(column)}::text`, ctx)}`);
   const identity = byKey
@@ -69,7 +63,7 @@ export async function sampleOriginals(
   return {
     async check() {
       const after = new SqlParams(key);
-      const afterCtx: CompileContext = { params: after, crypto, dictionaries: new Set() };
+      const afterCtx: CompileContext = { params: after };
       const idsParam = byKey ? after.add(ids) : '';
       const lists = originals.map((values) => after.add(values));
       // Only the key's columns: a whole row of the table's type would put NULL in a NOT NULL domain column.

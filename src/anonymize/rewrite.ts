@@ -26,6 +26,10 @@ type UpdateStep = Extract<TableStep, { kind: 'update' }>;
  */
 export function chooseMethod(table: TableInfo, step: UpdateStep): { method: Method; reason: string } {
   if (table.partitioned) return { method: 'update', reason: 'partitioned table' };
+  // A rewrite inserts the rows again: a trigger that must recompute a column has to fire on INSERT.
+  if (step.recompute.some((trigger) => !trigger.events.includes('insert'))) {
+    return { method: 'update', reason: 'a trigger that recomputes a column fires on UPDATE only' };
+  }
   if (table.estimatedRows < REWRITE_MIN_ROWS) return { method: 'update', reason: 'small table' };
   if (table.toastBytes > table.heapBytes) {
     return { method: 'update', reason: 'large out-of-line values an UPDATE does not rewrite' };
@@ -94,28 +98,21 @@ export async function rewriteTable(
   const dependents = await captureDependents(client, relation);
   const { columns: list } = maskedSelect(step, table);
 
-  // Without a stage filled in parallel beforehand, compute one here (a temp table writes no WAL).
+  // Without a stage filled in parallel, compute one here (a temp table writes no WAL). Either way
+  // it was filled with the table locked against writes, so it holds every row the table does.
   const source = stage?.name ?? 'refork_stage';
-  let staged = stage?.rows;
+  let staged = stage?.rows ?? -1;
   if (stage === undefined) {
     const select = maskingSelect(step, table);
     const created = await client.query(`CREATE TEMP TABLE refork_stage ON COMMIT DROP AS ${select.text}`, select.values);
     staged = created.rowCount ?? -1;
-  }
-  // The stage must hold exactly the table's rows: anything else means it is stale or partial. A
-  // shared stage is counted again here (another run could have replaced it); a temp one is private.
-  const counts = await client.query<{ staged: string | null; current: string }>(
-    `SELECT ${stage ? `(SELECT pg_catalog.count(*) FROM ${source})` : 'NULL'} AS staged, (SELECT pg_catalog.count(*) FROM ONLY ${relation}) AS current`,
-  );
-  if (stage) staged = Number(counts.rows[0]?.staged ?? -1);
-  if (staged !== Number(counts.rows[0]?.current ?? -2)) {
-    throw new Error(`stage holds ${staged} rows but the table has ${counts.rows[0]?.current}`);
   }
   await dropDependents(client, relation, dependents);
   await client.query(`TRUNCATE ONLY ${relation}`);
   const overriding = table.columns.some((column) => column.identityAlways) ? 'OVERRIDING SYSTEM VALUE ' : '';
   const loaded = await client.query(`INSERT INTO ${relation} (${list}) ${overriding}SELECT ${list} FROM ${source}`);
   await client.query(`DROP TABLE ${source}`);
+  // A stage another session dropped or replaced meanwhile shows here (stage names are per attempt).
   if ((loaded.rowCount ?? -1) !== staged) throw new Error(`rewrite lost rows: ${staged} staged, ${loaded.rowCount} written back`);
   await restoreDependents(client, relation, dependents);
   return loaded.rowCount ?? 0;

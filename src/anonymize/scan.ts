@@ -225,11 +225,7 @@ async function firstThatRuns(
     }
     try {
       const strategy = parseStrategy(parse(candidate), 'scan');
-      compileColumn(strategy, column, quoteIdent(column.name), 'scan', {
-        params: new SqlParams('scan'),
-        crypto: '"public"',
-        dictionaries: new Set(),
-      });
+      compileColumn(strategy, column, quoteIdent(column.name), 'scan', { params: new SqlParams('scan') });
       if (column.unique && lossReason(strategy, column)) continue;
       if (!(await extremesPass(client, table, column, checks, strategy))) continue;
       return candidate;

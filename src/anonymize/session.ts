@@ -1,8 +1,7 @@
 // Everything one masking session needs from the server before it writes: settings suited to long
-// set-based statements, pgcrypto located (or installed), and errors made safe to show.
+// set-based statements, and errors made safe to show.
 import type pg from 'pg';
 import { redact } from '../log/redact.js';
-import { quoteIdent } from './quote.js';
 
 export async function prepareSession(client: pg.Client): Promise<void> {
   // A masking UPDATE on a big table legitimately runs for minutes; a lock we cannot get within
@@ -11,31 +10,6 @@ export async function prepareSession(client: pg.Client): Promise<void> {
   await client.query(`SET lock_timeout = '5min'`);
   await client.query(`SET idle_in_transaction_session_timeout = 0`);
   await client.query(`SET application_name = 'refork-anonymize'`);
-}
-
-/** The quoted schema pgcrypto is installed in, if it is. */
-export async function locateExistingPgcrypto(client: pg.Client): Promise<string | undefined> {
-  const result = await client.query<{ schema: string }>(
-    `SELECT n.nspname AS schema FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pgcrypto'`,
-  );
-  const schema = result.rows[0]?.schema;
-  return schema === undefined ? undefined : quoteIdent(schema);
-}
-
-/** The quoted schema of pgcrypto, installing it when missing (it is a trusted extension: the owner may). */
-export async function locatePgcrypto(client: pg.Client): Promise<string> {
-  const existing = await locateExistingPgcrypto(client);
-  if (existing) return existing;
-  try {
-    await client.query('CREATE EXTENSION IF NOT EXISTS pgcrypto');
-  } catch (error) {
-    throw new Error(
-      `pgcrypto is needed for keyed masks and could not be installed in the fork: ${messageOf(error)}; run CREATE EXTENSION pgcrypto on the production database`,
-    );
-  }
-  const created = await locateExistingPgcrypto(client);
-  if (!created) throw new Error('pgcrypto is needed for keyed masks but is not installed after CREATE EXTENSION');
-  return created;
 }
 
 export function messageOf(error: unknown): string {

@@ -1,13 +1,12 @@
 // Computing masks is CPU-bound in Postgres and one statement uses one core, so a big table
 // that will be rewritten has its masked rows computed by several sessions at once, each over a
-// slice of the primary key, into an UNLOGGED table in schema refork. The stage holds only masked
+// range of the table's pages, into an UNLOGGED table in schema refork. The stage holds only masked
 // values; the swap itself still happens in the table's single transaction. Keyed masks of
 // low-cardinality columns (names, cities, dates) are computed once per distinct value rather than
 // once per row.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { TableInfo } from './catalog.js';
-import { loadDictionaries, type DictionaryName } from './fake.js';
 import type { MaskedColumn, TableStep } from './plan.js';
 import { ROW_ALIAS } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
@@ -15,13 +14,12 @@ import { prepareSession } from './session.js';
 
 type UpdateStep = Extract<TableStep, { kind: 'update' }>;
 
-const INTEGER_KEYS = new Set(['int2', 'int4', 'int8']);
 /** Below this, one session is as quick as several. */
 const PARALLEL_MIN_ROWS = 50_000;
 
-/** The stage's quoted name: deterministic per table, so a crashed run's leftover is found and replaced. */
+/** The stage's quoted name: per table and per attempt (a crashed attempt's leftover is dropped by the next run's start). */
 export function stageName(display: string): string {
-  return `refork.${quoteIdent(`stage_${createHash('sha256').update(display).digest('hex').slice(0, 16)}`)}`;
+  return `refork.${quoteIdent(`stage_${createHash('sha256').update(display).digest('hex').slice(0, 16)}_${randomBytes(4).toString('hex')}`)}`;
 }
 
 /** The SELECT list that yields the table's rows with masks applied (generated columns left out). */
@@ -110,15 +108,8 @@ export function maskingSelect(
   };
 }
 
-/** The single integer primary key column to slice on, if the table has one. */
-export function sliceKey(table: TableInfo): string | undefined {
-  const keys = table.columns.filter((column) => column.primaryKey);
-  const [key] = keys;
-  return keys.length === 1 && key && INTEGER_KEYS.has(key.baseType) ? key.name : undefined;
-}
-
 export function canStageInParallel(table: TableInfo, sessions: number): boolean {
-  return sessions > 1 && table.estimatedRows >= PARALLEL_MIN_ROWS && !table.partitioned && sliceKey(table) !== undefined;
+  return sessions > 1 && table.estimatedRows >= PARALLEL_MIN_ROWS && !table.partitioned;
 }
 
 export async function dropLeftoverStages(client: pg.Client): Promise<void> {
@@ -131,49 +122,52 @@ export async function dropLeftoverStages(client: pg.Client): Promise<void> {
 }
 
 /**
- * Fills the stage for `step` from `sessions` connections, one primary-key slice each; returns the
- * stage's name. The caller swaps it in (and drops it) inside the table's transaction.
+ * Creates the (empty) stage for `step`, committed, so the sessions that fill it can see it. Call
+ * before the table's transaction; fill it inside, after the table is locked.
  */
-export async function stageInParallel(
+export async function createStage(client: pg.Client, step: UpdateStep, table: TableInfo): Promise<string> {
+  const stage = stageName(step.display);
+  const { select } = maskedSelect(step, table);
+  await client.query(
+    `CREATE UNLOGGED TABLE ${stage} AS SELECT ${select} FROM ONLY ${quoteTable(table.name)} AS ${ROW_ALIAS} WITH NO DATA`,
+    step.params,
+  );
+  return stage;
+}
+
+/**
+ * Fills the stage from `sessions` connections, each reading its own range of the table's pages
+ * (a TID range scan: every row read once, sequentially, whatever the primary key); returns the
+ * number of rows. Call inside the table's transaction with the table locked against writes: the
+ * ranges then cover every row the table holds (the sessions only read it, which the lock allows).
+ */
+export async function fillStage(
   client: pg.Client,
   connect: () => Promise<pg.Client>,
+  stage: string,
   step: UpdateStep,
   table: TableInfo,
   sessions: number,
-  dictionaries: Set<DictionaryName>,
-): Promise<{ name: string; rows: number }> {
-  const key = sliceKey(table);
-  if (key === undefined) throw new Error(`${step.display} has no single integer primary key to slice on`);
-  const stage = stageName(step.display);
-  const relation = quoteTable(table.name);
-  const { select } = maskedSelect(step, table);
-  const keyRef = `${ROW_ALIAS}.${quoteIdent(key)}`;
-  await client.query(`DROP TABLE IF EXISTS ${stage}`);
-  await client.query(`CREATE UNLOGGED TABLE ${stage} AS SELECT ${select} FROM ONLY ${relation} AS ${ROW_ALIAS} WITH NO DATA`, step.params);
-  const bounds = await client.query<{ low: string | null; high: string | null }>(
-    `SELECT min(${quoteIdent(key)})::text AS low, max(${quoteIdent(key)})::text AS high FROM ONLY ${relation}`,
+): Promise<number> {
+  const size = await client.query<{ pages: string }>(
+    `SELECT (pg_catalog.pg_relation_size($1::regclass) / pg_catalog.current_setting('block_size')::int8)::text AS pages`,
+    [quoteTable(table.name)],
   );
-  const low = BigInt(bounds.rows[0]?.low ?? '0');
-  const high = BigInt(bounds.rows[0]?.high ?? '-1');
-  if (high < low) return { name: stage, rows: 0 };
-  const width = (high - low) / BigInt(sessions) + 1n;
+  const pages = BigInt(size.rows[0]?.pages ?? '0');
   const counts = await Promise.all(
     Array.from({ length: sessions }, async (_, index) => {
-      // Slices of the key's own type (no cast per row); the first and last are open-ended.
-      const at = (slice: number) => (low + width * BigInt(slice) > high ? high : low + width * BigInt(slice));
-      const bounds = [...(index > 0 ? [at(index)] : []), ...(index < sessions - 1 ? [at(index + 1)] : [])];
-      const sql = (first: number) =>
-        [
-          ...(index > 0 ? [`${keyRef} >= $${first}::int8`] : []),
-          ...(index < sessions - 1 ? [`${keyRef} < $${first + (index > 0 ? 1 : 0)}::int8`] : []),
-        ].join(' AND ') || 'true';
+      // Pages [from, to) of each slice; the last is open-ended.
+      const from = (pages * BigInt(index)) / BigInt(sessions);
+      const to = (pages * BigInt(index + 1)) / BigInt(sessions);
+      const last = index === sessions - 1;
+      const bounds = [`(${from},0)`, ...(last ? [] : [`(${to},0)`])];
+      const sql = (first: number) => `${ROW_ALIAS}.ctid >= $${first}::tid${last ? '' : ` AND ${ROW_ALIAS}.ctid < $${first + 1}::tid`}`;
       const session = await connect();
       try {
         await prepareSession(session);
         // Room for the Memoize caches of low-cardinality masks (a session setting, ended with the session).
         await session.query(`SET work_mem = '32MB'`);
-        await loadDictionaries(session, dictionaries);
-        const select = maskingSelect(step, table, { sql, values: bounds.map(String) });
+        const select = maskingSelect(step, table, { sql, values: bounds });
         const inserted = await session.query(`INSERT INTO ${stage} ${select.text}`, select.values);
         return inserted.rowCount ?? 0;
       } finally {
@@ -181,5 +175,5 @@ export async function stageInParallel(
       }
     }),
   );
-  return { name: stage, rows: counts.reduce((sum, count) => sum + count, 0) };
+  return counts.reduce((sum, count) => sum + count, 0);
 }

@@ -1,5 +1,5 @@
 // Each strategy compiled to one SQL expression over the column, evaluated by Postgres in a
-// set-based statement. Keyed strategies derive everything from HMAC-SHA256(key, value), so the
+// set-based statement. Keyed strategies derive everything from HMAC-SHA256(key, value) (hmac.ts), so the
 // same input gives the same output in every table and every night, and nothing without the key
 // can recompute it.
 import type { ColumnInfo } from './catalog.js';
@@ -7,14 +7,13 @@ import { hmacInt32 } from './digest.js';
 import { quoteIdent } from './quote.js';
 import { RulesError, type ColumnStrategy, type JsonPathRule } from './rules.js';
 import type { SqlParams } from './sql.js';
-import { fakeExpression, type DictionaryName } from './fake.js';
+import { fakeExpression } from './fake.js';
+import { primitivesOf, type MaskPrimitives } from './primitives.js';
 
 export interface CompileContext {
   params: SqlParams;
-  /** Quoted schema pgcrypto lives in (`"public"`, `"heroku_ext"`), so search_path cannot pick another hmac(). */
-  crypto: string;
-  /** Dictionaries the compiled expressions read: the session must load them first. */
-  dictionaries: Set<DictionaryName>;
+  /** How HMACs and dictionary words are written (refork's built-in ones unless given). */
+  primitives?: MaskPrimitives;
   /** When set, every keyed digest expression compiled is recorded here (the engine computes repeated ones once per row). */
   digests?: string[];
 }
@@ -23,7 +22,7 @@ const EMAIL_LOCAL_HEX = 16;
 
 /** Hex digest of HMAC-SHA256(key, text). */
 export function hmacHex(text: string, ctx: CompileContext): string {
-  const digest = `pg_catalog.encode(${ctx.crypto}.hmac(${text}, ${ctx.params.keyParam()}::text, 'sha256'), 'hex')`;
+  const digest = `pg_catalog.encode(${primitivesOf(ctx).hmac(text, ctx.params)}, 'hex')`;
   ctx.digests?.push(digest);
   return digest;
 }
@@ -45,10 +44,17 @@ export function compileColumn(strategy: ColumnStrategy, column: ColumnInfo, ref:
       return ref;
     case 'null':
       if (column.notNull) throw new RulesError(`${where}: column is NOT NULL, so it cannot be set to null; use constant or hash`);
-      return 'NULL';
+      // Typed, so a rewrite's stage gets the column's own type (format_type's text, quoted as needed).
+      return `NULL::${column.type}`;
     case 'constant':
-      // Untyped parameter in `SET col = $n`: Postgres parses the text with the column's own type.
-      return ctx.params.add(strategy.value);
+      // An explicit cast would cut a long value short without a word: say so instead.
+      if (column.maxLength !== null && [...strategy.value].length > column.maxLength) {
+        throw new RulesError(
+          `${where}: the constant has ${[...strategy.value].length} characters but the column is ${column.type}; use a shorter value`,
+        );
+      }
+      // Postgres parses the text with the column's own type: a value that does not fit fails to compile.
+      return `CAST(${ctx.params.add(strategy.value)} AS ${column.type})`;
     case 'hash':
       return hashExpression(column, ref, strategy.length, ctx, unsuited);
     case 'email': {
@@ -103,7 +109,7 @@ function hashExpression(
     case 'uuid':
       return `pg_catalog.left(${hex}, 32)::uuid`;
     case 'bytea':
-      return `${ctx.crypto}.hmac(${ref}::text, ${ctx.params.keyParam()}::text, 'sha256')`;
+      return primitivesOf(ctx).hmac(`${ref}::text`, ctx.params);
     case 'inet':
     case 'cidr':
       // A unique-local IPv6 address (fd00::/8, RFC 4193) from 120 bits of the digest: distinct stays distinct, and it routes nowhere.

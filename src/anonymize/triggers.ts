@@ -1,6 +1,7 @@
 // User triggers are switched off while a table is masked (an audit trigger would otherwise copy
 // every original value somewhere else) and put back exactly as they were, in the same
-// transaction. Only the owner's ALTER TABLE … DISABLE TRIGGER is used: no superuser, no
+// transaction. The triggers that compute columns of their own row from masked ones (derived.ts)
+// stay on, so those columns are computed again from the masked values. Only the owner's ALTER TABLE … DISABLE TRIGGER is used: no superuser, no
 // session_replication_role, and the internal foreign-key triggers are left alone.
 import type pg from 'pg';
 import { quoteIdent, quoteTable, type TableName } from './quote.js';
@@ -12,7 +13,11 @@ interface TriggerState {
   mode: string;
 }
 
-export async function disableUserTriggers(client: pg.Client, table: TableName): Promise<TriggerState[]> {
+export async function disableUserTriggers(
+  client: pg.Client,
+  table: TableName,
+  keep: ReadonlySet<string> = new Set(),
+): Promise<TriggerState[]> {
   const result = await client.query<{ schema: string; relname: string; tgname: string; tgenabled: string }>(
     `SELECT n.nspname AS schema, c.relname, t.tgname, t.tgenabled::text AS tgenabled
        FROM (SELECT $1::regclass AS relid, 0 AS level
@@ -24,11 +29,14 @@ export async function disableUserTriggers(client: pg.Client, table: TableName): 
       ORDER BY p.level, c.relname, t.tgname`,
     [quoteTable(table)],
   );
-  const states = result.rows.map((row) => ({
-    relation: quoteTable({ schema: row.schema, table: row.relname }),
-    name: row.tgname,
-    mode: row.tgenabled,
-  }));
+  // A partition's clone of a kept trigger has the kept trigger's name.
+  const states = result.rows
+    .filter((row) => !keep.has(row.tgname))
+    .map((row) => ({
+      relation: quoteTable({ schema: row.schema, table: row.relname }),
+      name: row.tgname,
+      mode: row.tgenabled,
+    }));
   for (const state of states) await client.query(`ALTER TABLE ${state.relation} DISABLE TRIGGER ${quoteIdent(state.name)}`);
   return states;
 }

@@ -9,10 +9,12 @@ import { indexesGate } from './gates/indexes.js';
 import { ledgerGate } from './gates/ledger.js';
 import { piiGate } from './gates/pii.js';
 import { residualGate } from './gates/residual.js';
+import { scanScope } from './gates/scope.js';
 import { statisticsGate } from './gates/statistics.js';
-import { buildPlan } from './plan.js';
+import { tableSamples } from './gates/table-sample.js';
+import { compilePlan } from './plan.js';
 import type { AnonymizeRules } from './rules.js';
-import { locateExistingPgcrypto, messageOf, scrub } from './session.js';
+import { messageOf, scrub } from './session.js';
 
 export interface VerifyOptions {
   connect: () => Promise<pg.Client>;
@@ -51,27 +53,33 @@ export async function verifyAnonymized(options: VerifyOptions, gates: Gate[] = G
     // Nothing here writes; a read-only transaction makes sure of it, and gives every gate one snapshot.
     await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const catalog = await loadCatalog(client);
-    const crypto = (await locateExistingPgcrypto(client)) ?? '"public"';
-    const plan = (() => {
+    // Every rule that does not fit the database is a problem; the gates still check the rest.
+    const { plan, problems } = compilePlan(options.rules, catalog, { key: options.key });
+    record(
+      'rules',
+      problems.map((problem) => `rules do not match the database: ${scrub(problem, options.key)}`),
+    );
+    const scope = scanScope(options.rules, catalog);
+    const samples = tableSamples(client, plan, scope, options.key);
+    const context: GateContext = {
+      client,
+      rules: options.rules,
+      runId: options.runId,
+      key: options.key,
+      catalog,
+      plan,
+      scope,
+      samples,
+      extras,
+    };
+    for (const gate of gates) {
       try {
-        return buildPlan(options.rules, catalog, { key: options.key, crypto });
+        record(gate.name, await gate.run(context));
       } catch (error) {
-        record('rules', [`rules do not match the database: ${scrub(messageOf(error), options.key)}`]);
-        return undefined;
-      }
-    })();
-    if (plan) {
-      record('rules', []);
-      const context: GateContext = { client, rules: options.rules, runId: options.runId, key: options.key, catalog, plan, extras };
-      for (const gate of gates) {
-        try {
-          record(gate.name, await gate.run(context));
-        } catch (error) {
-          record(gate.name, [`check ${gate.name} could not run: ${scrub(messageOf(error), options.key)}`]);
-          // A failed statement aborts the transaction; the next gates need a working one.
-          await client.query('ROLLBACK');
-          await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        }
+        record(gate.name, [`check ${gate.name} could not run: ${scrub(messageOf(error), options.key)}`]);
+        // A failed statement aborts the transaction; the next gates need a working one.
+        await client.query('ROLLBACK');
+        await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
       }
     }
   } catch (error) {

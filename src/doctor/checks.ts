@@ -29,13 +29,14 @@ export async function runChecks(app: App): Promise<Check[]> {
     const { effects } = app.runnerDeps(pipeline);
     checks.push(
       await attempt(`pipeline ${pipeline.name}`, async () => {
-        // Preflight is read-only: it checks the token, both apps, the source plan and the safety rails.
+        // Preflight is read-only: it checks the token, both apps, the source plan, the safety rails,
+        // and the rules against the source's schema (every column classified, every rule compiled).
         const found = await effects.preflight(
           { sourceApp: pipeline.source.app, sourceDatabase: pipeline.source.database, targetApp: pipeline.target.app },
           { signal: AbortSignal.timeout(60_000), logger: app.logger },
         );
         const target = found.oldDatabase ? `${found.oldDatabase.name} (owned by ${found.oldDatabase.app})` : 'none yet';
-        return `forks ${found.source.name} from ${pipeline.source.app} into ${pipeline.target.app} (its DATABASE now: ${target}), plan ${pipeline.plan}`;
+        return `forks ${found.source.name} from ${pipeline.source.app} into ${pipeline.target.app} (its DATABASE now: ${target}), plan ${pipeline.plan}; the rules cover and fit its schema`;
       }),
     );
   }

@@ -17,10 +17,16 @@ const LOST_CONNECTION =
 
 export function toStepFailure(error: unknown, step: string, at: number): StepFailure {
   const message = redact(error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
-  const fields = (error && typeof error === 'object' ? error : {}) as { code?: unknown; id?: unknown; retryable?: unknown };
+  const fields = (error && typeof error === 'object' ? error : {}) as {
+    code?: unknown;
+    id?: unknown;
+    retryable?: unknown;
+    problems?: unknown;
+  };
   const code = typeof fields.id === 'string' ? fields.id : typeof fields.code === 'string' ? fields.code : 'error';
   let retryable: boolean;
   if (typeof fields.retryable === 'boolean') retryable = fields.retryable;
   else retryable = TRANSIENT_ERRNO.has(code) || isTransientDatabaseError(code) || LOST_CONNECTION.test(message);
-  return { step, message, code, retryable, at };
+  const problems = Array.isArray(fields.problems) ? fields.problems.filter((p): p is string => typeof p === 'string').map(redact) : [];
+  return { step, message, code, retryable, at, ...(problems.length > 0 ? { problems } : {}) };
 }

@@ -10,7 +10,14 @@ export function formatDuration(ms: number): string {
 }
 
 function formatRun(label: string, run: RunSummary): string[] {
-  const lines = [`  ${label}: run ${run.runId} ${run.status} in ${run.state} (started ${run.startedAt})`];
+  const when = run.finishedAt ? `started ${run.startedAt}, finished ${run.finishedAt}` : `started ${run.startedAt}`;
+  const what =
+    run.status === 'active'
+      ? `in step ${run.state}`
+      : run.status === 'failed' && run.failedStep
+        ? `failed at ${run.failedStep}`
+        : run.status;
+  const lines = [`  ${label}: run ${run.runId} ${what} (${when})`];
   if (run.fork) lines.push(`    fork: ${run.fork}`);
   if (run.waitMessage && run.status === 'active') lines.push(`    wait: ${run.waitMessage}`);
   const attempts = Object.entries(run.attempts).filter(([, n]) => n > 0);
@@ -18,6 +25,7 @@ function formatRun(label: string, run: RunSummary): string[] {
   if (run.leaseOwner) lines.push(`    held by: ${run.leaseOwner} until ${run.leaseExpiresAt ?? '?'}`);
   lines.push(`    steps: ${run.steps.map((s) => `${s.step} ${formatDuration(s.elapsedMs)}`).join(' → ')}`);
   if (run.error) lines.push(`    error: ${run.error}`);
+  if (run.problems.length > 1) lines.push(`    problems (${run.problems.length}):`, ...run.problems.map((problem) => `      - ${problem}`));
   return lines;
 }
 

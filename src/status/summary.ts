@@ -23,6 +23,10 @@ export interface RunSummary {
   waitMessage: string | null;
   attempts: Record<string, number>;
   error: string | null;
+  /** The step whose failure ended (or is retrying in) the run. */
+  failedStep: string | null;
+  /** Every problem the failing check found, one line each (verification, the rules against production). */
+  problems: string[];
   steps: StepTime[];
 }
 
@@ -40,6 +44,7 @@ interface SnapshotContext {
   fork?: { name?: string } | null;
   wait?: { message?: string | null };
   attempts?: Record<string, number>;
+  error?: { step?: string; problems?: unknown } | null;
 }
 
 function contextOf(run: RunRecord): SnapshotContext {
@@ -74,6 +79,8 @@ export function summarizeRun(run: RunRecord, events: RunEvent[], now: Date): Run
     waitMessage: context.wait?.message ?? null,
     attempts: context.attempts ?? {},
     error: run.error,
+    failedStep: context.error?.step ?? null,
+    problems: Array.isArray(context.error?.problems) ? context.error.problems.filter((p): p is string => typeof p === 'string') : [],
     steps: stepTimes(run, events, now),
   };
 }

@@ -49,9 +49,10 @@ export async function verifyFork(deps: StepDeps, input: VerifyInput, context: St
     key: deps.anonymizeKey,
   });
   if (!report.ok) {
-    const shown = report.problems.slice(0, 5).join('; ');
-    const more = report.problems.length > 5 ? ` (+${report.problems.length - 5} more)` : '';
-    throw new StepError(`verification failed: ${shown}${more}`, 'verification_failed');
+    const [first] = report.problems;
+    const count = report.problems.length;
+    const all = count > 1 ? ` (${count} problems in all: refork events <run>)` : '';
+    throw new StepError(`verification failed: ${first ?? ''}${all}`, 'verification_failed', false, report.problems);
   }
   return { checks: report.checks ?? report.problems.length };
 }

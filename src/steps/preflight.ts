@@ -1,6 +1,7 @@
 // Resolve the source database and the target's current DATABASE; refuse a refresh that could
 // hurt production. Read-only, so it can run again freely.
 import { addonRefOf, isForkablePlan, primaryDatabase } from './attachments.js';
+import { checkRulesAgainstSource } from './check-rules.js';
 import type { StepDeps } from './deps.js';
 import { StepError, type PreflightInput, type PreflightOutput, type StepContext } from './types.js';
 
@@ -44,6 +45,8 @@ export async function preflight(deps: StepDeps, input: PreflightInput, { signal 
       'control_is_target',
     );
   }
+  // Last, once the safety rails hold: the rules against production's schema, before any fork.
+  await checkRulesAgainstSource(deps, { app: input.sourceApp, attachment: sourceAttachment?.name ?? input.sourceDatabase }, signal);
   return { source, oldDatabase };
 }
 

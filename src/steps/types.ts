@@ -113,6 +113,8 @@ export interface StepFailure {
   retryable: boolean;
   /** Epoch ms when the failure was observed (the machine derives the retry time from it). */
   at: number;
+  /** Every problem a check found, one line each, when it found several (the message shows the first). */
+  problems?: string[];
 }
 
 /** Per call: the abort signal (shutdown, lost lease) and a logger that carries the run id. */
@@ -142,6 +144,8 @@ export class StepError extends Error {
     message: string,
     readonly code: string,
     readonly retryable = false,
+    /** Every problem a check found, kept whole in the run's events and `status --json`. */
+    readonly problems?: string[],
   ) {
     super(message);
   }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { anonymizeDatabase, parseRules } from '../../src/anonymize/index.js';
-import { createFixture, newKey, newRunId, type Fixture } from './fixture.js';
+import { DICTIONARIES } from '../../src/anonymize/dictionaries.js';
+import { createFixture, expectedHash, newKey, newRunId, type Fixture } from './fixture.js';
 
 const SCHEMA = `
   CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE, name text);
@@ -58,5 +59,45 @@ describe('determinism', () => {
   it('keeps distinct emails distinct', async () => {
     const { users } = await night(newKey());
     expect(new Set(users.map((row) => row.email)).size).toBe(2);
+  });
+
+  it("picks a fake from faker's list at the position the keyed hash gives, as it always has", async () => {
+    const key = newKey();
+    const fixture = await createFixture(`
+      CREATE TABLE names (id int PRIMARY KEY, first text, last text, city text);
+      INSERT INTO names VALUES (1, 'Ada', 'Lovelace', 'London'), (2, 'Zoë', 'Ñúñez', 'Málaga'), (3, NULL, NULL, NULL);
+    `);
+    fixtures.push(fixture);
+    const rules = parseRules(
+      {
+        tables: {
+          names: {
+            columns: {
+              first: { strategy: 'fake', kind: 'first_name' },
+              last: { strategy: 'fake', kind: 'last_name' },
+              city: { strategy: 'fake', kind: 'city' },
+            },
+          },
+        },
+      },
+      'anonymize',
+    );
+    await anonymizeDatabase({ connect: fixture.connect, rules, runId: newRunId(), key });
+    // Word n of the list, n from 4 bytes of HMAC-SHA256(key, value) at the offset each kind reads.
+    const at = (list: string[], value: string, offset: number) =>
+      list[Number.parseInt(expectedHash(key, value).slice(offset * 2, offset * 2 + 8), 16) % list.length];
+    expect(await fixture.query('SELECT first, last, city FROM names ORDER BY id')).toEqual([
+      {
+        first: at(DICTIONARIES.first_name, 'Ada', 0),
+        last: at(DICTIONARIES.last_name, 'Lovelace', 4),
+        city: at(DICTIONARIES.city, 'London', 28),
+      },
+      {
+        first: at(DICTIONARIES.first_name, 'Zoë', 0),
+        last: at(DICTIONARIES.last_name, 'Ñúñez', 4),
+        city: at(DICTIONARIES.city, 'Málaga', 28),
+      },
+      { first: null, last: null, city: null },
+    ]);
   });
 });

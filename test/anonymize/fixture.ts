@@ -2,6 +2,8 @@
 // here, it does with the owner's rights only.
 import { createHmac, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterEach } from 'vitest';
+import { anonymizeDatabase, parseRules, verifyAnonymized, type VerifyReport } from '../../src/anonymize/index.js';
 import { adminQuery, createTestDatabase, databaseUrl, serverUrl } from '../support/databases.js';
 
 export interface Fixture {
@@ -71,4 +73,25 @@ export function expectedEmail(key: string, email: string, domain = 'example.test
 /** A run id no other test uses. */
 export function newRunId(): string {
   return `run-${randomBytes(6).toString('hex')}`;
+}
+
+/** Call at the top of a test file: makes a fixture per call, each dropped after the test that made it. */
+export function fixturesPerTest(): (schema: string) => Promise<Fixture> {
+  const made: Fixture[] = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((fixture) => fixture.drop()));
+  });
+  return async (schema) => {
+    const fixture = await createFixture(schema);
+    made.push(fixture);
+    return fixture;
+  };
+}
+
+/** Masks the fixture under `input` (rules as YAML would give them) in a fresh run, then verifies it. */
+export async function maskAndVerify(fixture: Fixture, input: unknown, key: string): Promise<VerifyReport> {
+  const rules = parseRules(input, 'anonymize');
+  const runId = newRunId();
+  await anonymizeDatabase({ connect: fixture.connect, rules, runId, key });
+  return verifyAnonymized({ connect: fixture.connect, rules, runId, key });
 }

@@ -54,7 +54,6 @@ describe('refork plan', () => {
 
   it('previews masked rows that hold none of the original values', async () => {
     world = await createWorld();
-    await prodQuery(world, 'CREATE EXTENSION IF NOT EXISTS pgcrypto');
     const originals = await prodQuery<{ email: string }>(world, 'SELECT email FROM customers');
     const result = await world.cli(['plan', 'staging', '--preview', '3', '--json']);
     expect(result.code, result.stdout + result.stderr).toBe(0);

@@ -1,8 +1,11 @@
-// The shape of one verification gate: read-only, returns problems (one line each).
+// The shape of one verification gate: read-only, returns problems (one line each). A gate that
+// throws could not check (the verifier records that apart from what gates found).
 import type pg from 'pg';
 import type { Catalog } from '../catalog.js';
 import type { Plan } from '../plan.js';
 import type { AnonymizeRules } from '../rules.js';
+import type { ScanScope } from './scope.js';
+import type { TableSamples } from './table-sample.js';
 
 export interface GateContext {
   client: pg.Client;
@@ -11,6 +14,10 @@ export interface GateContext {
   key: string;
   catalog: Catalog;
   plan: Plan;
+  /** What the PII gates let through, partitions resolved to their tables. */
+  scope: ScanScope;
+  /** One sample per table, shared by every gate that reads rows. */
+  samples: TableSamples;
   /** Where a gate leaves what the report carries besides problems. */
   extras: { suggestedPatch?: string };
 }

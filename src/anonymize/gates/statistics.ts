@@ -1,62 +1,145 @@
-// Statistics gate (docs/anonymization.md#gates): pg_stats (most common values, histogram bounds) and extended statistics are readable by
-// anyone with SELECT and keep original values until ANALYZE. Masked columns' statistics must
-// look masked, and no statistics anywhere may look like personal data.
-import { EXCLUDED_SCHEMAS } from '../catalog.js';
+// Statistics gate (docs/anonymization.md#gates): pg_stats (most common values and elements,
+// histogram bounds), expression-index and extended statistics are readable by anyone with
+// SELECT and keep original values until ANALYZE. Masked columns' statistics must look masked,
+// and no statistics of a column that can hold text (by its type: numbers, uuids and dates
+// cannot) may look like personal data. Partitions' and indexes' statistics are read with their
+// table's rules.
+import type pg from 'pg';
+import { COLUMN_TYPE_JOINS, EXCLUDED_SCHEMAS, type Catalog } from '../catalog.js';
 import { detectPii, PII_LABELS } from '../detect.js';
 import { formatPredicate } from '../formats.js';
-import { quoteIdent, quoteTable } from '../quote.js';
+import type { Plan } from '../plan.js';
+import { displayTable, quoteIdent, type TableName } from '../quote.js';
 import { SqlParams } from '../sql.js';
+import { isScannable } from '../value-kind.js';
 import type { Gate } from './check.js';
-import { scanScope } from './scope.js';
+import type { ScanScope } from './scope.js';
 
 export const statisticsGate: Gate = {
   name: 'statistics',
-  async run({ client, catalog, plan, rules, key }) {
-    const problems: string[] = [];
-    for (const step of plan.updates) {
-      const table = catalog.find(step.table);
-      if (!table) continue;
-      for (const masked of step.columns) {
-        const column = table.columns.find((candidate) => candidate.name === masked.column);
-        if (!column) continue;
-        const params = new SqlParams(key);
-        const relation = params.add(quoteTable(table.name));
-        const attname = params.add(column.name);
-        const predicate = formatPredicate(masked.strategy, column, { text: 'v' }, params);
-        if (!predicate) continue;
-        const result = await client.query<{ n: string }>(
-          `SELECT pg_catalog.count(*) AS n
-             FROM pg_catalog.pg_stats s,
-                  LATERAL unnest(COALESCE(s.most_common_vals::text::text[], '{}') || COALESCE(s.histogram_bounds::text::text[], '{}')) AS v
-            WHERE pg_catalog.format('%I.%I', s.schemaname, s.tablename)::regclass IN
-                  (SELECT ${relation}::regclass UNION SELECT relid FROM pg_catalog.pg_partition_tree(${relation}::regclass))
-              AND s.attname = ${attname}::text AND NOT COALESCE(${predicate}, false)`,
-          params.values,
-        );
-        if (Number(result.rows[0]?.n ?? 0) > 0) {
-          problems.push(`pg_stats for ${step.display}.${quoteIdent(column.name)} still holds unmasked values: run ANALYZE ${step.display}`);
-        }
-      }
-    }
-
-    const scope = scanScope(rules);
-    const stats = await client.query<{ schema: string; table: string; column: string; values: string | null }>(
-      `SELECT schemaname AS schema, tablename AS table, attname AS column,
-              COALESCE(most_common_vals::text, '') || ' ' || COALESCE(histogram_bounds::text, '') AS values
-         FROM pg_catalog.pg_stats WHERE schemaname <> ALL ($1::text[])
-       UNION ALL
-       SELECT s.statistics_schemaname, s.tablename, s.statistics_name, s.most_common_vals::text
-         FROM pg_catalog.pg_stats_ext s WHERE s.schemaname <> ALL ($1::text[])`,
-      [EXCLUDED_SCHEMAS],
-    );
-    for (const row of stats.rows) {
-      if (!row.values || scope.exempt({ schema: row.schema, table: row.table }, row.column)) continue;
-      for (const kind of detectPii(row.values, scope.allowedDomains)) {
-        problems.push(
-          `statistics of ${row.schema}.${row.table}.${row.column} hold what look like ${PII_LABELS[kind]}: run ANALYZE on it after masking`,
-        );
-      }
-    }
-    return problems;
+  async run({ client, catalog, plan, scope, key }) {
+    return [...(await staleMaskedStatistics(client, catalog, plan, key)), ...(await personalStatistics(client, catalog, scope))];
   },
 };
+
+/** Masked columns whose statistics (the table's, each partition's) hold values their strategy cannot give. */
+async function staleMaskedStatistics(client: pg.Client, catalog: Catalog, plan: Plan, key: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const step of plan.updates) {
+    const table = catalog.find(step.table);
+    if (!table) continue;
+    const params = new SqlParams(key);
+    const cases: Array<{ column: string; predicate: string }> = [];
+    for (const masked of step.columns) {
+      const column = table.columns.find((candidate) => candidate.name === masked.column);
+      const predicate = column && formatPredicate(masked.strategy, column, { text: 'v' }, params);
+      if (column && predicate) cases.push({ column: column.name, predicate });
+    }
+    if (cases.length === 0) continue;
+    const relations = [table.name, ...table.partitions];
+    const schemas = params.add(relations.map((relation) => relation.schema));
+    const names = params.add(relations.map((relation) => relation.table));
+    const check = cases.map((item) => `WHEN ${params.add(item.column)}::text THEN ${item.predicate}`).join(' ');
+    const result = await client.query<{ attname: string }>(
+      `SELECT DISTINCT s.attname
+         FROM pg_catalog.pg_stats s,
+              LATERAL unnest(COALESCE(s.most_common_vals::text::text[], '{}') || COALESCE(s.histogram_bounds::text::text[], '{}')) AS v
+        WHERE (s.schemaname, s.tablename) IN (SELECT * FROM unnest(${schemas}::text[], ${names}::text[]))
+          AND NOT COALESCE(CASE s.attname::text ${check} ELSE true END, false)`,
+      params.values,
+    );
+    for (const row of result.rows) {
+      problems.push(`pg_stats for ${step.display}.${quoteIdent(row.attname)} still holds unmasked values: run ANALYZE ${step.display}`);
+    }
+  }
+  return problems;
+}
+
+interface StatisticsRow {
+  schema: string;
+  relation: string;
+  column: string;
+  /** For an expression index's statistics: the table it indexes. */
+  table_schema: string | null;
+  table_name: string | null;
+  base_type: string;
+  category: string;
+  element_type: string | null;
+  element_category: string | null;
+  values: string;
+}
+
+/** Statistics anywhere whose values look like personal data, for columns whose type can hold it. */
+async function personalStatistics(client: pg.Client, catalog: Catalog, scope: ScanScope): Promise<string[]> {
+  const columns = await client.query<StatisticsRow>(
+    `SELECT s.schemaname AS schema, s.tablename AS relation, s.attname AS column,
+            tn.nspname AS table_schema, tc.relname AS table_name,
+            b.typname AS base_type, b.typcategory::text AS category, eb.typname AS element_type, eb.typcategory::text AS element_category,
+            concat_ws(' ', s.most_common_vals::text, s.histogram_bounds::text, s.most_common_elems::text) AS values
+       FROM pg_catalog.pg_stats s
+       JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname
+       JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = s.attname
+       ${COLUMN_TYPE_JOINS}
+       LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
+       LEFT JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
+       LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+      WHERE s.schemaname <> ALL ($1::text[])`,
+    [EXCLUDED_SCHEMAS],
+  );
+  const extended = await client.query<{ schema: string; table: string; name: string; columns: string[] | null; values: string }>(
+    `SELECT s.schemaname AS schema, s.tablename AS table, s.statistics_name AS name, s.attnames::text[] AS columns,
+            COALESCE(s.most_common_vals::text, '') AS values
+       FROM pg_catalog.pg_stats_ext s WHERE s.schemaname <> ALL ($1::text[])
+     UNION ALL
+     SELECT x.schemaname, x.tablename, x.statistics_name, NULL,
+            concat_ws(' ', x.most_common_vals::text, x.histogram_bounds::text, x.most_common_elems::text)
+       FROM pg_catalog.pg_stats_ext_exprs x WHERE x.schemaname <> ALL ($1::text[])`,
+    [EXCLUDED_SCHEMAS],
+  );
+  const problems: string[] = [];
+  const report = (values: string, what: string, masked: boolean) => {
+    for (const kind of detectPii(values, scope.allowedDomains)) {
+      problems.push(
+        masked
+          ? `statistics of ${what} hold what look like ${PII_LABELS[kind]}: run ANALYZE on it after masking`
+          : `statistics of ${what} hold what look like ${PII_LABELS[kind]}, and the column is not masked: mask it, or declare it { strategy: safe, scan: false } if its values are public`,
+      );
+    }
+  };
+  for (const row of columns.rows) {
+    if (!row.values || !isScannable(typed(row))) continue;
+    if (row.table_schema !== null && row.table_name !== null) {
+      // An expression index (unique on lower(email)): its statistics are its table's to refresh.
+      report(row.values, `index ${row.schema}.${row.relation} (${row.column}) on ${row.table_schema}.${row.table_name}`, true);
+      continue;
+    }
+    const relation: TableName = { schema: row.schema, table: row.relation };
+    if (scope.exempt(relation, row.column)) continue;
+    report(row.values, `${row.schema}.${row.relation}.${row.column}`, scope.masked(relation, row.column));
+  }
+  for (const row of extended.rows) {
+    const relation: TableName = { schema: row.schema, table: row.table };
+    const table = catalog.find(catalog.partitionRoot(relation) ?? relation);
+    // Statistics over columns: read when one of them can hold personal text; over expressions: always.
+    const scanned = row.columns?.filter((name) => {
+      const column = table?.columns.find((candidate) => candidate.name === name);
+      return (column === undefined || isScannable(column)) && !scope.exempt(relation, name);
+    });
+    if (!row.values || scanned?.length === 0) continue;
+    report(
+      row.values,
+      `${displayTable(relation)} (extended statistics ${row.name})`,
+      (scanned ?? []).some((name) => scope.masked(relation, name)),
+    );
+  }
+  return problems;
+}
+
+function typed(row: StatisticsRow) {
+  return {
+    baseType: row.base_type,
+    category: row.category,
+    ...(row.element_type && row.element_category ? { element: { baseType: row.element_type, category: row.element_category } } : {}),
+  };
+}
