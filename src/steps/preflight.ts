@@ -3,6 +3,7 @@
 import { addonRefOf, isForkablePlan, primaryDatabase } from './attachments.js';
 import { checkRulesAgainstSource } from './check-rules.js';
 import type { StepDeps } from './deps.js';
+import { checkForkBoundary } from './fork-boundary.js';
 import { StepError, type PreflightInput, type PreflightOutput, type StepContext } from './types.js';
 
 export async function preflight(deps: StepDeps, input: PreflightInput, { signal }: StepContext): Promise<PreflightOutput> {
@@ -45,6 +46,7 @@ export async function preflight(deps: StepDeps, input: PreflightInput, { signal 
       'control_is_target',
     );
   }
+  await checkForkBoundary(deps, input, signal);
   // Last, once the safety rails hold: the rules against production's schema, before any fork.
   await checkRulesAgainstSource(deps, { app: input.sourceApp, attachment: sourceAttachment?.name ?? input.sourceDatabase }, signal);
   return { source, oldDatabase };

@@ -14,6 +14,8 @@ export interface PreflightInput {
   sourceApp: string;
   sourceDatabase: string;
   targetApp: string;
+  /** Where the fork will live until it is promoted (the target itself when no fork app is set). */
+  forkApp: string;
 }
 export interface PreflightOutput {
   source: AddonRef;
@@ -22,6 +24,7 @@ export interface PreflightOutput {
 }
 
 export interface CreateForkInput {
+  /** The fork app: the fork is created, and billed, there. */
   app: string;
   name: string;
   attachmentName: string;
@@ -54,6 +57,7 @@ export interface WaitForForkOutput {
 }
 
 export interface AnonymizeInput {
+  /** The fork app, whose config var `<attachmentName>_URL` holds the fork's URL. */
   app: string;
   forkId: string;
   attachmentName: string;
@@ -82,7 +86,9 @@ export interface PromoteOutput {
 }
 
 export interface CleanupInput {
+  /** The target app. */
   app: string;
+  forkApp: string;
   fork: CreateForkOutput;
   attachmentName: string;
   oldDatabase: AddonRef | null;
@@ -94,7 +100,10 @@ export interface CleanupOutput {
 }
 
 export interface CompensateInput {
+  /** The target app (whose DATABASE may already be the fork). */
   app: string;
+  /** Where the fork was created. */
+  forkApp: string;
   forkName: string;
 }
 export interface CompensateOutput {

@@ -13,7 +13,7 @@ import { adminQuery, serverUrl } from '../support/databases.js';
 
 const TOKEN = 'preflight-rules-token';
 const ctx: StepContext = { signal: new AbortController().signal, logger: silentLogger() };
-const input = { sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-staging' };
+const input = { sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-staging', forkApp: 'acme-staging' };
 let sim: Simulator;
 let prodUrl: string;
 
@@ -37,6 +37,7 @@ function effects(rules: unknown): Effects {
     boundary: () => {},
     rules: parseRules(rules, 'anonymize'),
     anonymizeKey: 'k'.repeat(32),
+    forkAppAccess: 'warn',
     controlDatabaseUrl: 'postgres://control.invalid/control',
     polling: { minMs: 10, maxMs: 50, notFoundLimit: 5, releaseTimeoutMs: 5_000 },
   });
