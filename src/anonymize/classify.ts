@@ -86,6 +86,12 @@ const ofAMachine = (context: ColumnContext, name: string) =>
   MACHINE_TABLE.test(context.table.toLowerCase()) ||
   MACHINE_ADDRESS.test(name) ||
   context.siblings.some((sibling) => ENDPOINT_SIBLING.test(sibling.toLowerCase()));
+const aLogLine = (context: ColumnContext) => {
+  const siblings = new Set(context.siblings.map((name) => name.toLowerCase()));
+  return (
+    siblings.has('logeventid') || siblings.has('log_event_id') || ['source', 'severity', 'timestamp'].every((name) => siblings.has(name))
+  );
+};
 const IP_TABLE = /^ip(s|_|blocks?$|changes$|bans?$)/;
 const CACHE_TABLE = /^(object_?)?cache($|_)/;
 const PERSON_ATTRIBUTES_TABLE =
@@ -146,12 +152,12 @@ const NAME_RULES: NameRule[] = [
   },
   {
     pattern:
-      /(^|_)(full|contact|reviewer|customer|person|recipient|sender|owner|original|desired|real|maiden|account_?holder|card_?holder|billing|shipping|pay_?to|payee|poc_?\d*)_?name$|(^|_)(reviewername|fullname|composer|author|other_?names?|also_?known_?as|aka)$/,
+      /(^|_)(full|contact|reviewer|customer|person|recipient|sender|owner|original|desired|real|maiden|account_?holder|card_?holder|billing|shipping|pay_?to|payee|poc_?\d*|installer|assignee|requester|reporter|technician)_?name$|(^|_)(reviewername|fullname|composer|author|other_?names?|also_?known_?as|aka)$/,
     personal: { kind: 'fake', fake: 'full_name' },
     reason: 'looks like a person name',
   },
   {
-    pattern: /(^|_)(user_?name|login|login_?id|loginid|nick_?names?|handle|screen_?name|gecos)$/,
+    pattern: /(^|_)(user_?name|login|login_?id|loginid|nick_?names?|handle|screen_?name|gecos)$|(^|_)(poc|contact)_?\d*_screen$/,
     personal: { kind: 'username' },
     reason: 'looks like a user name',
   },
@@ -286,6 +292,14 @@ const NAME_RULES: NameRule[] = [
     personal: { kind: 'device' },
     reason: 'an IP address or a bound of a range, in a table of IP addresses',
     when: (context) => IP_TABLE.test(context.table.toLowerCase()),
+  },
+  {
+    // A log line collected from a system (an event id, or a source and severity beside its timestamp)
+    // repeats whatever was logged: logins, user names, addresses (Zabbix's history_log).
+    pattern: /^(value|message|line|text|log_?line)$/,
+    personal: { kind: 'free_text' },
+    reason: 'a collected log line: it repeats whatever was logged, user names and addresses included',
+    when: (context) => aLogLine(context),
   },
   {
     // A cache keeps copies of what the application reads: sessions, messages, profiles.

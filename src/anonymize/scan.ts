@@ -332,8 +332,10 @@ export async function scanForPii(connect: () => Promise<pg.Client>): Promise<Sca
         let reason = classification.reason;
         if (byValues && strongest) {
           const seen = `${count} of ${present} sampled values look like ${PII_LABELS[strongest]}`;
-          // Emails are best masked as emails, whatever the column is called.
-          if (!personal || (strongest === 'email' && column.category === 'S')) personal = fromValues(strongest);
+          // Emails are best masked as emails, whatever the column is called; a column its name calls
+          // free text (`contact`) is masked as what its values show, keeping their shape.
+          if (!personal || personal.kind === 'free_text' || (strongest === 'email' && column.category === 'S'))
+            personal = fromValues(strongest);
           reason = personal === classification.personal ? `${reason}; ${seen}` : seen;
         }
         const copied = foreignKey ? copyOf(keyOf(table, column.name)) : undefined;

@@ -234,6 +234,10 @@ describe('the classifier on the corpus schemas', () => {
       ['host_inventory', 'poc_2_name', []],
       ['host_inventory', 'contact', []],
       ['auditlog', 'details', []],
+      ['host_inventory', 'installer_name', []],
+      ['host_inventory', 'poc_1_screen', []],
+      ['history_log', 'value', ['timestamp', 'source', 'severity', 'logeventid']],
+      ['proxy_history', 'value', ['timestamp', 'source', 'severity']],
     ] as const) {
       expect([table, name, personal(table, name, { siblings: [...siblings] })]).toEqual([table, name, true]);
     }
@@ -272,6 +276,8 @@ describe('the classifier on the corpus schemas', () => {
       ['autoreg_host', 'listen_ip', 'text'],
       ['host_inventory', 'oob_ip', 'text'],
       ['interface', 'ip', 'inet'],
+      ['history_str', 'value', 'text'],
+      ['sysmaps', 'screen', 'text'],
     ] as const) {
       expect([table, name, personal(table, name, { type })]).toEqual([table, name, false]);
     }
