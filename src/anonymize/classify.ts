@@ -42,6 +42,8 @@ export interface ColumnContext {
   siblings: readonly string[];
   /** Part of a foreign key: a reference to a row, whatever it is called. */
   foreignKey: boolean;
+  /** Names (without schema) of the tables the table's foreign keys refer to, when known. */
+  references?: readonly string[];
 }
 
 type Column = Pick<ColumnInfo, 'name' | 'baseType' | 'category' | 'notNull' | 'unique' | 'primaryKey' | 'generated'>;
@@ -92,6 +94,12 @@ const aLogLine = (context: ColumnContext) => {
     siblings.has('logeventid') || siblings.has('log_event_id') || ['source', 'severity', 'timestamp'].every((name) => siblings.has(name))
   );
 };
+// Notes and files kept about a person: a table of notes or files whose rows refer to a table of
+// people (LedgerSMB's entity_note, file_eca → entity_credit_account). Those about an invoice or a
+// budget are the business's own.
+const ATTACHED_TABLE = /(^|_)(notes?|files?|attachments?|documents?)(_|$)/;
+const attachedToAPerson = (context: ColumnContext) =>
+  ATTACHED_TABLE.test(context.table.toLowerCase()) && (context.references ?? []).some((table) => PEOPLE_TABLE.test(table.toLowerCase()));
 const IP_TABLE = /^ip(s|_|blocks?$|changes$|bans?$)/;
 const CACHE_TABLE = /^(object_?)?cache($|_)/;
 const PERSON_ATTRIBUTES_TABLE =
@@ -280,6 +288,12 @@ const NAME_RULES: NameRule[] = [
     personal: { kind: 'free_text' },
     reason: 'a private message',
     when: (context) => MESSAGE_TABLE.test(context.table.toLowerCase()),
+  },
+  {
+    pattern: /(^|_)(subject|title|content|body|file_?name)$/,
+    personal: { kind: 'free_text' },
+    reason: 'a note or a file kept about a person (its table refers to one)',
+    when: attachedToAPerson,
   },
   {
     pattern: /(^|_)(payload|raw_?payload|user_?meta_?data|raw_user_meta_data|identity_?data|personal_?data)$|contact_?info$/,

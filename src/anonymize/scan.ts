@@ -305,9 +305,12 @@ export async function scanForPii(connect: () => Promise<pg.Client>): Promise<Sca
       const sample = await sampleColumns(client, table.name, table.estimatedRows, textual);
       yaml.push(`    ${JSON.stringify(tableRuleKey(table.name))}:`, '      columns:');
       const siblings = table.columns.map((column) => column.name);
+      const references = table.columns.flatMap((column) =>
+        (facts.foreignKeys.get(keyOf(table, column.name)) ?? []).map((reference) => reference.key.split('\u0000')[1] ?? ''),
+      );
       for (const column of table.columns) {
         const foreignKey = facts.foreignKeys.has(keyOf(table, column.name));
-        const classification = classifyColumn(column, { table: table.name.table, siblings, foreignKey });
+        const classification = classifyColumn(column, { table: table.name.table, siblings, foreignKey, references });
         const index = sample.columns.indexOf(column.name);
         const hits: Partial<Record<PiiKind, number>> = {};
         let present = 0;

@@ -171,11 +171,16 @@ describe('value detectors', () => {
 });
 
 /** classifyColumn on a column of `type` (text unless said) named `name` in `table`, beside `siblings`. */
-function personal(table: string, name: string, options: { type?: string; category?: string; siblings?: string[] } = {}): boolean {
+function personal(
+  table: string,
+  name: string,
+  options: { type?: string; category?: string; siblings?: string[]; references?: string[] } = {},
+): boolean {
   const baseType = options.type ?? 'text';
   const category = options.category ?? (['int4', 'int8'].includes(baseType) ? 'N' : baseType === 'timestamptz' ? 'D' : 'S');
   const column = { name, baseType, category, notNull: false, unique: false, primaryKey: false, generated: false };
-  return classifyColumn(column, { table, siblings: [name, ...(options.siblings ?? [])], foreignKey: false }).personal !== undefined;
+  const context = { table, siblings: [name, ...(options.siblings ?? [])], foreignKey: false, references: options.references ?? [] };
+  return classifyColumn(column, context).personal !== undefined;
 }
 
 // Names from the packaged schemas of the corpus (Logto, pg-boss, Request Tracker, MediaWiki,
@@ -281,6 +286,16 @@ describe('the classifier on the corpus schemas', () => {
     ] as const) {
       expect([table, name, personal(table, name, { type })]).toEqual([table, name, false]);
     }
+  });
+
+  it('reads the subject, content and file name of notes and files about a person as theirs, and of those about an invoice as the business’s', () => {
+    expect(personal('entity_note', 'subject', { references: ['entity'] })).toBe(true);
+    expect(personal('eca_note', 'subject', { references: ['entity_credit_account'] })).toBe(true);
+    expect(personal('file_eca', 'file_name', { references: ['entity_credit_account'] })).toBe(true);
+    expect(personal('file_entity', 'content', { references: ['entity'], type: 'bytea', category: 'U' })).toBe(true);
+    expect(personal('invoice_note', 'subject', { references: ['invoice'] })).toBe(false);
+    expect(personal('file_part', 'file_name', { references: ['parts'] })).toBe(false);
+    expect(personal('file_part', 'content', { references: ['parts'], type: 'bytea', category: 'U' })).toBe(false);
   });
 
   it('reads an address beside a port or a DNS name as an endpoint, a machine’s, and one beside a person as theirs', () => {
