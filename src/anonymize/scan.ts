@@ -74,6 +74,7 @@ interface Catalogued {
   rowTriggers: Set<string>;
 }
 
+const ACTOR_COLUMN = /_by(_id)?$|(^|_)(author|creator|uploader|editor|owner)(_?id)?$/;
 const keyOf = (table: TableInfo, column: string) => `${table.name.schema}\u0000${table.name.table}\u0000${column}`;
 
 async function catalogued(client: pg.Client): Promise<Catalogued> {
@@ -305,9 +306,13 @@ export async function scanForPii(connect: () => Promise<pg.Client>): Promise<Sca
       const sample = await sampleColumns(client, table.name, table.estimatedRows, textual);
       yaml.push(`    ${JSON.stringify(tableRuleKey(table.name))}:`, '      columns:');
       const siblings = table.columns.map((column) => column.name);
-      const references = table.columns.flatMap((column) =>
-        (facts.foreignKeys.get(keyOf(table, column.name)) ?? []).map((reference) => reference.key.split('\u0000')[1] ?? ''),
-      );
+      // What the rows are about: a reference through an actor column (uploaded_by, author) says
+      // who wrote the row, not whom it concerns (LedgerSMB's file_base.uploaded_by → entity).
+      const references = table.columns
+        .filter((column) => !ACTOR_COLUMN.test(column.name.toLowerCase()))
+        .flatMap((column) =>
+          (facts.foreignKeys.get(keyOf(table, column.name)) ?? []).map((reference) => reference.key.split('\u0000')[1] ?? ''),
+        );
       for (const column of table.columns) {
         const foreignKey = facts.foreignKeys.has(keyOf(table, column.name));
         const classification = classifyColumn(column, { table: table.name.table, siblings, foreignKey, references });

@@ -361,3 +361,28 @@ describe('refork scan on foreign keys that copy personal values', () => {
     expect(plan.uncovered).toEqual([{ table: 'public.sso_grants', columns: ['identity_id'] }]);
   });
 });
+
+describe('refork scan on notes and files', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await createFixture(`
+      CREATE TABLE entity (id int PRIMARY KEY);
+      CREATE TABLE invoice (id int PRIMARY KEY);
+      CREATE TABLE entity_note (id int PRIMARY KEY, ref_key int REFERENCES entity, subject text);
+      CREATE TABLE invoice_note (id int PRIMARY KEY, ref_key int REFERENCES invoice, created_by int REFERENCES entity, subject text);
+      CREATE TABLE file_base (id int PRIMARY KEY, uploaded_by int REFERENCES entity, file_name text);`);
+  });
+  afterAll(async () => {
+    await fixture.drop();
+  });
+
+  it('calls personal what is written about the person a row refers to, not what a person wrote about something else', async () => {
+    const scanned = await scanForPii(fixture.connect);
+    const personalOf = (name: string) => scanned.columns.find((c) => `${c.table}.${c.column}` === name)?.suggestion.pii;
+    expect({
+      entity: personalOf('public.entity_note.subject'),
+      invoice: personalOf('public.invoice_note.subject'),
+      upload: personalOf('public.file_base.file_name'),
+    }).toEqual({ entity: true, invoice: false, upload: false });
+  });
+});
