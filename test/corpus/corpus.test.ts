@@ -36,7 +36,14 @@ describe('the corpus machinery', () => {
         // Production itself is the worst "promoted" database: every value it holds must be found.
         const leaks = await findLeaks(database.url, database.url, fill.personal, fill.rowCompared);
         expect(leaks.tokenValues).toBe(fill.personal.countedValues);
-        expect(leaks.leakedValues).toBeGreaterThan(leaks.tokenValues);
+        // Dates, numbers and bytea are found by comparing rows, on top of the tokens; pg-boss's
+        // personal columns are all jsonb, so there it finds the tokens alone.
+        const rowCompared = [...fill.rowCompared.values()].flat().length;
+        expect({ rowCompared: rowCompared > 0, beyondTokens: leaks.leakedValues > leaks.tokenValues }).toEqual({
+          rowCompared: rowCompared > 0,
+          beyondTokens: rowCompared > 0,
+        });
+        expect(leaks.leakedValues).toBeGreaterThanOrEqual(leaks.tokenValues);
       } finally {
         await database.drop();
         await dropRoles(serverUrl(), roles);
