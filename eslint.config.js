@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'test/corpus/schemas/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.cache/', 'test/corpus/schemas/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -18,6 +18,7 @@ import { DICTIONARIES, type DictionaryName } from '../src/anonymize/dictionaries
 import { buildPlan } from '../src/anonymize/plan.js';
 import type { MaskPrimitives } from '../src/anonymize/primitives.js';
 import { startEmbeddedPostgres } from '../src/pg/embedded.js';
+import { withClient } from '../test/support/pg.js';
 
 interface Args {
   rows: number;
@@ -79,16 +80,6 @@ const RULES = parseRules(
 function log(args: Args, line: string): void {
   if (!args.json) console.log(line);
   else process.stderr.write(`${line}\n`);
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 function databaseUrl(server: string, name: string): string {

@@ -19,16 +19,21 @@ const RESERVED_EMAIL = /\.(test|invalid|example|localhost)$/i;
 // Every pattern starts only where a token starts (a lookbehind), so a failed attempt is not
 // retried from each later character of the same run: linear in the length of the text.
 const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})/g;
-// Digit groups are phones only when nothing word-like or hyphenated touches them on either side:
-// the groups inside a uuid (0190a3b2-1234-7123-…) are not.
+// Digit groups are phones only when nothing word-like, dotted or hyphenated touches them on either
+// side: the groups inside a uuid (0190a3b2-1234-7123-…), a version or a longer number are not.
 const PHONE =
-  /(?<![\w+-])(?:\+\d{1,3}[ .-]?)?\(?\d{2,4}\)?[ .-]\d{3,4}[ .-]\d{3,4}(?![\w-])|(?<![\w+-])\+\d{1,3}(?:[ .-]?\d{1,4}){2,6}(?![\w-])/g;
+  /(?<![\w.+-])(?:\+\d{1,3}[ .-]?)?\(?\d{2,4}\)?[ .-]\d{3,4}[ .-]\d{3,4}(?![\w-]|\.\d)|(?<![\w.+-])\+\d{1,3}(?:[ .-]?\d{1,4}){2,6}(?![\w-]|\.\d)/g;
 // 555 numbers are reserved for fiction: what `fake: phone` writes.
 const FICTIONAL_PHONE = /^\(555\) \d{3}-\d{4}$/;
-const IPV4 = /\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/;
+const IPV4 = /(?<![\w.-])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?![\w-]|\.\d)/g;
+// Documentation ranges (RFC 5737), loopback and unspecified addresses identify no one.
+const RESERVED_IPV4 = /^(?:192\.0\.2|198\.51\.100|203\.0\.113)\.|^(?:127|0)\./;
+// Issuer prefixes of the card networks (Visa, Mastercard, Amex, Diners, Discover, JCB, UnionPay): a
+// 14-digit timestamp or an order number that happens to pass Luhn is not a card.
+const CARD_ISSUER = /^(?:4|5[1-5]|2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)|3[47]|3(?:0[0-5]|[68])|6(?:011|5|4[4-9]|2)|35)/;
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g;
-const CARD = /(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])/g;
-const SSN = /\b\d{3}-\d{2}-\d{4}\b/;
+const CARD = /(?<![\w.-])(?:\d[ -]?){12,18}\d(?![\w-]|\.\d)/g;
+const SSN = /(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])/;
 const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
 const API_TOKEN =
   /\b(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|gh[pousr]_[A-Za-z0-9]{30,}|AKIA[0-9A-Z]{16}|xox[abpr]-[A-Za-z0-9-]{10,})/;
@@ -82,11 +87,11 @@ export function detectPii(text: string, allowedDomains: ReadonlySet<string> = ne
     const digits = match[0].replace(/\D/g, '');
     if (digits.length >= 8 && digits.length <= 15 && !FICTIONAL_PHONE.test(match[0].trim())) found.add('phone');
   }
-  if (IPV4.test(text)) found.add('ipv4');
+  for (const match of text.matchAll(IPV4)) if (!RESERVED_IPV4.test(match[0])) found.add('ipv4');
   for (const match of text.matchAll(IBAN)) if (ibanValid(match[0])) found.add('iban');
   for (const match of text.matchAll(CARD)) {
     const digits = match[0].replace(/\D/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && luhn(digits)) found.add('card');
+    if (digits.length >= 13 && digits.length <= 19 && CARD_ISSUER.test(digits) && luhn(digits)) found.add('card');
   }
   if (SSN.test(text)) found.add('ssn');
   if (JWT.test(text)) found.add('jwt');

@@ -47,8 +47,10 @@ export async function sampleOriginals(client: pg.Client, step: UpdateStep, table
   const identity = byKey
     ? `jsonb_build_object(${keyColumns.map((column) => `${params.add(column)}::text, ${ref(column)}`).join(', ')})`
     : 'NULL::jsonb';
+  // As the UPDATE reads it: a child of an inheritance parent (LedgerSMB's notes) is masked by its own rule, later.
+  const relation = `${table.partitioned ? '' : 'ONLY '}${quoteTable(table.name)}`;
   const percent = table.estimatedRows > SAMPLE * 50 ? Math.min(100, (SAMPLE * 50 * 100) / table.estimatedRows) : undefined;
-  const from = `${quoteTable(table.name)} AS ${ROW_ALIAS}${percent === undefined ? '' : ` TABLESAMPLE SYSTEM (${percent.toFixed(6)})`}`;
+  const from = `${relation} AS ${ROW_ALIAS}${percent === undefined ? '' : ` TABLESAMPLE SYSTEM (${percent.toFixed(6)})`}`;
   const before = await client.query<Array<string | null>>({
     text: `SELECT ${identity}::text, ${hashes.join(', ')} FROM ${from}
             WHERE ${columns.map((column) => `${ref(column)} IS NOT NULL`).join(' OR ')} LIMIT ${SAMPLE}`,
@@ -64,6 +66,11 @@ export async function sampleOriginals(client: pg.Client, step: UpdateStep, table
       const afterCtx: CompileContext = { params: after };
       const idsParam = byKey ? after.add(ids) : '';
       const lists = originals.map((values) => after.add(values));
+      // Only the key's columns: a whole row of the table's type would put NULL in a NOT NULL domain column.
+      const keyDefinitions = table.columns
+        .filter((column) => column.primaryKey)
+        .map((column) => `${quoteIdent(column.name)} ${column.type}`)
+        .join(', ');
       const counts = columns.map((column, index) =>
         byKey
           ? `pg_catalog.count(*) FILTER (WHERE ${hmacHex(`${ref(column)}::text`, afterCtx)} = s.h${index})`
@@ -72,9 +79,9 @@ export async function sampleOriginals(client: pg.Client, step: UpdateStep, table
       const sql = byKey
         ? `SELECT ${counts.join(', ')}
              FROM unnest(${idsParam}::jsonb[], ${lists.map((list) => `${list}::text[]`).join(', ')}) AS s(id, ${columns.map((_, index) => `h${index}`).join(', ')})
-             CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::${quoteTable(table.name)}, s.id) AS k
-             JOIN ${quoteTable(table.name)} AS ${ROW_ALIAS} ON ${keyColumns.map((column) => `${ref(column)} = k.${quoteIdent(column)}`).join(' AND ')}`
-        : `SELECT ${counts.join(', ')} FROM ${quoteTable(table.name)} AS ${ROW_ALIAS}`;
+             CROSS JOIN LATERAL pg_catalog.jsonb_to_record(s.id) AS k(${keyDefinitions})
+             JOIN ${relation} AS ${ROW_ALIAS} ON ${keyColumns.map((column) => `${ref(column)} = k.${quoteIdent(column)}`).join(' AND ')}`
+        : `SELECT ${counts.join(', ')} FROM ${relation} AS ${ROW_ALIAS}`;
       const result = await client.query<Array<string>>({ text: sql, values: after.values, rowMode: 'array' });
       const row = result.rows[0] ?? [];
       const report: ResidualResult = { columns: {} };

@@ -30,7 +30,24 @@ export interface SampledTable {
 }
 
 /** Rows chosen by address: `tableoid:ctid`, and the ctid alone for a TID scan. */
-async function chooseRows(client: pg.Client, table: SampledTable, limit: number): Promise<Array<{ address: string; ctid: string }>> {
+/**
+ * What a table's rows are read from: a partitioned table through its partitions (they share its
+ * rules), any other table ONLY, since the children of an inheritance parent (LedgerSMB's
+ * entity_note under note) are tables of their own, with their own rules, read on their own.
+ */
+async function rowSource(client: pg.Client, table: SampledTable): Promise<string> {
+  const kind = await client.query<{ relkind: string }>(`SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = $1::regclass`, [
+    quoteTable(table.name),
+  ]);
+  return `${kind.rows[0]?.relkind === 'p' ? '' : 'ONLY '}${quoteTable(table.name)}`;
+}
+
+async function chooseRows(
+  client: pg.Client,
+  table: SampledTable,
+  source: string,
+  limit: number,
+): Promise<Array<{ address: string; ctid: string }>> {
   // The table's leaves (itself, or every partition) and their sizes now: masking may have rewritten them.
   const leaves = await client.query<{ name: string; pages: string }>(
     `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,
@@ -48,7 +65,7 @@ async function chooseRows(client: pg.Client, table: SampledTable, limit: number)
   const address = (alias: string) => `${alias}.tableoid::text || ':' || ${alias}.ctid::text AS address, ${alias}.ctid::text AS ctid`;
   if (rows <= limit * READ_WHOLE_FACTOR || total <= limit) {
     const all = await client.query<{ address: string; ctid: string }>(
-      `SELECT ${address('r')} FROM ${quoteTable(table.name)} AS r ORDER BY pg_catalog.random() LIMIT ${limit}`,
+      `SELECT ${address('r')} FROM ${source} AS r ORDER BY pg_catalog.random() LIMIT ${limit}`,
     );
     return all.rows;
   }
@@ -83,14 +100,15 @@ export async function sampleRows<R extends unknown[]>(
   limit: number,
 ): Promise<R[]> {
   if (select.length === 0) return [];
-  const chosen = await chooseRows(client, table, limit);
+  const source = await rowSource(client, table);
+  const chosen = await chooseRows(client, table, source, limit);
   if (chosen.length === 0) return [];
   const list = select.map((expression, index) => `${expression} AS c${index}`).join(', ');
   const ctids = `$${values.length + 1}::tid[]`;
   const addresses = `$${values.length + 2}::text[]`;
   // ctid = ANY is a TID scan; the address (with tableoid) tells partitions' equal ctids apart.
   const result = await client.query<R>({
-    text: `SELECT ${list} FROM ${quoteTable(table.name)} AS r
+    text: `SELECT ${list} FROM ${source} AS r
             WHERE r.ctid = ANY (${ctids}) AND r.tableoid::text || ':' || r.ctid::text = ANY (${addresses})`,
     values: [...values, chosen.map((row) => row.ctid), chosen.map((row) => row.address)],
     rowMode: 'array',

@@ -110,6 +110,10 @@ function hashExpression(
       return `pg_catalog.left(${hex}, 32)::uuid`;
     case 'bytea':
       return primitivesOf(ctx).hmac(`${ref}::text`, ctx.params);
+    case 'inet':
+    case 'cidr':
+      // A unique-local IPv6 address (fd00::/8, RFC 4193) from 120 bits of the digest: distinct stays distinct, and it routes nowhere.
+      return `pg_catalog.regexp_replace('fd' || pg_catalog.left(${hex}, 30), '(.{4})(?!$)', '\\1:', 'g')::${column.baseType}`;
     case 'int8':
       // 60 bits keeps the result positive and collisions negligible.
       return `('x' || pg_catalog.left(${hex}, 15))::bit(60)::int8`;
@@ -118,7 +122,7 @@ function hashExpression(
     case 'int2':
       return `(${hmacInt32(hex)} & 32767)::int2`;
     default:
-      return unsuited('hash works on text, varchar, char, uuid, bytea and integer columns; use null, constant or sql');
+      return unsuited('hash works on text, varchar, char, uuid, bytea, inet and integer columns; use null, constant or sql');
   }
 }
 

@@ -153,5 +153,8 @@ try {
   console.error(`refork: ${message}`);
   exitCode = isConfigMistake(error) ? 2 : 1;
 }
+// process.exit() does not wait for a pipe to drain: a big `scan --json` would reach a file cut short.
+await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
 // Explicit: connection pools and timers left open by a library must not keep a finished command alive.
 process.exit(exitCode);

@@ -40,6 +40,42 @@ describe('residual check', () => {
     ]);
   });
 
+  it("samples an inheritance parent as its UPDATE reads it, without the children that have rules of their own (LedgerSMB's notes)", async () => {
+    await fixture.query(`CREATE TABLE note (id int PRIMARY KEY, note text);
+      CREATE TABLE entity_note (entity_id int) INHERITS (note);
+      INSERT INTO note SELECT i, 'written by ' || i || '@gmail.com' FROM generate_series(1, 10) i;
+      INSERT INTO entity_note SELECT i, 'about ' || i || '@gmail.com', i FROM generate_series(1, 90) i`);
+    const rules = parseRules(
+      {
+        tables: {
+          note: { columns: { id: 'safe', note: 'hash' } },
+          entity_note: { columns: { id: 'safe', note: 'hash', entity_id: 'safe' } },
+        },
+      },
+      'anonymize',
+    );
+    await anonymizeDatabase({ connect: fixture.connect, rules, runId: newRunId(), key });
+    expect(
+      await fixture.query(
+        `SELECT table_name, checks->'residual' AS residual FROM refork.anonymized WHERE table_name LIKE '%note' ORDER BY 1`,
+      ),
+    ).toEqual([
+      { table_name: 'public.entity_note', residual: { note: { sampled: 90, unchanged: 0 } } },
+      { table_name: 'public.note', residual: { note: { sampled: 10, unchanged: 0 } } },
+    ]);
+    expect(await fixture.query(`SELECT count(*)::int AS n FROM note WHERE note LIKE '%@gmail.com'`)).toEqual([{ n: 0 }]);
+  });
+
+  it("finds sampled rows again by key in a table with a NOT NULL domain column (AdventureWorks' Flag)", async () => {
+    await fixture.query(`CREATE DOMAIN flag boolean NOT NULL; CREATE TABLE staff (id int PRIMARY KEY, email text, current flag DEFAULT true);
+      INSERT INTO staff (id, email) SELECT i, 's' || i || '@gmail.com' FROM generate_series(1, 20) i`);
+    const rules = parseRules({ tables: { staff: { columns: { id: 'safe', email: 'email', current: 'safe' } } } }, 'anonymize');
+    await anonymizeDatabase({ connect: fixture.connect, rules, runId: newRunId(), key });
+    expect(await fixture.query(`SELECT checks FROM refork.anonymized WHERE table_name = 'public.staff'`)).toEqual([
+      { checks: { method: 'update', residual: { email: { sampled: 20, unchanged: 0 } } } },
+    ]);
+  });
+
   it('rolls the table back when masking silently left the originals in place', async () => {
     // A rewrite rule turns every UPDATE into nothing: the statement "succeeds" and changes no row.
     await fixture.query(`CREATE RULE swallow AS ON UPDATE TO people DO INSTEAD NOTHING`);

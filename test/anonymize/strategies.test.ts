@@ -59,6 +59,15 @@ describe('strategies', () => {
     expect(await mask('text', ['Ada'], { strategy: 'hash', length: 20 })).toEqual([expectedHash(key, 'Ada').slice(0, 20)]);
   });
 
+  it('hash of an inet is a unique-local IPv6 address spelt by 30 hex digits, distinct values kept distinct (a unique IP column)', async () => {
+    const originals = ['81.2.69.160', '81.2.69.161', '2001:db8::1'];
+    const masked = await mask('inet', originals, 'hash', 'UNIQUE NOT NULL');
+    // The digest is of the value as text, which for an inet includes its mask: 81.2.69.160/32.
+    const text = (value: string) => `${value}/${value.includes(':') ? 128 : 32}`;
+    const spelt = (value: string) => `fd${expectedHash(key, text(value)).slice(0, 30)}`.match(/.{4}/g)?.join(':');
+    expect(masked).toEqual(originals.map((value) => spelt(value)?.replace(/(^|:)0+(?=[0-9a-f])/g, '$1')));
+  });
+
   it('hash of a uuid is the uuid spelt by the first 32 hex digits', async () => {
     const original = '6f1c0f1e-7a53-4a0e-9b1e-2f1c0f1e7a53';
     const hex = expectedHash(key, original).slice(0, 32);

@@ -77,3 +77,36 @@ describe('verifyAnonymized', () => {
     expect(report).toMatchObject({ ok: false, problems: [], unchecked: ['verification could not run: connection refused'] });
   });
 });
+
+describe('verifyAnonymized on an inheritance parent', () => {
+  it('reads the parent ONLY: its children are tables of their own, masked and checked by their own rules (LedgerSMB’s note)', async () => {
+    const notes = await createFixture(`
+      CREATE TABLE note (id int PRIMARY KEY, note text);
+      CREATE TABLE entity_note (subject text) INHERITS (note);
+      INSERT INTO note SELECT i, 'parent note ' || i FROM generate_series(1, 20) i;
+      INSERT INTO entity_note SELECT 100 + i, 'child note ' || i, 'subject ' || i FROM generate_series(1, 200) i;
+      ANALYZE;`);
+    try {
+      const input = {
+        tables: {
+          note: { columns: { id: 'safe', note: 'hash' } },
+          entity_note: { columns: { id: 'safe', note: { strategy: 'constant', value: 'a note' }, subject: null } },
+        },
+      };
+      const rules = parseRules(input, 'anonymize');
+      const runId = newRunId();
+      await anonymizeDatabase({ connect: notes.connect, rules, runId, key });
+      const report = await verifyAnonymized({ connect: notes.connect, rules, runId, key });
+      expect(report.problems).toEqual([]);
+      expect(report.ok).toBe(true);
+      // The parent's statistics over its children were taken again once the child was masked.
+      const stats = await notes.query<{ text: string }>(
+        `SELECT concat_ws(' ', most_common_vals::text, histogram_bounds::text) AS text FROM pg_stats WHERE tablename = 'note' AND attname = 'note' AND inherited`,
+      );
+      expect(stats.length).toBe(1);
+      expect(stats[0]?.text).not.toMatch(/(parent|child) note/);
+    } finally {
+      await notes.drop();
+    }
+  });
+});

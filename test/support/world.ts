@@ -10,7 +10,7 @@ import { forkNameFor } from '../../machines/refresh.js';
 import { seedDemoDatabase } from '../../src/demo/seed.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { findLeaks, passwordOf, secretsOfEnv, type Exhibit } from '../secrets/scan.js';
-import { runCli, spawnCli, type CliResult, type SpawnedCli } from './cli.js';
+import { runCli, simulatorEnv, spawnCli, type CliResult, type SpawnedCli } from './cli.js';
 import { RULES } from './pipeline.js';
 import { adminQuery, createTestDatabase, databaseUrl, serverUrl, type TestDatabase } from './databases.js';
 
@@ -141,20 +141,9 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   );
 
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    HEROKU_API_KEY: TOKEN,
-    HEROKU_API_URL: sim.url,
-    HEROKU_DATA_API_URL: sim.url,
-    REFORK_DATABASE_URL: controlDatabase.url,
-    REFORK_ANONYMIZE_KEY: ANONYMIZE_KEY,
-    REFORK_CONFIG: configPath,
+    ...simulatorEnv({ simUrl: sim.url, token: TOKEN, controlUrl: controlDatabase.url, key: ANONYMIZE_KEY, configPath }),
     REFORK_LEASE_TTL_MS: '1500',
-    REFORK_RETRY_BASE_MS: '50',
     REFORK_RETRY_MAX_MS: '2000',
-    REFORK_POLL_MIN_MS: '30',
-    REFORK_POLL_MAX_MS: '200',
-    REFORK_LOG_LEVEL: 'info',
   };
 
   const world: World = {

@@ -40,11 +40,15 @@ async function staleMaskedStatistics(client: pg.Client, catalog: Catalog, plan: 
     const schemas = params.add(relations.map((relation) => relation.schema));
     const names = params.add(relations.map((relation) => relation.table));
     const check = cases.map((item) => `WHEN ${params.add(item.column)}::text THEN ${item.predicate}`).join(' ');
+    // A partitioned table's statistics are its partitions' (inherited), masked by its rules. An
+    // inheritance parent's inherited statistics mix in its children, masked by their own rules:
+    // its own rows' statistics are what its strategies gave (the PII scan still reads the others).
+    const own = table.partitions.length > 0 ? '' : 'AND NOT s.inherited';
     const result = await client.query<{ attname: string }>(
       `SELECT DISTINCT s.attname
          FROM pg_catalog.pg_stats s,
               LATERAL unnest(COALESCE(s.most_common_vals::text::text[], '{}') || COALESCE(s.histogram_bounds::text::text[], '{}')) AS v
-        WHERE (s.schemaname, s.tablename) IN (SELECT * FROM unnest(${schemas}::text[], ${names}::text[]))
+        WHERE (s.schemaname, s.tablename) IN (SELECT * FROM unnest(${schemas}::text[], ${names}::text[])) ${own}
           AND NOT COALESCE(CASE s.attname::text ${check} ELSE true END, false)`,
       params.values,
     );
