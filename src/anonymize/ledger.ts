@@ -16,6 +16,48 @@ export async function ensureLedger(client: pg.Client): Promise<void> {
   );
   // What was checked inside the table's transaction (residual sample counts); no values, no key.
   await client.query('ALTER TABLE refork.anonymized ADD COLUMN IF NOT EXISTS checks jsonb');
+  // A table masked in stripes (docs/disk.md) commits each stripe with the count done here, so a
+  // resumed run goes on with the next; the row goes when the table's own ledger row is written.
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS refork.stripes (
+       table_name text PRIMARY KEY,
+       run_id text NOT NULL,
+       done integer NOT NULL,
+       stripes integer NOT NULL,
+       rows bigint NOT NULL
+     )`,
+  );
+}
+
+export interface StripeProgress {
+  /** Stripes committed. */
+  done: number;
+  /** The stripe count the table was started with; undefined before its first stripe. */
+  of?: number;
+  rows: number;
+}
+
+/** Stripes this run has committed for the table (another run's are not ours to go on from). */
+export async function stripeProgress(client: pg.Client, table: string, runId: string): Promise<StripeProgress> {
+  const result = await client.query<{ done: number; stripes: number; rows: string }>(
+    'SELECT done, stripes, rows::text FROM refork.stripes WHERE table_name = $1 AND run_id = $2',
+    [table, runId],
+  );
+  const row = result.rows[0];
+  return row ? { done: row.done, of: row.stripes, rows: Number(row.rows) } : { done: 0, rows: 0 };
+}
+
+/** Call in the stripe's own transaction, after its UPDATE. */
+export async function recordStripe(client: pg.Client, table: string, runId: string, progress: Required<StripeProgress>): Promise<void> {
+  await client.query(
+    `INSERT INTO refork.stripes (table_name, run_id, done, stripes, rows) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (table_name) DO UPDATE SET run_id = EXCLUDED.run_id, done = EXCLUDED.done, stripes = EXCLUDED.stripes, rows = EXCLUDED.rows`,
+    [table, runId, progress.done, progress.of, progress.rows],
+  );
+}
+
+export async function clearStripes(client: pg.Client, table: string): Promise<void> {
+  await client.query('DELETE FROM refork.stripes WHERE table_name = $1', [table]);
 }
 
 export async function ledgerExists(client: pg.Client): Promise<boolean> {

@@ -10,6 +10,7 @@ import type { AnonymizeRules } from './rules.js';
 import { messageOf, scrub } from './session.js';
 import { typecheckRules } from './typecheck.js';
 import { listMaterializedViews } from './views.js';
+import { formatBytes } from '../bytes.js';
 
 export interface PlannedTable {
   table: string;
@@ -124,17 +125,6 @@ async function tableSizes(client: pg.Client): Promise<Map<string, number>> {
       WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
   );
   return new Map(result.rows.map((row) => [displayTable({ schema: row.schema, table: row.name }), Number(row.bytes)]));
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 /** The plan as a human reads it in a terminal. */

@@ -105,6 +105,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
         rules: pipeline.anonymize,
         controlDatabaseUrl: env.controlDatabaseUrl,
         anonymizeKey: env.anonymizeKey,
+        disk: { plan: pipeline.plan, ...pipeline.disk },
         polling: {
           minMs: tuning.pollMinMs,
           maxMs: tuning.pollMaxMs,

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseRules, type AnonymizeRules } from '../anonymize/index.js';
+import { GB } from '../bytes.js';
 import { validateSchedule } from '../schedule/index.js';
 import { ConfigError } from './errors.js';
 
@@ -19,7 +20,16 @@ export interface PipelineConfig {
   schedule: { cron: string; timezone: string } | null;
   /** How long a fork may take to become available before the run gives up and cleans up. */
   maxWaitMinutes: number;
+  disk: DiskConfig;
   anonymize: AnonymizeRules;
+}
+
+/** The fork's disk (docs/disk.md): what refork knows of it beyond Heroku's plan list. */
+export interface DiskConfig {
+  /** The fork plan's storage in bytes, when set: overrides refork's table of Heroku plans. */
+  storageBytes?: number;
+  /** The most extra disk masking may use at its peak, in bytes; default: the fork's free space. */
+  budgetBytes?: number;
 }
 
 export interface ReforkConfig {
@@ -58,6 +68,12 @@ const pipelineSchema = z.strictObject({
   schedule: z.string({ error: 'must be a cron expression such as "0 3 * * *"' }).optional(),
   timezone: z.string().default('UTC'),
   max_wait_minutes: z.number().int().positive().default(720),
+  disk: z
+    .strictObject({
+      storage_gb: z.number({ error: 'must be a number of gigabytes' }).positive().optional(),
+      budget_gb: z.number({ error: 'must be a number of gigabytes' }).positive().optional(),
+    })
+    .default({}),
   anonymize: z.unknown(),
 });
 
@@ -122,6 +138,10 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
       fast: raw.fast,
       schedule: raw.schedule ? { cron: raw.schedule, timezone: raw.timezone } : null,
       maxWaitMinutes: raw.max_wait_minutes,
+      disk: {
+        ...(raw.disk.storage_gb === undefined ? {} : { storageBytes: Math.round(raw.disk.storage_gb * GB) }),
+        ...(raw.disk.budget_gb === undefined ? {} : { budgetBytes: Math.round(raw.disk.budget_gb * GB) }),
+      },
       anonymize: parseRules(raw.anonymize, `${where}.anonymize`),
     };
   }

@@ -3,28 +3,9 @@
 // (memoized), digests computed once per row, and an in-place UPDATE with its indexes rebuilt.
 import { describe, expect, it } from 'vitest';
 import { anonymizeDatabase, parseRules } from '../../src/anonymize/index.js';
-import { loadCatalog } from '../../src/anonymize/catalog.js';
-import { buildPlan } from '../../src/anonymize/plan.js';
-import type { AnonymizeRules } from '../../src/anonymize/rules.js';
-import { expectedEmail, fixturesPerTest, newKey, newRunId, type Fixture } from './fixture.js';
+import { digest, expectedEmail, fixturesPerTest, newKey, newRunId, plainUpdates, type Fixture } from './fixture.js';
 
 const fresh = fixturesPerTest();
-
-/** The baseline: each table's compiled UPDATE run as it is, in one session. */
-async function plainUpdates(fixture: Fixture, rules: AnonymizeRules, key: string): Promise<void> {
-  const client = await fixture.connect();
-  try {
-    const plan = buildPlan(rules, await loadCatalog(client), { key });
-    for (const step of plan.updates) await client.query(step.sql, step.params);
-  } finally {
-    await client.end();
-  }
-}
-
-async function digest(fixture: Fixture, table: string): Promise<string> {
-  const [row] = await fixture.query<{ digest: string }>(`SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS digest FROM ${table} t`);
-  return row?.digest ?? '';
-}
 
 async function checks(fixture: Fixture, table: string): Promise<Record<string, unknown>> {
   const [row] = await fixture.query<{ checks: Record<string, unknown> }>(`SELECT checks FROM refork.anonymized WHERE table_name = $1`, [

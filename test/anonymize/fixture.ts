@@ -3,7 +3,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach } from 'vitest';
-import { anonymizeDatabase, parseRules, verifyAnonymized, type VerifyReport } from '../../src/anonymize/index.js';
+import { anonymizeDatabase, parseRules, verifyAnonymized, type AnonymizeRules, type VerifyReport } from '../../src/anonymize/index.js';
+import { loadCatalog } from '../../src/anonymize/catalog.js';
+import { buildPlan } from '../../src/anonymize/plan.js';
 import { adminQuery, createTestDatabase, databaseUrl, serverUrl } from '../support/databases.js';
 
 export interface Fixture {
@@ -94,4 +96,21 @@ export async function maskAndVerify(fixture: Fixture, input: unknown, key: strin
   const runId = newRunId();
   await anonymizeDatabase({ connect: fixture.connect, rules, runId, key });
   return verifyAnonymized({ connect: fixture.connect, rules, runId, key });
+}
+
+/** The baseline every faster path must equal: each table's compiled UPDATE run as it is, in one session. */
+export async function plainUpdates(fixture: Fixture, rules: AnonymizeRules, key: string): Promise<void> {
+  const client = await fixture.connect();
+  try {
+    const plan = buildPlan(rules, await loadCatalog(client), { key });
+    for (const step of plan.updates) await client.query(step.sql, step.params);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A digest of a table's rows in key order (column `id`): equal when the rows are. */
+export async function digest(fixture: Fixture, table: string): Promise<string> {
+  const [row] = await fixture.query<{ digest: string }>(`SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS digest FROM ${table} t`);
+  return row?.digest ?? '';
 }

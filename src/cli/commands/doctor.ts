@@ -7,7 +7,7 @@ export async function doctorCommand(options: { json?: boolean }): Promise<number
   try {
     const checks = await runChecks(app);
     if (options.json) console.log(JSON.stringify(checks, null, 2));
-    else for (const check of checks) console.log(`${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
+    else for (const check of checks) console.log(`${check.ok ? (check.warning ? '!' : '✓') : '✗'} ${check.name}: ${check.detail}`);
     return checks.every((check) => check.ok) ? 0 : 1;
   } finally {
     await app.close();
