@@ -3,11 +3,14 @@
 // (of R stripes). Each stripe commits with its number in the ledger (refork.stripes), then the
 // table is vacuumed. A stripe holds about 1/R of the rows of every page, so its new row versions
 // fit on their own pages in the room the previous stripe's old versions left, and its new index
-// entries beside the old ones without splitting index pages. The values are the UPDATE's own, the
-// same as every other path's; a resumed run goes on with the next stripe, so no row is masked twice.
+// entries beside the old ones without splitting index pages. That holds for an index whose values
+// stay; an index over a masked column gets new values elsewhere in its order and would grow by its
+// whole size, so it is dropped with the first stripe (its definition kept in the ledger) and built
+// again, sorted, with the last. The values are the UPDATE's own, the same as every other path's; a
+// resumed run goes on with the next stripe, so no row is masked twice.
 import type pg from 'pg';
 import type { ColumnInfo, TableInfo } from './catalog.js';
-import { clearStripes, isCompleted, recordCompletion, recordStripe, stripeProgress } from './ledger.js';
+import { clearStripes, isCompleted, recordCompletion, recordStripe, stripeProgress, type Rebuild } from './ledger.js';
 import { ROW_ALIAS, type TableStep } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
 import { disableUserTriggers, restoreTriggers } from './triggers.js';
@@ -49,18 +52,24 @@ export async function maskInStripes(run: StripeRun): Promise<StripeOutcome> {
       // A resumed run keeps the stripe count it started with: a row's stripe must not change.
       const stripes = progress.of ?? batch.stripes;
       const stripe = progress.done;
+      const rebuild = progress.rebuild ?? (await dropMaskedIndexes(client, relation, step));
       const triggers = await disableUserTriggers(client, step.table, new Set(step.recompute.map((trigger) => trigger.name)));
       const updated = await client.query(`${step.sql} WHERE ${stripeOf(stripes)} = ${stripe}`, step.params);
       await restoreTriggers(client, triggers);
       const rows = progress.rows + (updated.rowCount ?? 0);
       if (stripe + 1 < stripes) {
-        await recordStripe(client, step.display, run.runId, { done: stripe + 1, of: stripes, rows });
+        await recordStripe(client, step.display, run.runId, { done: stripe + 1, of: stripes, rows, rebuild });
         return { done: false, skipped: false, rows, stripes };
       }
-      // The last stripe: the table is done, in the same transaction (analyzed, as on every path).
+      // The last stripe: the table is done, in the same transaction (indexes back, analyzed, as on every path).
+      await rebuildIndexes(client, relation, rebuild);
       await client.query(`ANALYZE ${relation}`);
       await clearStripes(client, step.display);
-      await recordCompletion(client, step.display, run.runId, rows, { method: 'batched', stripes });
+      await recordCompletion(client, step.display, run.runId, rows, {
+        method: 'batched',
+        stripes,
+        rebuilt: rebuild.indexes.length + rebuild.constraints.length,
+      });
       return { done: true, skipped: false, rows, stripes };
     });
     if (outcome.skipped) return { rows: 0, stripes: 0, skipped: true };
@@ -69,4 +78,57 @@ export async function maskInStripes(run: StripeRun): Promise<StripeOutcome> {
     await client.query(`VACUUM ${relation}`);
     if (outcome.done) return { rows: outcome.rows, stripes: outcome.stripes, skipped: false };
   }
+}
+
+/** maintenance_work_mem for the rebuilds, so an index's sort stays in memory rather than in temporary files on the same disk. */
+const REBUILD_MEMORY = '256MB';
+
+/**
+ * Drops the indexes (and the unique or exclusion constraints they back) that read a masked column,
+ * except one a foreign key relies on; returns their definitions. Call in the first stripe's
+ * transaction, so the drop and the record of what to rebuild commit together.
+ */
+async function dropMaskedIndexes(client: pg.Client, relation: string, step: UpdateStep): Promise<Rebuild> {
+  const found = await client.query<{ name: string; definition: string; constraint: string | null; constraint_definition: string | null }>(
+    `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name, pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
+            k.conname AS constraint, pg_catalog.pg_get_constraintdef(k.oid) AS constraint_definition
+       FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_catalog.pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')
+      WHERE i.indrelid = $1::regclass AND NOT i.indisprimary
+        -- Columns in the key, an expression or the predicate: each is a dependency of the index (or of its constraint).
+        AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                     WHERE (d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = i.indexrelid
+                            -- A constraint's index: the columns are the constraint's dependencies.
+                            OR d.classid = 'pg_catalog.pg_constraint'::regclass AND d.objid = k.oid)
+                       AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = i.indrelid AND a.attname = ANY ($2::text[]))
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+      ORDER BY i.indexrelid`,
+    [relation, step.columns.map((column) => column.column)],
+  );
+  const rebuild: Rebuild = { constraints: [], indexes: [] };
+  for (const row of found.rows) {
+    if (row.constraint !== null && row.constraint_definition !== null) {
+      await client.query(`ALTER TABLE ${relation} DROP CONSTRAINT ${quoteIdent(row.constraint)}`);
+      rebuild.constraints.push({ name: row.constraint, definition: row.constraint_definition });
+    } else {
+      await client.query(`DROP INDEX ${row.name}`);
+      rebuild.indexes.push({ name: row.name, definition: row.definition });
+    }
+  }
+  return rebuild;
+}
+
+async function rebuildIndexes(client: pg.Client, relation: string, rebuild: Rebuild): Promise<void> {
+  if (rebuild.constraints.length + rebuild.indexes.length === 0) return;
+  // Raised for this transaction only, never lowered.
+  await client.query(
+    `SELECT pg_catalog.set_config(s.name, $1, true) FROM pg_catalog.pg_settings s
+      WHERE s.name = 'maintenance_work_mem' AND s.setting::bigint < pg_catalog.pg_size_bytes($1) / 1024`,
+    [REBUILD_MEMORY],
+  );
+  for (const constraint of rebuild.constraints)
+    await client.query(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${constraint.definition}`);
+  for (const index of rebuild.indexes) await client.query(index.definition);
 }

@@ -24,9 +24,16 @@ export async function ensureLedger(client: pg.Client): Promise<void> {
        run_id text NOT NULL,
        done integer NOT NULL,
        stripes integer NOT NULL,
-       rows bigint NOT NULL
+       rows bigint NOT NULL,
+       rebuild jsonb NOT NULL
      )`,
   );
+}
+
+/** Indexes and constraints dropped for the stripes, to build again with the last one (definitions from the catalog). */
+export interface Rebuild {
+  constraints: Array<{ name: string; definition: string }>;
+  indexes: Array<{ name: string; definition: string }>;
 }
 
 export interface StripeProgress {
@@ -35,24 +42,27 @@ export interface StripeProgress {
   /** The stripe count the table was started with; undefined before its first stripe. */
   of?: number;
   rows: number;
+  /** What the first stripe dropped; undefined before it. */
+  rebuild?: Rebuild;
 }
 
 /** Stripes this run has committed for the table (another run's are not ours to go on from). */
 export async function stripeProgress(client: pg.Client, table: string, runId: string): Promise<StripeProgress> {
-  const result = await client.query<{ done: number; stripes: number; rows: string }>(
-    'SELECT done, stripes, rows::text FROM refork.stripes WHERE table_name = $1 AND run_id = $2',
+  const result = await client.query<{ done: number; stripes: number; rows: string; rebuild: Rebuild }>(
+    'SELECT done, stripes, rows::text, rebuild FROM refork.stripes WHERE table_name = $1 AND run_id = $2',
     [table, runId],
   );
   const row = result.rows[0];
-  return row ? { done: row.done, of: row.stripes, rows: Number(row.rows) } : { done: 0, rows: 0 };
+  return row ? { done: row.done, of: row.stripes, rows: Number(row.rows), rebuild: row.rebuild } : { done: 0, rows: 0 };
 }
 
 /** Call in the stripe's own transaction, after its UPDATE. */
 export async function recordStripe(client: pg.Client, table: string, runId: string, progress: Required<StripeProgress>): Promise<void> {
   await client.query(
-    `INSERT INTO refork.stripes (table_name, run_id, done, stripes, rows) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (table_name) DO UPDATE SET run_id = EXCLUDED.run_id, done = EXCLUDED.done, stripes = EXCLUDED.stripes, rows = EXCLUDED.rows`,
-    [table, runId, progress.done, progress.of, progress.rows],
+    `INSERT INTO refork.stripes (table_name, run_id, done, stripes, rows, rebuild) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (table_name) DO UPDATE
+       SET run_id = EXCLUDED.run_id, done = EXCLUDED.done, stripes = EXCLUDED.stripes, rows = EXCLUDED.rows, rebuild = EXCLUDED.rebuild`,
+    [table, runId, progress.done, progress.of, progress.rows, JSON.stringify(progress.rebuild)],
   );
 }
 
