@@ -53,3 +53,8 @@ export function smallestPlanHolding(bytes: number, like: string): { plan: string
   const smallest = fits.reduce<(typeof fits)[number] | undefined>((best, entry) => (best && best[1] <= entry[1] ? best : entry), undefined);
   return smallest ? { plan: `heroku-postgresql:${tier}-${smallest[0]}`, bytes: smallest[1] } : undefined;
 }
+
+/** The fork's storage: the pipeline's `disk.storage_gb` when set, else the plan's from the list. */
+export function forkStorageBytes(disk: { plan: string; storageBytes?: number }): number | undefined {
+  return disk.storageBytes ?? planStorageBytes(disk.plan);
+}

@@ -5,7 +5,7 @@
 // not fit is a warning (the engine then masks the tables that do not fit in stripes, slower).
 import { diskOutlook, maskingRoom, STORAGE_RESERVE } from '../anonymize/index.js';
 import { formatBytes } from '../bytes.js';
-import { planStorageBytes, smallestPlanHolding } from '../heroku/plan-storage.js';
+import { forkStorageBytes, smallestPlanHolding } from '../heroku/plan-storage.js';
 import { sourceConnector } from './check-rules.js';
 import type { StepDeps } from './deps.js';
 import { StepError, type AddonRef, type DiskCheck } from './types.js';
@@ -17,7 +17,7 @@ export async function checkForkDisk(
 ): Promise<DiskCheck | undefined> {
   const disk = deps.disk;
   if (!disk) return undefined;
-  const storageBytes = disk.storageBytes ?? planStorageBytes(disk.plan);
+  const storageBytes = forkStorageBytes(disk);
   const info = await deps.heroku.databaseInfo(source.id, { signal });
   const sourceBytes = typeof info?.num_bytes === 'number' ? info.num_bytes : undefined;
   if (storageBytes === undefined) {

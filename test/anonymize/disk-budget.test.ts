@@ -2,7 +2,7 @@
 // large and small headroom, the key-range path's output (exactly the per-row UPDATE's), its peak
 // against the budget, and a run cut between two stripes resumed without masking a row twice.
 import { describe, expect, it } from 'vitest';
-import { anonymizeDatabase, parseRules } from '../../src/anonymize/index.js';
+import { anonymizeDatabase, formatPlan, parseRules, planAnonymization } from '../../src/anonymize/index.js';
 import { maskInStripes } from '../../src/anonymize/batched.js';
 import { loadCatalog } from '../../src/anonymize/catalog.js';
 import { chooseWithinBudget, DiskBudgetError, loadTableSizes, type TableSizes } from '../../src/anonymize/disk.js';
@@ -192,5 +192,39 @@ describe('masking in stripes', () => {
     // Resumed with its own stripe count, whatever the budget would choose now.
     expect(await checks(fixture)).toMatchObject({ method: 'batched', stripes: 20 });
     expect(await digest(fixture, 'people')).toBe(await digest(baseline, 'people'));
+  });
+});
+
+describe('the plan says what masking needs', () => {
+  it('gives per table the method, its peak and time class, and the total peak against the fork plan storage', async () => {
+    const fixture = await fresh(PEOPLE);
+    const ample = await planAnonymization({ connect: fixture.connect, rules: RULES, disk: { storageBytes: 64 * 1024 ** 3 } });
+    expect(ample.ok).toBe(true);
+    const [people] = ample.tables;
+    expect(people).toMatchObject({ table: 'public.people', disk: { method: 'rewrite', timeClass: 'fast' } });
+    expect(ample.disk).toMatchObject({ storageBytes: 64 * 1024 ** 3, peakBytes: people?.disk?.peakBytes });
+    expect(ample.disk?.peakBytes).toBeGreaterThan(ample.disk?.largestTableBytes ?? Infinity);
+    expect(formatPlan(ample)).toMatch(/masked by rewrite \(fast\), peak \+[\d.]+ MB of disk/);
+    expect(formatPlan(ample)).toMatch(
+      /disk: masking's peak is \+[\d.]+ MB on the [\d.]+ MB of data \(largest table [\d.]+ MB\), against the fork plan's 64 GB, [\d.]+ GB of them free for masking: fits/,
+    );
+
+    const budgetBytes = Math.floor((ample.disk?.largestTableBytes ?? 0) / 4);
+    const tight = await planAnonymization({ connect: fixture.connect, rules: RULES, disk: { storageBytes: 64 * 1024 ** 3, budgetBytes } });
+    expect(tight.tables[0]).toMatchObject({ disk: { method: 'batched', timeClass: 'slow' } });
+    expect(tight.disk?.roomBytes).toBe(budgetBytes);
+    expect(tight.disk?.peakBytes).toBeLessThanOrEqual(budgetBytes);
+    expect(formatPlan(tight)).toMatch(/masked by batched \(slow\)/);
+    expect(formatPlan(tight)).toMatch(/free for masking: fits$/m);
+  });
+
+  it('lists a table that cannot be masked within the disk as a problem (the run would stop)', async () => {
+    const fixture = await fresh(PEOPLE);
+    const report = await planAnonymization({ connect: fixture.connect, rules: RULES, disk: { budgetBytes: 10_000 } });
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      expect.stringMatching(/^public.people: the [\d]+ bytes of free disk left hold less than 1\/1024 of its rows/),
+    ]);
+    expect(formatPlan(report)).toMatch(/the fork plan's storage is unknown \(set disk.storage_gb\)/);
   });
 });
