@@ -12,6 +12,7 @@ import type pg from 'pg';
 import type { ColumnInfo, TableInfo } from './catalog.js';
 import { clearStripes, isCompleted, recordCompletion, recordStripe, stripeProgress, type Rebuild } from './ledger.js';
 import { ROW_ALIAS, type TableStep } from './plan.js';
+import { sampleOriginals, type ResidualResult } from './residual.js';
 import { quoteIdent, quoteTable } from './quote.js';
 import { disableUserTriggers, restoreTriggers } from './triggers.js';
 
@@ -23,6 +24,8 @@ export interface StripeRun {
   table: TableInfo;
   batch: { stripes: number; key: ColumnInfo[] };
   runId: string;
+  /** The HMAC key, for the residual probe (a bind parameter only). */
+  key: string;
   /** Runs `work` in one transaction with the engine's error handling (rolled back on failure). */
   inTransaction: <T>(work: () => Promise<T>) => Promise<T>;
   /** Throws when the run was asked to stop (checked between stripes). */
@@ -54,11 +57,15 @@ export async function maskInStripes(run: StripeRun): Promise<StripeOutcome> {
       const stripe = progress.done;
       const rebuild = progress.rebuild ?? (await dropMaskedIndexes(client, relation, step));
       const triggers = await disableUserTriggers(client, step.table, new Set(step.recompute.map((trigger) => trigger.name)));
-      const updated = await client.query(`${step.sql} WHERE ${stripeOf(stripes)} = ${stripe}`, step.params);
+      const within = `${stripeOf(stripes)} = ${stripe}`;
+      // The residual check of the other paths, over this stripe's rows, summed over the stripes.
+      const probe = await sampleOriginals(client, step, table, run.key, within);
+      const updated = await client.query(`${step.sql} WHERE ${within}`, step.params);
+      const residual = addResidual(progress.residual ?? {}, (await probe.check()).columns);
       await restoreTriggers(client, triggers);
       const rows = progress.rows + (updated.rowCount ?? 0);
       if (stripe + 1 < stripes) {
-        await recordStripe(client, step.display, run.runId, { done: stripe + 1, of: stripes, rows, rebuild });
+        await recordStripe(client, step.display, run.runId, { done: stripe + 1, of: stripes, rows, rebuild, residual });
         return { done: false, skipped: false, rows, stripes };
       }
       // The last stripe: the table is done, in the same transaction (indexes back, analyzed, as on every path).
@@ -69,6 +76,7 @@ export async function maskInStripes(run: StripeRun): Promise<StripeOutcome> {
         method: 'batched',
         stripes,
         rebuilt: rebuild.indexes.length + rebuild.constraints.length,
+        residual,
       });
       return { done: true, skipped: false, rows, stripes };
     });
@@ -78,6 +86,15 @@ export async function maskInStripes(run: StripeRun): Promise<StripeOutcome> {
     await client.query(`VACUUM ${relation}`);
     if (outcome.done) return { rows: outcome.rows, stripes: outcome.stripes, skipped: false };
   }
+}
+
+function addResidual(sum: ResidualResult['columns'], stripe: ResidualResult['columns']): ResidualResult['columns'] {
+  const total = { ...sum };
+  for (const [column, counts] of Object.entries(stripe)) {
+    const before = total[column] ?? { sampled: 0, unchanged: 0 };
+    total[column] = { sampled: before.sampled + counts.sampled, unchanged: before.unchanged + counts.unchanged };
+  }
+  return total;
 }
 
 /** maintenance_work_mem for the rebuilds, so an index's sort stays in memory rather than in temporary files on the same disk. */

@@ -7,7 +7,15 @@ import { canStageInParallel, createStage, dropLeftoverStages, fillStage } from '
 import { listMaterializedViews, refreshMaterializedView, type MaterializedView } from './views.js';
 import { completedTables, ensureLedger, isCompleted, recordCompletion } from './ledger.js';
 import { maskInStripes } from './batched.js';
-import { chooseWithinBudget, databaseBytes, DiskBudgetError, loadTableSizes, maskingRoom, type DiskChoice } from './disk.js';
+import {
+  chooseWithinBudget,
+  databaseBytes,
+  DiskBudgetError,
+  loadTableSizes,
+  maskingRoom,
+  type DiskChoice,
+  type TableSizes,
+} from './disk.js';
 import { buildPlan, type Plan, type TableStep } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
 import { sampleOriginals } from './residual.js';
@@ -93,7 +101,9 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
     const catalog = await loadCatalog(client);
     const plan = buildPlan(options.rules, catalog, { key: options.key });
     await dropLeftoverStages(client);
-    return await executePlan(client, plan, { catalog, diskLimit: await diskLimit(client, options) }, options);
+    const limit = await diskLimit(client, options);
+    const disk = limit === undefined ? undefined : { limit, sizes: await loadTableSizes(client) };
+    return await executePlan(client, plan, { catalog, ...(disk ? { disk } : {}) }, options);
   } catch (error) {
     if (error instanceof RulesError || error instanceof AnonymizeError) {
       error.message = scrub(error.message, options.key);
@@ -108,8 +118,8 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
 
 interface Schema {
   catalog: Catalog;
-  /** The database size masking must stay under, when the disk is limited. */
-  diskLimit?: number;
+  /** The database size masking must stay under, and each table's size (read once, up front), when the disk is limited. */
+  disk?: { limit: number; sizes: Map<string, TableSizes> };
 }
 
 /** Sessions that compute a big table's masks at once; the database's cores are the limit. */
@@ -218,9 +228,9 @@ async function maskTable(
 ): Promise<TableOutcome> {
   const table = schema.catalog.find(step.table);
   if (!table) throw new AnonymizeError(`${step.display} disappeared from the catalog while masking`, step.display);
-  if (schema.diskLimit === undefined) return runUpdate(client, step, table, chooseMethod(table, step).method, options);
-  const sizes = (await loadTableSizes(client)).get(step.display) ?? { heap: 0, toast: 0, indexes: 0 };
-  const available = schema.diskLimit - (await databaseBytes(client));
+  if (!schema.disk) return runUpdate(client, step, table, chooseMethod(table, step).method, options);
+  const sizes = schema.disk.sizes.get(step.display) ?? { heap: 0, toast: 0, indexes: 0 };
+  const available = schema.disk.limit - (await databaseBytes(client));
   let choice;
   try {
     choice = chooseWithinBudget(step, table, sizes, available);
@@ -237,6 +247,7 @@ async function maskTable(
     table,
     batch: choice.batch,
     runId: options.runId,
+    key: options.key,
     inTransaction: (work) => inTransaction(client, what, step.display, options, work),
     checkAborted: () => checkAborted(options, step.display),
   });

@@ -1,6 +1,7 @@
 // The per-table completion ledger inside the fork. A table's row is written in the same
 // transaction that masks it, so "in the ledger" and "masked" can never disagree after a crash.
 import type pg from 'pg';
+import type { ResidualResult } from './residual.js';
 
 export const LEDGER_TABLE = 'refork.anonymized';
 
@@ -25,7 +26,8 @@ export async function ensureLedger(client: pg.Client): Promise<void> {
        done integer NOT NULL,
        stripes integer NOT NULL,
        rows bigint NOT NULL,
-       rebuild jsonb NOT NULL
+       rebuild jsonb NOT NULL,
+       residual jsonb NOT NULL
      )`,
   );
 }
@@ -44,25 +46,30 @@ export interface StripeProgress {
   rows: number;
   /** What the first stripe dropped; undefined before it. */
   rebuild?: Rebuild;
+  /** The residual checks of the stripes so far, summed per column. */
+  residual?: ResidualResult['columns'];
 }
 
 /** Stripes this run has committed for the table (another run's are not ours to go on from). */
 export async function stripeProgress(client: pg.Client, table: string, runId: string): Promise<StripeProgress> {
-  const result = await client.query<{ done: number; stripes: number; rows: string; rebuild: Rebuild }>(
-    'SELECT done, stripes, rows::text, rebuild FROM refork.stripes WHERE table_name = $1 AND run_id = $2',
+  const result = await client.query<{ done: number; stripes: number; rows: string; rebuild: Rebuild; residual: ResidualResult['columns'] }>(
+    'SELECT done, stripes, rows::text, rebuild, residual FROM refork.stripes WHERE table_name = $1 AND run_id = $2',
     [table, runId],
   );
   const row = result.rows[0];
-  return row ? { done: row.done, of: row.stripes, rows: Number(row.rows), rebuild: row.rebuild } : { done: 0, rows: 0 };
+  return row
+    ? { done: row.done, of: row.stripes, rows: Number(row.rows), rebuild: row.rebuild, residual: row.residual }
+    : { done: 0, rows: 0 };
 }
 
 /** Call in the stripe's own transaction, after its UPDATE. */
 export async function recordStripe(client: pg.Client, table: string, runId: string, progress: Required<StripeProgress>): Promise<void> {
   await client.query(
-    `INSERT INTO refork.stripes (table_name, run_id, done, stripes, rows, rebuild) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO refork.stripes (table_name, run_id, done, stripes, rows, rebuild, residual) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (table_name) DO UPDATE
-       SET run_id = EXCLUDED.run_id, done = EXCLUDED.done, stripes = EXCLUDED.stripes, rows = EXCLUDED.rows, rebuild = EXCLUDED.rebuild`,
-    [table, runId, progress.done, progress.of, progress.rows, JSON.stringify(progress.rebuild)],
+       SET run_id = EXCLUDED.run_id, done = EXCLUDED.done, stripes = EXCLUDED.stripes, rows = EXCLUDED.rows,
+           rebuild = EXCLUDED.rebuild, residual = EXCLUDED.residual`,
+    [table, runId, progress.done, progress.of, progress.rows, JSON.stringify(progress.rebuild), JSON.stringify(progress.residual)],
   );
 }
 
