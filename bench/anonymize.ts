@@ -213,8 +213,10 @@ async function runRefork(url: string, disk?: { budgetBytes: number }): Promise<T
 interface DiskPeak {
   /** Most extra bytes in the database's files (tables, indexes, stages) over its size at the start. */
   data: number;
-  /** The same with the WAL written meanwhile (pg_ls_waldir; nothing recycles it here: max_wal_size is 8 GB). */
+  /** The same with the growth of the WAL directory (pg_ls_waldir: segments recycled at checkpoints are reused, not added). */
   withWal: number;
+  /** WAL written meanwhile (LSN difference), whether or not it took new disk. */
+  walWritten: number;
 }
 
 /** Samples the database's size and the WAL directory every 100 ms while `work` runs (from a session of its own). */
@@ -223,16 +225,16 @@ async function sampleDisk<T>(server: string, database: string, work: () => Promi
   await client.connect();
   const read = async () => {
     const row = (
-      await client.query<{ data: string; wal: string }>(
-        'SELECT pg_database_size($1)::text AS data, (SELECT sum(size) FROM pg_ls_waldir())::text AS wal',
+      await client.query<{ data: string; wal: string; lsn: string }>(
+        'SELECT pg_database_size($1)::text AS data, (SELECT sum(size) FROM pg_ls_waldir())::text AS wal, pg_current_wal_lsn()::text AS lsn',
         [database],
       )
     ).rows[0];
-    return { data: Number(row?.data), wal: Number(row?.wal) };
+    return { data: Number(row?.data), wal: Number(row?.wal), lsn: row?.lsn ?? '0/0' };
   };
   const start = await read();
-  const peak: DiskPeak = { data: 0, withWal: 0 };
-  const note = (now: { data: number; wal: number }) => {
+  const peak: DiskPeak = { data: 0, withWal: 0, walWritten: 0 };
+  const note = (now: { data: number; wal: number; lsn: string }) => {
     peak.data = Math.max(peak.data, now.data - start.data);
     peak.withWal = Math.max(peak.withWal, now.data - start.data + now.wal - start.wal);
   };
@@ -247,7 +249,10 @@ async function sampleDisk<T>(server: string, database: string, work: () => Promi
     const result = await work();
     running = false;
     await sampler;
-    note(await read());
+    const end = await read();
+    note(end);
+    const written = await client.query<{ bytes: string }>('SELECT pg_wal_lsn_diff($1, $2)::text AS bytes', [end.lsn, start.lsn]);
+    peak.walWritten = Number(written.rows[0]?.bytes ?? 0);
     return { result, peak };
   } finally {
     running = false;
@@ -313,7 +318,7 @@ async function main(): Promise<void> {
     // The tight-headroom run: a disk budget of a quarter of the largest table (docs/disk.md).
     const budgetBytes = Math.floor(largest / 4);
     let tight: { timings: Timings; total: number } | undefined;
-    const peaks = { normal: { data: 0, withWal: 0 }, tight: { data: 0, withWal: 0 } };
+    const peaks = { normal: { data: 0, withWal: 0, walWritten: 0 }, tight: { data: 0, withWal: 0, walWritten: 0 } };
     const same = (what: string, a: Record<string, string>, b: Record<string, string>) => {
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${what} masked the data differently: ${JSON.stringify({ a, b })}`);
     };
@@ -332,7 +337,11 @@ async function main(): Promise<void> {
         ['normal', engine],
         ['tight', bounded],
       ] as const) {
-        peaks[key] = { data: Math.max(peaks[key].data, run.peak.data), withWal: Math.max(peaks[key].withWal, run.peak.withWal) };
+        peaks[key] = {
+          data: Math.max(peaks[key].data, run.peak.data),
+          withWal: Math.max(peaks[key].withWal, run.peak.withWal),
+          walWritten: Math.max(peaks[key].walWritten, run.peak.walWritten),
+        };
       }
     }
     if (!tight) throw new Error('nothing measured');
@@ -367,11 +376,11 @@ async function main(): Promise<void> {
     const tightPeakOverBudget = peaks.tight.data / budgetBytes;
     log(
       args,
-      `disk: largest table ${mb(largest)}; masking's peak extra ${mb(peaks.normal.data)} in data files, ${mb(peaks.normal.withWal)} with WAL (${peakExtraOverLargestTable.toFixed(2)}× the largest table; sampled every 100 ms)`,
+      `disk: largest table ${mb(largest)}; masking's peak extra ${mb(peaks.normal.data)} in data files, ${mb(peaks.normal.withWal)} with the WAL directory's growth (${peakExtraOverLargestTable.toFixed(2)}× the largest table; sampled every 100 ms); ${mb(peaks.normal.walWritten)} of WAL written`,
     );
     log(
       args,
-      `tight headroom (budget ${mb(budgetBytes)}, a quarter of the largest table): ${(tight.total / 1000).toFixed(2)} s, ${tightSlowdown.toFixed(2)}× the normal path; peak extra ${mb(peaks.tight.data)} in data files (${(tightPeakOverBudget * 100).toFixed(0)} % of the budget), ${mb(peaks.tight.withWal)} with WAL; output identical`,
+      `tight headroom (budget ${mb(budgetBytes)}, a quarter of the largest table): ${(tight.total / 1000).toFixed(2)} s, ${tightSlowdown.toFixed(2)}× the normal path; peak extra ${mb(peaks.tight.data)} in data files (${(tightPeakOverBudget * 100).toFixed(0)} % of the budget), ${mb(peaks.tight.withWal)} with the WAL directory's growth; ${mb(peaks.tight.walWritten)} of WAL written; output identical`,
     );
     if (args.json) {
       console.log(
@@ -393,6 +402,8 @@ async function main(): Promise<void> {
           tightSlowdown: Number(tightSlowdown.toFixed(3)),
           tightPeakDataOverBudget: Number(tightPeakOverBudget.toFixed(3)),
           tightPeakWithWalOverBudget: Number((peaks.tight.withWal / budgetBytes).toFixed(3)),
+          walWrittenMb: Number((peaks.normal.walWritten / 1024 ** 2).toFixed(1)),
+          tightWalWrittenMb: Number((peaks.tight.walWritten / 1024 ** 2).toFixed(1)),
           tables: rows.map((row) => ({
             table: row.table,
             baselineSeconds: row.baselineMs / 1000,

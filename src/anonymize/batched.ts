@@ -13,6 +13,7 @@ import type { ColumnInfo, TableInfo } from './catalog.js';
 import { clearStripes, isCompleted, recordCompletion, recordStripe, stripeProgress, type Rebuild } from './ledger.js';
 import { ROW_ALIAS, type TableStep } from './plan.js';
 import { sampleOriginals, type ResidualResult } from './residual.js';
+import { raiseRebuildMemory } from './rewrite.js';
 import { quoteIdent, quoteTable } from './quote.js';
 import { disableUserTriggers, restoreTriggers } from './triggers.js';
 
@@ -97,9 +98,6 @@ function addResidual(sum: ResidualResult['columns'], stripe: ResidualResult['col
   return total;
 }
 
-/** maintenance_work_mem for the rebuilds, so an index's sort stays in memory rather than in temporary files on the same disk. */
-const REBUILD_MEMORY = '256MB';
-
 /**
  * Drops the indexes (and the unique or exclusion constraints they back) that read a masked column,
  * except one a foreign key relies on; returns their definitions. Call in the first stripe's
@@ -139,12 +137,7 @@ async function dropMaskedIndexes(client: pg.Client, relation: string, step: Upda
 
 async function rebuildIndexes(client: pg.Client, relation: string, rebuild: Rebuild): Promise<void> {
   if (rebuild.constraints.length + rebuild.indexes.length === 0) return;
-  // Raised for this transaction only, never lowered.
-  await client.query(
-    `SELECT pg_catalog.set_config(s.name, $1, true) FROM pg_catalog.pg_settings s
-      WHERE s.name = 'maintenance_work_mem' AND s.setting::bigint < pg_catalog.pg_size_bytes($1) / 1024`,
-    [REBUILD_MEMORY],
-  );
+  await raiseRebuildMemory(client);
   for (const constraint of rebuild.constraints)
     await client.query(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${constraint.definition}`);
   for (const index of rebuild.indexes) await client.query(index.definition);

@@ -2,40 +2,18 @@
 // large and small headroom, the key-range path's output (exactly the per-row UPDATE's), its peak
 // against the budget, and a run cut between two stripes resumed without masking a row twice.
 import { describe, expect, it } from 'vitest';
-import { anonymizeDatabase, formatPlan, parseRules, planAnonymization, verifyAnonymized } from '../../src/anonymize/index.js';
+import { anonymizeDatabase, formatPlan, planAnonymization, verifyAnonymized } from '../../src/anonymize/index.js';
 import { maskInStripes } from '../../src/anonymize/batched.js';
 import { loadCatalog } from '../../src/anonymize/catalog.js';
 import { chooseWithinBudget, DiskBudgetError, loadTableSizes, type TableSizes } from '../../src/anonymize/disk.js';
 import { ensureLedger } from '../../src/anonymize/ledger.js';
 import { buildPlan } from '../../src/anonymize/plan.js';
-import { digest, fixturesPerTest, newKey, newRunId, plainUpdates, type Fixture } from './fixture.js';
+import { digest, fixturesPerTest, newKey, newRunId, PEOPLE_RULES, PEOPLE_SCHEMA, plainUpdates, type Fixture } from './fixture.js';
 
 const fresh = fixturesPerTest();
 
-const PEOPLE = `
-  CREATE TABLE people (id int PRIMARY KEY, email text NOT NULL UNIQUE, city text, phone text, note text);
-  CREATE INDEX people_city ON people (city);
-  INSERT INTO people
-    SELECT i, 'p' || i || '@mail.example.com', 'City ' || (i % 30), '+1 202 555 ' || lpad(i::text, 6, '0'), 'secret ' || i
-      FROM generate_series(1, 60000) i;
-  ANALYZE;
-`;
-const RULES = parseRules(
-  {
-    tables: {
-      people: {
-        columns: {
-          id: 'safe',
-          email: 'email',
-          city: { strategy: 'fake', kind: 'city' },
-          phone: { strategy: 'fake', kind: 'phone' },
-          note: null,
-        },
-      },
-    },
-  },
-  'anonymize',
-);
+const PEOPLE = PEOPLE_SCHEMA;
+const RULES = PEOPLE_RULES;
 
 const SHAPE = `SELECT (SELECT array_agg(pg_get_indexdef(indexrelid) ORDER BY 1) FROM pg_index WHERE indrelid = 'people'::regclass) AS indexes,
                       (SELECT array_agg(conname || ' ' || pg_get_constraintdef(oid) ORDER BY 1) FROM pg_constraint WHERE conrelid = 'people'::regclass) AS constraints`;
