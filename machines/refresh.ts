@@ -23,9 +23,10 @@ import type {
   WaitForForkInput,
   WaitForForkOutput,
 } from '../src/steps/types.js';
+import { attachmentNameFor, forkNameFor } from '../src/steps/names.js';
 
 /** Bump when a state, invoke id or context field changes meaning: old snapshots are then refused. */
-export const MACHINE_VERSION = 1;
+export const MACHINE_VERSION = 2;
 
 /** How many times one step is tried when its failure is transient. */
 export const MAX_ATTEMPTS = 5;
@@ -36,6 +37,8 @@ export interface RefreshInput {
   sourceApp: string;
   sourceDatabase: string;
   targetApp: string;
+  /** Where the fork is created, masked and verified before it is attached to the target (may be the target). */
+  forkApp: string;
   plan: string;
   fast: boolean;
   maxWaitMinutes: number;
@@ -65,14 +68,7 @@ export interface RefreshContext extends RefreshInput {
 
 export type RefreshEvent = { type: 'ABORT' };
 
-/** `refork-<pipeline>-<12 hex of the run id>`: globally unique, a valid Heroku add-on name. */
-export function forkNameFor(pipeline: string, runId: string): string {
-  return `refork-${pipeline}-${runId.replace(/-/g, '').slice(0, 12)}`.toLowerCase();
-}
-
-export function attachmentNameFor(runId: string): string {
-  return `REFORK_${runId.replace(/-/g, '').slice(0, 8).toUpperCase()}`;
-}
+export { attachmentNameFor, forkNameFor } from '../src/steps/names.js';
 
 // Placeholders give the machine its types; the runner executes the real effects by name.
 const effect = <I, O>() =>
@@ -154,6 +150,7 @@ export const refreshMachine = setup({
           sourceApp: context.sourceApp,
           sourceDatabase: context.sourceDatabase,
           targetApp: context.targetApp,
+          forkApp: context.forkApp,
         }),
         onDone: {
           target: 'forking',
@@ -173,7 +170,7 @@ export const refreshMachine = setup({
         id: 'createFork',
         src: 'createFork',
         input: ({ context }) => ({
-          app: context.targetApp,
+          app: context.forkApp,
           name: context.forkName,
           attachmentName: context.attachmentName,
           plan: context.plan,
@@ -194,7 +191,7 @@ export const refreshMachine = setup({
         id: 'waitForFork',
         src: 'waitForFork',
         input: ({ context }) => ({
-          app: context.targetApp,
+          app: context.forkApp,
           forkId: context.fork?.id ?? '',
           polls: context.wait.polls,
           notFound: context.wait.notFound,
@@ -240,7 +237,7 @@ export const refreshMachine = setup({
         id: 'anonymize',
         src: 'anonymize',
         input: ({ context }) => ({
-          app: context.targetApp,
+          app: context.forkApp,
           forkId: context.fork?.id ?? '',
           attachmentName: context.attachmentName,
           runId: context.runId,
@@ -259,7 +256,7 @@ export const refreshMachine = setup({
         id: 'verify',
         src: 'verify',
         input: ({ context }) => ({
-          app: context.targetApp,
+          app: context.forkApp,
           forkId: context.fork?.id ?? '',
           attachmentName: context.attachmentName,
           runId: context.runId,
@@ -301,6 +298,7 @@ export const refreshMachine = setup({
         src: 'cleanup',
         input: ({ context }) => ({
           app: context.targetApp,
+          forkApp: context.forkApp,
           fork: context.fork ?? { id: '', name: context.forkName },
           attachmentName: context.attachmentName,
           oldDatabase: context.oldDatabase,
@@ -335,7 +333,7 @@ export const refreshMachine = setup({
       invoke: {
         id: 'compensate',
         src: 'compensate',
-        input: ({ context }) => ({ app: context.targetApp, forkName: context.forkName }),
+        input: ({ context }) => ({ app: context.targetApp, forkApp: context.forkApp, forkName: context.forkName }),
         onDone: [
           {
             guard: { type: 'forkWasPromoted', params: ({ event }) => event.output },

@@ -61,6 +61,8 @@ export interface OpenOptions {
   processEnv?: NodeJS.ProcessEnv;
   logger?: Logger;
   clock?: Clock;
+  /** Default: from REFORK_TRACE_FILE / REFORK_CRASH_AT; tests may watch every boundary in process. */
+  boundary?: Boundary;
 }
 
 export async function openApp(options: OpenOptions = {}): Promise<App> {
@@ -69,7 +71,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
   const config = await loadConfig(env.configPath);
   const logger = options.logger ?? commandLogger(processEnv);
   const clock = options.clock ?? systemClock;
-  const boundary = boundaryFromEnv(processEnv);
+  const boundary = options.boundary ?? boundaryFromEnv(processEnv);
   const tuning = tuningFrom(processEnv);
   const heroku = createHerokuClient({ token: env.herokuApiKey, apiUrl: env.herokuApiUrl, dataApiUrl: env.herokuDataApiUrl, logger });
   const knex = createKnex(env.controlDatabaseUrl, { logger });
@@ -103,6 +105,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
         clock,
         boundary,
         rules: pipeline.anonymize,
+        forkAppAccess: pipeline.forkAppAccess,
         controlDatabaseUrl: env.controlDatabaseUrl,
         anonymizeKey: env.anonymizeKey,
         disk: { plan: pipeline.plan, ...pipeline.disk },

@@ -13,6 +13,14 @@ export interface PipelineConfig {
   name: string;
   source: { app: string; database: string };
   target: { app: string };
+  /**
+   * The app the fork is created on, masked and verified on before it is attached to the
+   * target: the `fork_app` of the pipeline or of the file, else the target itself (whose
+   * collaborators can then read the unmasked fork until it is promoted: docs/fork-app.md).
+   */
+  forkApp: string;
+  /** Anyone who can reach the fork app's data but not production's: `warn` (doctor) or `refuse` (no run). */
+  forkAppAccess: ForkAppAccessPolicy;
   /** Plan of the fork, e.g. `heroku-postgresql:standard-0`. */
   plan: string;
   /** Heroku's fast fork: quicker, but up to 30 hours old. */
@@ -31,6 +39,7 @@ export interface DiskConfig {
   /** The most extra disk masking may use at its peak, in bytes; default: the fork's free space. */
   budgetBytes?: number;
 }
+export type ForkAppAccessPolicy = 'warn' | 'refuse';
 
 export interface ReforkConfig {
   pipelines: Record<string, PipelineConfig>;
@@ -74,6 +83,8 @@ const pipelineSchema = z.strictObject({
       budget_gb: z.number({ error: 'must be a number of gigabytes' }).positive().optional(),
     })
     .default({}),
+  fork_app: appName('fork').optional(),
+  fork_app_access: z.enum(['warn', 'refuse'], { error: 'must be warn or refuse' }).default('warn'),
   anonymize: z.unknown(),
 });
 
@@ -84,6 +95,7 @@ const configSchema = z.strictObject({
     { error: 'required: a map of pipeline name to its settings' },
   ),
   protected_apps: z.array(appName('protected')).default([]),
+  fork_app: appName('fork').optional(),
   notify: z.strictObject({ stuck_after_minutes: z.number().positive().default(360) }).default({ stuck_after_minutes: 360 }),
 });
 
@@ -112,13 +124,19 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
   const parsed = configSchema.safeParse(document);
   if (!parsed.success) throw firstIssue(file, parsed.error);
   const pipelines: Record<string, PipelineConfig> = {};
-  for (const [name, raw] of Object.entries(parsed.data.pipelines)) {
+  const entries = Object.entries(parsed.data.pipelines);
+  for (const [name, raw] of entries) {
     const where = `${file}: pipelines.${name}`;
     if (raw.source.app === raw.target.app) {
       throw new ConfigError(`${where}.target.app: equals the source app; the target must be a separate staging app`);
     }
     if (parsed.data.protected_apps.includes(raw.target.app)) {
       throw new ConfigError(`${where}.target.app: "${raw.target.app}" is in protected_apps; refork never replaces its database`);
+    }
+    const forkApp = raw.fork_app ?? parsed.data.fork_app;
+    if (forkApp !== undefined) {
+      const key = raw.fork_app === undefined ? `${file}: fork_app` : `${where}.fork_app`;
+      checkForkApp(forkApp, key, name, raw, entries, parsed.data.protected_apps);
     }
     if (raw.schedule) {
       try {
@@ -142,10 +160,44 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
         ...(raw.disk.storage_gb === undefined ? {} : { storageBytes: Math.round(raw.disk.storage_gb * GB) }),
         ...(raw.disk.budget_gb === undefined ? {} : { budgetBytes: Math.round(raw.disk.budget_gb * GB) }),
       },
+      forkApp: forkApp ?? raw.target.app,
+      forkAppAccess: raw.fork_app_access,
       anonymize: parseRules(raw.anonymize, `${where}.anonymize`),
     };
   }
   return { pipelines, protectedApps: parsed.data.protected_apps, stuckAfterMinutes: parsed.data.notify.stuck_after_minutes };
+}
+
+/**
+ * The fork app holds unmasked copies of production: it must be an app of its own, which no
+ * pipeline replaces or forks from and which is not protected (refork creates add-ons there).
+ */
+function checkForkApp(
+  forkApp: string,
+  key: string,
+  pipeline: string,
+  raw: { source: { app: string }; target: { app: string } },
+  all: Array<[string, { source: { app: string }; target: { app: string } }]>,
+  protectedApps: string[],
+): void {
+  if (forkApp === raw.target.app) {
+    throw new ConfigError(
+      `${key}: "${forkApp}" is the target of pipeline ${pipeline}; name a private app of its own, or leave fork_app unset to fork on the target (its collaborators then see the unmasked fork)`,
+    );
+  }
+  if (protectedApps.includes(forkApp)) {
+    throw new ConfigError(`${key}: "${forkApp}" is in protected_apps; refork creates and destroys add-ons on the fork app`);
+  }
+  for (const [other, entry] of all) {
+    if (entry.source.app === forkApp) {
+      throw new ConfigError(`${key}: "${forkApp}" is the source of pipeline ${other}; the fork app must be an app of its own`);
+    }
+    if (entry.target.app === forkApp) {
+      throw new ConfigError(
+        `${key}: "${forkApp}" is the target of pipeline ${other}, whose collaborators would see unmasked forks; name a private app of its own`,
+      );
+    }
+  }
 }
 
 export async function loadConfig(path: string): Promise<ReforkConfig> {

@@ -65,6 +65,7 @@ export async function runDemo(print: (line: string) => void = (line) => console.
     await seedDemoDatabase(withDatabase(server.url, 'demo_production'), 2000);
     sim.createApp('acme-prod');
     sim.createApp('acme-staging');
+    sim.createApp('acme-refork'); // the example config's private fork app
     const prod = await sim.addDatabase('acme-prod', {
       plan: 'heroku-postgresql:standard-0',
       as: 'DATABASE',
@@ -72,7 +73,8 @@ export async function runDemo(print: (line: string) => void = (line) => console.
     });
     const old = await sim.addDatabase('acme-staging', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE' });
     print(`  acme-prod:    ${prod.name} (2000 customers with names, emails, phones)`);
-    print(`  acme-staging: ${old.name} (stale)\n`);
+    print(`  acme-staging: ${old.name} (stale)`);
+    print(`  acme-refork:  where the fork is masked before staging sees it\n`);
 
     const app = await openApp({
       processEnv: {

@@ -1,9 +1,13 @@
-// Add-ons named by refork that no active run owns and that are not any app's DATABASE: what a
-// run that could not compensate (or a bug) left behind. Each one costs money.
+// Add-ons named by refork that no active run owns and that nothing uses: what a run that could
+// not compensate (or a bug) left behind, on a fork app or a target. Each one costs money. In
+// use means attached anywhere under a name other than refork's own `REFORK_…` attachment: as
+// some app's DATABASE, or under the alias a rollback keeps (docs/fork-app.md).
 import type { App } from '../app/open.js';
-import { primaryDatabase } from '../steps/attachments.js';
+import type { HerokuApi } from '../heroku/types.js';
+import { FORK_PREFIX, isForkAttachmentName } from '../steps/names.js';
 
 export interface Orphan {
+  /** The app that owns (and is billed for) it. */
   app: string;
   id: string;
   name: string;
@@ -11,31 +15,35 @@ export interface Orphan {
   createdAt: string;
 }
 
-export const FORK_PREFIX = 'refork-';
+/** Where refork creates add-ons: every pipeline's fork app, and its target (today's forks, or those of before a fork app). */
+export function appsToScan(app: App): string[] {
+  return [...new Set(Object.values(app.config.pipelines).flatMap((p) => [p.forkApp, p.target.app]))];
+}
+
+async function inUse(heroku: HerokuApi, addonId: string): Promise<boolean> {
+  return (await heroku.listAddonAttachments(addonId)).some((attachment) => !isForkAttachmentName(attachment.name ?? ''));
+}
 
 export async function findOrphans(app: App): Promise<Orphan[]> {
   const active = await app.store.listRuns({ status: 'active' });
   const owned = new Set(active.map((run) => (run.snapshot as { context?: { forkName?: string } }).context?.forkName).filter(Boolean));
-  const targets = [...new Set(Object.values(app.config.pipelines).map((p) => p.target.app))];
   const orphans: Orphan[] = [];
-  for (const target of targets) {
-    const database = primaryDatabase(await app.heroku.listAttachments(target));
-    for (const addon of await app.heroku.listAddons(target)) {
+  for (const owner of appsToScan(app)) {
+    for (const addon of await app.heroku.listAddons(owner)) {
       if (!addon.name.startsWith(FORK_PREFIX) || owned.has(addon.name)) continue;
-      if (addon.id === database?.addon?.id || addon.state === 'deprovisioning') continue;
-      if (addon.app.name !== target) continue; // only what the target app owns and pays for
-      orphans.push({ app: target, id: addon.id, name: addon.name, state: addon.state, createdAt: addon.created_at });
+      if (addon.app.name !== owner || addon.state === 'deprovisioning') continue; // only what this app owns and pays for
+      if (await inUse(app.heroku, addon.id)) continue;
+      orphans.push({ app: owner, id: addon.id, name: addon.name, state: addon.state, createdAt: addon.created_at });
     }
   }
   return orphans;
 }
 
-/** Destroys each orphan after checking again that it has not become DATABASE meanwhile. */
+/** Destroys each orphan after checking again that nothing has come to use it meanwhile. */
 export async function destroyOrphans(app: App, orphans: Orphan[]): Promise<string[]> {
   const destroyed: string[] = [];
   for (const orphan of orphans) {
-    const database = primaryDatabase(await app.heroku.listAttachments(orphan.app));
-    if (database?.addon?.id === orphan.id) continue;
+    if (await inUse(app.heroku, orphan.id)) continue;
     await app.heroku.destroyAddon(orphan.app, orphan.id);
     app.logger.info('orphan destroyed', { app: orphan.app, addon: orphan.name });
     destroyed.push(orphan.name);

@@ -9,8 +9,11 @@ import { type ApiCall, Requester, type ResponseInfo } from './request.js';
 import { type RetryOptions, abortableSleep, retryPolicy, type Sleep } from './retry.js';
 import { gotTransport, type HttpAnswer, type Transport } from './transport.js';
 import type {
+  Account,
   Addon,
+  App,
   Attachment,
+  Collaborator,
   CreateAddonRequest,
   CreateAttachmentRequest,
   DatabaseInfo,
@@ -18,6 +21,8 @@ import type {
   HerokuApi,
   Release,
   RequestOptions,
+  TeamApp,
+  TeamMember,
   WaitStatus,
 } from './types.js';
 import { reforkVersion } from '../version.js';
@@ -147,6 +152,38 @@ class HttpHerokuClient implements HerokuClient {
     return this.#getOrNull<Attachment>(platform('DELETE', `/addon-attachments/${seg(attachmentId)}`, options), 'object');
   }
 
+  listAddonAttachments(addonId: string, options?: RequestOptions): Promise<Attachment[]> {
+    return this.#listAll<Attachment>(platform('GET', `/addons/${seg(addonId)}/addon-attachments`, options));
+  }
+
+  // --- access: accounts, apps, collaborators, teams ------------------------------------------
+
+  getAccount(options?: RequestOptions): Promise<Account> {
+    return this.#json<Account>(platform('GET', '/account', options), 'object');
+  }
+
+  async getApp(app: string, options?: RequestOptions): Promise<App | null> {
+    try {
+      return await this.#json<App>(platform('GET', `/apps/${seg(app)}`, options), 'object');
+    } catch (error) {
+      if (error instanceof HerokuApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  listCollaborators(app: string, options?: RequestOptions): Promise<Collaborator[]> {
+    // The schema declares no ranges for this list: one answer holds it all.
+    return this.#json<Collaborator[]>(platform('GET', `/apps/${seg(app)}/collaborators`, options), 'array');
+  }
+
+  listTeamMembers(team: string, options?: RequestOptions): Promise<TeamMember[]> {
+    return this.#listAll<TeamMember>(platform('GET', `/teams/${seg(team)}/members`, options), 'email');
+  }
+
+  getTeamApp(app: string, options?: RequestOptions): Promise<TeamApp> {
+    return this.#json<TeamApp>(platform('GET', `/teams/apps/${seg(app)}`, options), 'object');
+  }
+
   // --- config, formation, releases -----------------------------------------------------------
 
   getConfigVars(app: string, options?: RequestOptions): Promise<Record<string, string | null>> {
@@ -197,10 +234,10 @@ class HttpHerokuClient implements HerokuClient {
     }
   }
 
-  /** Every page of a list: `Range: id ..; max=1000`, then each 206's `Next-Range`. */
-  async #listAll<T>(call: ApiCall): Promise<T[]> {
+  /** Every page of a list: `Range: <field> ..; max=1000` (`id` unless the schema ranges it otherwise), then each 206's `Next-Range`. */
+  async #listAll<T>(call: ApiCall, rangeField = 'id'): Promise<T[]> {
     const items: T[] = [];
-    let range: string | undefined = firstPageRange();
+    let range: string | undefined = firstPageRange(rangeField);
     for (let page = 0; range !== undefined; page += 1) {
       if (page >= MAX_PAGES) {
         throw new HerokuApiError(206, 'too_many_pages', `more than ${MAX_PAGES} pages`, call.method, call.path);

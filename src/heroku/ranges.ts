@@ -7,9 +7,9 @@ export const MAX_PAGE_SIZE = 1000;
 /** Stops a server that keeps answering 206 from looping forever (1000 pages = 1M items). */
 export const MAX_PAGES = 1000;
 
-/** First page of a list ordered by id: `id ..; max=1000`. */
-export function firstPageRange(): string {
-  return `id ..; max=${MAX_PAGE_SIZE}`;
+/** First page of a list ordered by `field` (the schema's range field; `id` for most lists): `id ..; max=1000`. */
+export function firstPageRange(field = 'id'): string {
+  return `${field} ..; max=${MAX_PAGE_SIZE}`;
 }
 
 /** Newest releases first: `version ..; max=N, order=desc`, N clamped to 1..1000. */

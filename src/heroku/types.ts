@@ -10,6 +10,12 @@ export type Addon = Omit<Heroku.AddOn, 'state'> & { state: AddonState };
 export type Attachment = Heroku.AddOnAttachment;
 export type Formation = Heroku.Formation;
 export type Release = Heroku.Release;
+/** The schema's `app` type lacks `team` (the live API and the schema's properties have it). */
+export type App = Heroku.App & { team?: { id?: string; name?: string } | null };
+export type Account = Heroku.Account;
+export type Collaborator = Heroku.Collaborator;
+export type TeamMember = Heroku.TeamMember;
+export type TeamApp = Heroku.TeamApp;
 
 /** `GET /client/v11/databases/{id}/wait_status` on the data API. */
 export interface WaitStatus {
@@ -84,6 +90,21 @@ export interface HerokuApi {
   createAttachment(request: CreateAttachmentRequest, options?: RequestOptions): Promise<Attachment>;
   /** `DELETE /addon-attachments/{id}`; `null` when already gone. */
   deleteAttachment(attachmentId: string, options?: RequestOptions): Promise<Attachment | null>;
+
+  /** `GET /addons/{id}/addon-attachments`: where an add-on is attached, on every app. */
+  listAddonAttachments(addonId: string, options?: RequestOptions): Promise<Attachment[]>;
+
+  // Who may do what (docs/fork-app.md): read-only, for preflight and `refork doctor`.
+  /** `GET /account`: the token's own account. */
+  getAccount(options?: RequestOptions): Promise<Account>;
+  /** `GET /apps/{app}`; `null` when the app does not exist (or the token may not see it: 404). */
+  getApp(app: string, options?: RequestOptions): Promise<App | null>;
+  /** `GET /apps/{app}/collaborators`: the owner and every collaborator; on a team app with roles and permissions. */
+  listCollaborators(app: string, options?: RequestOptions): Promise<Collaborator[]>;
+  /** `GET /teams/{team}/members`, every page. */
+  listTeamMembers(team: string, options?: RequestOptions): Promise<TeamMember[]>;
+  /** `GET /teams/apps/{app}`: a team app's `locked` flag (members may join an unlocked app). */
+  getTeamApp(app: string, options?: RequestOptions): Promise<TeamApp>;
 
   /** `GET /apps/{app}/config-vars`: every secret of the app; never log the result. */
   getConfigVars(app: string, options?: RequestOptions): Promise<Record<string, string | null>>;

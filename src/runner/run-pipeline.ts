@@ -46,6 +46,7 @@ export function refreshInput(pipeline: PipelineConfig, runId: string, retryBaseM
     sourceApp: pipeline.source.app,
     sourceDatabase: pipeline.source.database,
     targetApp: pipeline.target.app,
+    forkApp: pipeline.forkApp,
     plan: pipeline.plan,
     fast: pipeline.fast,
     maxWaitMinutes: pipeline.maxWaitMinutes,

@@ -8,8 +8,22 @@ import { Lifecycle } from './lifecycle.js';
 import { RateLimiter } from './ratelimit.js';
 import { Releases } from './releases.js';
 import { Scheduler } from './scheduler.js';
-import { type AppRecord, SimState } from './state.js';
-import type { AddDatabaseOptions, SimAddon, SimApp, SimAttachment, SimRequest, SimulatorOptions } from './types.js';
+import { randomUUID } from 'node:crypto';
+import { teamOwnerEmail } from './access.js';
+import { invalidParams } from './errors.js';
+import { ACCOUNT } from './render.js';
+import { type AppRecord, SimState, now } from './state.js';
+import type {
+  AddDatabaseOptions,
+  CreateAppOptions,
+  SimAddon,
+  SimApp,
+  SimAttachment,
+  SimPermission,
+  SimRequest,
+  SimTeamRole,
+  SimulatorOptions,
+} from './types.js';
 
 export class SimCore {
   readonly state = new SimState();
@@ -36,12 +50,40 @@ export class SimCore {
     this.rateLimiter = new RateLimiter(options.rateLimit ?? { capacity: 4500, refillPerMinute: 75 });
   }
 
-  createApp(name: string, opts: { releasePhase?: boolean } = {}): SimApp {
-    const app = this.state.addApp(name, opts.releasePhase === true);
-    this.events.emit('app.created', { app: this.state.ref(app), detail: { releasePhase: app.releasePhase } });
+  createApp(name: string, opts: CreateAppOptions = {}): SimApp {
+    if (opts.team !== undefined && opts.owner !== undefined) throw invalidParams('An app is owned by an account or by a team, not both.');
+    if (opts.team !== undefined) this.state.team(opts.team);
+    const app = this.state.addApp(name, opts.releasePhase === true, {
+      ownerEmail: opts.team === undefined ? (opts.owner ?? ACCOUNT.email) : teamOwnerEmail(opts.team),
+      team: opts.team ?? null,
+      locked: opts.locked === true,
+    });
+    this.events.emit('app.created', {
+      app: this.state.ref(app),
+      detail: { releasePhase: app.releasePhase, owner: app.ownerEmail, team: app.team },
+    });
     // Heroku apps start at v1 "Initial release"; it predates any release phase run.
     this.releases.create(app, 'Initial release', false);
     return this.state.toSimApp(app);
+  }
+
+  addCollaborator(app: string, email: string, permissions?: SimPermission[]): void {
+    const record = this.state.app(app);
+    if (record.team === null && permissions !== undefined) {
+      throw invalidParams('Permissions can only be set on team apps: a personal app collaborator may do all but paid add-ons.');
+    }
+    // A team app collaborator always holds `view` (the CLI's `access:add` adds it to every grant).
+    const granted = record.team === null ? null : [...new Set<SimPermission>([...(permissions ?? []), 'view'])];
+    const existing = this.state.collaboratorsOf(record).find((entry) => entry.email.toLowerCase() === email.toLowerCase());
+    if (existing) existing.permissions = granted;
+    else this.state.collaborators.push({ id: randomUUID(), appId: record.id, email, permissions: granted, createdAt: now() });
+  }
+
+  addTeamMember(team: string, email: string, role: SimTeamRole): void {
+    const record = this.state.team(team);
+    const existing = record.members.find((member) => member.email.toLowerCase() === email.toLowerCase());
+    if (existing) existing.role = role;
+    else record.members.push({ id: randomUUID(), email, role, createdAt: now() });
   }
 
   async addDatabase(app: string, opts: AddDatabaseOptions = {}): Promise<SimAddon> {

@@ -2,10 +2,11 @@
 // account) and of the data API (docs/heroku-api.md: creating the fork, waiting, connecting, attachments).
 import { createHash } from 'node:crypto';
 import { formatBytes } from '../bytes.js';
+import { PERMISSION_DESCRIPTIONS, permissionsOf, type Permission } from './access.js';
 import { configVarName } from './attachments.js';
 import type { DatabaseServer } from './databases.js';
 import { canBeForked, monthlyCents, SERVICE, tierOf } from './plans.js';
-import type { AddonRecord, AppRecord, AttachmentRecord, ReleaseRecord, SimState } from './state.js';
+import type { AddonRecord, AppRecord, AttachmentRecord, ReleaseRecord, SimState, TeamMemberRecord } from './state.js';
 
 /** Stable UUID-shaped ids for things that have no record (plans, the service, the account). */
 export function stableId(seed: string): string {
@@ -14,6 +15,11 @@ export function stableId(seed: string): string {
 }
 
 export const ACCOUNT = { id: stableId('account'), email: 'simulator@refork.invalid', name: 'refork simulator' };
+
+/** Every other account is known by its email only. */
+export function accountRef(email: string): { id: string; email: string } {
+  return email === ACCOUNT.email ? { id: ACCOUNT.id, email } : { id: stableId(`account/${email.toLowerCase()}`), email };
+}
 
 export interface Inclusions {
   addonPlan: boolean;
@@ -131,6 +137,102 @@ export class Renderer {
     };
   }
 
+  /** The schema's `app` resource (`GET /apps/{app}`): who owns it is what `heroku access` reads. */
+  app(app: AppRecord): Record<string, unknown> {
+    const team = app.team === null ? null : this.teamRef(app.team);
+    return {
+      acm: false,
+      archived_at: null,
+      buildpack_provided_description: null,
+      build_stack: { id: stableId('heroku-24'), name: 'heroku-24' },
+      created_at: app.createdAt,
+      generation: { id: stableId('generation/cedar'), name: 'cedar' },
+      git_url: `https://git.heroku.com/${app.name}.git`,
+      id: app.id,
+      internal_routing: null,
+      maintenance: false,
+      name: app.name,
+      owner: accountRef(app.ownerEmail),
+      organization: team,
+      team,
+      region: { id: stableId('region/us'), name: 'us' },
+      released_at: this.state.releasesOf(app).at(-1)?.createdAt ?? app.createdAt,
+      repo_size: null,
+      slug_size: null,
+      space: null,
+      stack: { id: stableId('heroku-24'), name: 'heroku-24' },
+      updated_at: app.createdAt,
+      web_url: `https://${app.name}.herokuapp.com/`,
+    };
+  }
+
+  /** The schema's `team-app` resource (`GET /teams/apps/{app}`). */
+  teamApp(app: AppRecord, viewer: string): Record<string, unknown> {
+    const { generation: _generation, acm: _acm, organization: _organization, ...common } = this.app(app);
+    const joined = this.state.collaboratorsOf(app).some((entry) => entry.email.toLowerCase() === viewer.toLowerCase());
+    return { ...common, joined, locked: app.locked };
+  }
+
+  /**
+   * `GET /apps/{app}/collaborators`: a personal app lists its owner (role `owner`) and its
+   * collaborators; a team app its collaborators with their role in the team and permissions.
+   */
+  collaborators(app: AppRecord): Array<Record<string, unknown>> {
+    const team = app.team === null ? undefined : this.state.teamNamed(app.team);
+    const entries = this.state.collaboratorsOf(app).map((entry) => {
+      const role =
+        team === undefined ? 'collaborator' : (team.members.find((m) => sameEmail(m.email, entry.email))?.role ?? 'collaborator');
+      const permissions =
+        team === undefined ? undefined : [...permissionsOf(this.state, app, entry.email)].sort().map((name) => this.permission(name));
+      return this.collaborator(app, entry.id, entry.email, role, entry.createdAt, permissions);
+    });
+    if (team !== undefined) return entries;
+    return [this.collaborator(app, stableId(`owner/${app.id}`), app.ownerEmail, 'owner', app.createdAt, undefined), ...entries];
+  }
+
+  teamMember(member: TeamMemberRecord): Record<string, unknown> {
+    const user = accountRef(member.email);
+    return {
+      created_at: member.createdAt,
+      email: member.email,
+      federated: false,
+      id: member.id,
+      identity_provider: null,
+      role: member.role,
+      two_factor_authentication: false,
+      updated_at: member.createdAt,
+      user: { ...user, name: null },
+    };
+  }
+
+  /** The schema's `team-app-permission`. */
+  permission(name: Permission): Record<string, unknown> {
+    return { name, description: PERMISSION_DESCRIPTIONS[name] };
+  }
+
+  private collaborator(
+    app: AppRecord,
+    id: string,
+    email: string,
+    role: string,
+    createdAt: string,
+    permissions: Array<Record<string, unknown>> | undefined,
+  ): Record<string, unknown> {
+    return {
+      app: this.state.ref(app),
+      created_at: createdAt,
+      id,
+      ...(permissions === undefined ? {} : { permissions }),
+      role,
+      updated_at: createdAt,
+      user: { ...accountRef(email), federated: false },
+    };
+  }
+
+  private teamRef(name: string): { id: string; name: string } {
+    return { id: this.state.teamNamed(name)?.id ?? stableId(`team/${name}`), name };
+  }
+
   release(app: AppRecord, release: ReleaseRecord): Record<string, unknown> {
     const releases = this.state.releasesOf(app);
     return {
@@ -233,6 +335,10 @@ export class Renderer {
       credentials: [{ user: credential.user, password: credential.password, state: 'active', connections: 0 }],
     };
   }
+}
+
+function sameEmail(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 function capitalize(text: string): string {

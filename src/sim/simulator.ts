@@ -1,6 +1,6 @@
 // startSimulator: the core, its routes and the HTTP server, behind the Simulator interface.
 import { SimCore } from './core.js';
-import { Renderer } from './render.js';
+import { ACCOUNT, Renderer } from './render.js';
 import { adminRoutes } from './routes/admin.js';
 import { dataRoutes } from './routes/data.js';
 import { platformRoutes } from './routes/platform.js';
@@ -13,7 +13,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   let closing: Promise<void> | undefined;
   const sim: Simulator = {
     url: '',
+    account: ACCOUNT.email,
     createApp: (name, opts) => core.createApp(name, opts),
+    addCollaborator: (app, email, permissions) => core.addCollaborator(app, email, permissions),
+    addTeamMember: (team, email, role) => core.addTeamMember(team, email, role),
     addDatabase: (app, opts) => core.addDatabase(app, opts),
     attach: (addon, app, name, namespace) => core.attach(addon, app, name, namespace ?? null),
     addons: (app) => core.addons(app),

@@ -1,6 +1,7 @@
 // The simulated platform's records (apps, add-ons, attachments, config vars, releases) and
 // their look-ups. Rules about how they change live in attachments.ts, lifecycle.ts, releases.ts.
 import { randomUUID } from 'node:crypto';
+import type { Permission, TeamRole } from './access.js';
 import type { DatabaseCredential } from './databases.js';
 import { invalidParams, notFound } from './errors.js';
 import type { SimAddon, SimAddonState, SimApp, SimAttachment, SimRef } from './types.js';
@@ -9,6 +10,42 @@ export interface AppRecord {
   id: string;
   name: string;
   releasePhase: boolean;
+  createdAt: string;
+  /** A personal app's owner; a team app's is `<team>@herokumanager.com`. */
+  ownerEmail: string;
+  team: string | null;
+  /** Team apps only: a locked app cannot be joined by team members (`heroku apps:lock`). */
+  locked: boolean;
+}
+
+export interface AppOwnership {
+  /** Personal app of this account (default: the token's own). */
+  owner?: string;
+  /** Team app of this team (created on first use). */
+  team?: string;
+  locked?: boolean;
+}
+
+export interface CollaboratorRecord {
+  id: string;
+  appId: string;
+  email: string;
+  /** Team apps: the permissions granted on the app; personal apps have none to grant. */
+  permissions: Permission[] | null;
+  createdAt: string;
+}
+
+export interface TeamMemberRecord {
+  id: string;
+  email: string;
+  role: TeamRole;
+  createdAt: string;
+}
+
+export interface TeamRecord {
+  id: string;
+  name: string;
+  members: TeamMemberRecord[];
   createdAt: string;
 }
 
@@ -70,15 +107,17 @@ export class SimState {
   readonly addons = new Map<string, AddonRecord>();
   readonly attachments = new Map<string, AttachmentRecord>();
   readonly releases = new Map<string, ReleaseRecord[]>();
+  readonly collaborators: CollaboratorRecord[] = [];
+  readonly teams = new Map<string, TeamRecord>();
   private readonly config = new Map<string, Map<string, string>>();
 
-  addApp(name: string, releasePhase: boolean): AppRecord {
+  addApp(name: string, releasePhase: boolean, ownership: { ownerEmail: string; team: string | null; locked: boolean }): AppRecord {
     if (!APP_NAME.test(name))
       throw invalidParams(
         `Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.`,
       );
     if (this.findApp(name)) throw invalidParams('Name is already taken');
-    const app: AppRecord = { id: randomUUID(), name, releasePhase, createdAt: now() };
+    const app: AppRecord = { id: randomUUID(), name, releasePhase, createdAt: now(), ...ownership };
     this.apps.set(app.id, app);
     this.releases.set(app.id, []);
     this.config.set(app.id, new Map());
@@ -132,6 +171,24 @@ export class SimState {
 
   attachmentNamed(app: AppRecord, name: string, namespace: string | null): AttachmentRecord | undefined {
     return this.attachmentsOfApp(app).find((attachment) => attachment.name === name && attachment.namespace === namespace);
+  }
+
+  collaboratorsOf(app: AppRecord): CollaboratorRecord[] {
+    return this.collaborators.filter((entry) => entry.appId === app.id);
+  }
+
+  teamNamed(name: string): TeamRecord | undefined {
+    return this.teams.get(name);
+  }
+
+  /** Creates the team on first use (teams exist only to hold members and apps here). */
+  team(name: string): TeamRecord {
+    let team = this.teams.get(name);
+    if (!team) {
+      team = { id: randomUUID(), name, members: [], createdAt: now() };
+      this.teams.set(name, team);
+    }
+    return team;
   }
 
   configOf(app: AppRecord): Map<string, string> {

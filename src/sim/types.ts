@@ -1,5 +1,6 @@
 // Public shapes of the simulator: what tests, `refork sim` and `refork demo` see. Internal
 // records (state.ts) carry more (credentials, timers); these are copies safe to hand out.
+import type { Permission, TeamRole } from './access.js';
 
 export type SimAddonState = 'provisioning' | 'provisioned' | 'deprovisioning' | 'deprovisioned';
 
@@ -13,6 +14,24 @@ export interface SimApp {
   name: string;
   releasePhase: boolean;
   createdAt: string;
+  /** A personal app's owner; a team app's is `<team>@herokumanager.com`. */
+  ownerEmail: string;
+  team: string | null;
+  locked: boolean;
+}
+
+/** Heroku's app permissions, and a member's role in a team. */
+export type SimPermission = Permission;
+export type SimTeamRole = TeamRole;
+
+export interface CreateAppOptions {
+  releasePhase?: boolean;
+  /** Owner of a personal app (default: the token's own account, {@link Simulator.account}). */
+  owner?: string;
+  /** Makes it a team app of this team (the team is created on first use). */
+  team?: string;
+  /** Team apps: members may not join a locked app. */
+  locked?: boolean;
 }
 
 export interface SimAddon {
@@ -143,7 +162,13 @@ export interface AddDatabaseOptions {
 export interface Simulator {
   /** Base URL; serves Platform API, data API (/client/v11, /postgres/v0) and /__sim admin paths. */
   url: string;
-  createApp(name: string, opts?: { releasePhase?: boolean }): SimApp;
+  /** The email of the account the API token belongs to (what `GET /account` answers). */
+  account: string;
+  createApp(name: string, opts?: CreateAppOptions): SimApp;
+  /** Grants an account access to an app; `permissions` apply to team apps (personal collaborators get all but paid add-ons). */
+  addCollaborator(app: string, email: string, permissions?: SimPermission[]): void;
+  /** Adds (or re-roles) a member of a team, creating the team on first use. */
+  addTeamMember(team: string, email: string, role: SimTeamRole): void;
   addDatabase(app: string, opts?: AddDatabaseOptions): Promise<SimAddon>;
   attach(addonNameOrId: string, app: string, name: string, namespace?: string | null): SimAttachment;
   /** Live (not deprovisioned/destroyed) add-ons, of one app or all. */

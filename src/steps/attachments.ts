@@ -1,4 +1,6 @@
-// Reading Heroku attachments the way `heroku pg:promote` does (docs/heroku-api.md#attachments).
+// Reading Heroku attachments the way `heroku pg:promote` does (docs/heroku-api.md#attachments),
+// and who owns what (docs/fork-app.md).
+import { FORK_PREFIX } from './names.js';
 import type { Attachment } from '../heroku/types.js';
 import type { AddonRef } from './types.js';
 
@@ -21,4 +23,17 @@ export function attachesAddon(attachment: Attachment, addonId: string): boolean 
 export function isForkablePlan(plan: string): boolean {
   const tier = plan.replace(/^heroku-postgresql:/, '');
   return !/^(essential|mini|basic|hobby|dev)/.test(tier);
+}
+
+/**
+ * The replaced database may be destroyed only if the target owns it, or if refork created it:
+ * owned by the fork app and named by refork. Any other owner's database is only detached.
+ */
+export function mayDestroy(database: AddonRef, apps: { target: string; forkApp: string }): boolean {
+  return database.app === apps.target || (database.app === apps.forkApp && database.name.startsWith(FORK_PREFIX));
+}
+
+/** Heroku refuses to move an add-on's last attachment on the app that owns (bills) it. */
+export function isBillingAttachment(attachment: Attachment, app: string): boolean {
+  return attachment.addon?.app.name === app && (attachment.namespace ?? null) === null;
 }

@@ -1,37 +1,56 @@
 // After a confirmed promotion: drop the fork's temporary attachment and get rid of the old
-// database. Destroy it only if the target app owns it; a database shared from another app is
-// detached, never destroyed. Gone already (404) counts as done.
-import { attachesAddon, primaryDatabase } from './attachments.js';
+// database. It is destroyed only if the target owns it or refork created it on the fork app;
+// a database owned by any other app is detached from the target, never destroyed
+// (docs/fork-app.md "Who owns what"). Gone already (404) counts as done.
+import type { Attachment } from '../heroku/types.js';
+import { attachesAddon, mayDestroy, primaryDatabase } from './attachments.js';
 import { mutation, type StepDeps } from './deps.js';
 import { StepError, type CleanupInput, type CleanupOutput, type StepContext } from './types.js';
 
 export async function cleanup(deps: StepDeps, input: CleanupInput, { signal, logger }: StepContext): Promise<CleanupOutput> {
   const { heroku } = deps;
-  const { app, fork, oldDatabase } = input;
+  const { app, forkApp, fork, oldDatabase } = input;
   const attachments = await heroku.listAttachments(app, { signal });
   const current = primaryDatabase(attachments);
   if (!current || !attachesAddon(current, fork.id)) {
     throw new StepError(`refusing to clean up: ${app}'s DATABASE is not the fork ${fork.name}`, 'not_promoted');
   }
 
-  const temporary = attachments.find((a) => a.name === input.attachmentName && attachesAddon(a, fork.id));
+  // On the target the fork's first attachment was temporary: DATABASE now bills it there. On a
+  // fork app it is the fork's billing attachment, which stays as long as the fork lives.
+  const temporary = forkApp === app ? attachments.find((a) => a.name === input.attachmentName && attachesAddon(a, fork.id)) : undefined;
   if (temporary?.id) {
     const id = temporary.id;
     await mutation(deps, 'detachForkAlias', () => heroku.deleteAttachment(id, { signal }));
   }
 
   if (!oldDatabase || oldDatabase.id === fork.id) return { oldDatabase: 'none' };
-  if (input.keepOldDatabase) return { oldDatabase: 'kept' };
-  if (oldDatabase.app === app) {
-    await mutation(deps, 'destroyOldDatabase', () => heroku.destroyAddon(app, oldDatabase.id, { signal }));
-    logger.info('old database destroyed', { app, addon: oldDatabase.name });
+  const onTarget = attachments.filter((a) => attachesAddon(a, oldDatabase.id));
+  if (input.keepOldDatabase) {
+    // Kept for a rollback: reachable from the target under an alias, which also tells `gc` it is in use.
+    if (onTarget.length === 0) {
+      await mutation(deps, 'aliasOldDatabase', () =>
+        heroku.createAttachment({ addon: oldDatabase.id, app, namespace: null, confirm: app }, { signal }),
+      );
+    }
+    return { oldDatabase: 'kept' };
+  }
+  if (mayDestroy(oldDatabase, { target: app, forkApp })) {
+    // One the fork app owns may still be attached here (an alias): Heroku destroys only what no other app uses.
+    if (oldDatabase.app !== app) await detachAll(deps, onTarget, signal);
+    await mutation(deps, 'destroyOldDatabase', () => heroku.destroyAddon(oldDatabase.app, oldDatabase.id, { signal }));
+    logger.info('old database destroyed', { app: oldDatabase.app, addon: oldDatabase.name });
     return { oldDatabase: 'destroyed' };
   }
-  for (const attachment of attachments) {
-    if (!attachesAddon(attachment, oldDatabase.id) || !attachment.id) continue;
-    const id = attachment.id;
-    await mutation(deps, 'detachOldDatabase', () => heroku.deleteAttachment(id, { signal }));
-  }
-  logger.info('old database detached (owned by another app)', { app, addon: oldDatabase.name, owner: oldDatabase.app });
+  await detachAll(deps, onTarget, signal);
+  logger.info('old database detached (not refork’s to destroy)', { app, addon: oldDatabase.name, owner: oldDatabase.app });
   return { oldDatabase: 'detached' };
+}
+
+async function detachAll(deps: StepDeps, attachments: Attachment[], signal: AbortSignal): Promise<void> {
+  for (const attachment of attachments) {
+    const id = attachment.id;
+    if (!id) continue;
+    await mutation(deps, 'detachOldDatabase', () => deps.heroku.deleteAttachment(id, { signal }));
+  }
 }

@@ -1,5 +1,6 @@
 // What the steps need from the outside world, injected so each step can be tested alone.
 import type { AnonymizeRules } from '../anonymize/index.js';
+import type { ForkAppAccessPolicy } from '../config/pipeline.js';
 import type { HerokuApi } from '../heroku/types.js';
 import type { Boundary } from '../runner/boundary.js';
 import type { Clock } from '../runner/clock.js';
@@ -9,6 +10,8 @@ export interface StepDeps {
   clock: Clock;
   boundary: Boundary;
   rules: AnonymizeRules;
+  /** `refuse`: preflight stops a run when the fork app lets in anyone production does not. */
+  forkAppAccess: ForkAppAccessPolicy;
   /** The control database's URL: it must never be the database a refresh replaces. */
   controlDatabaseUrl: string;
   anonymizeKey: string;

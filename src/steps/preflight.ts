@@ -4,6 +4,7 @@ import { addonRefOf, isForkablePlan, primaryDatabase } from './attachments.js';
 import { checkForkDisk } from './check-disk.js';
 import { checkRulesAgainstSource } from './check-rules.js';
 import type { StepDeps } from './deps.js';
+import { checkForkBoundary } from './fork-boundary.js';
 import { StepError, type PreflightInput, type PreflightOutput, type StepContext } from './types.js';
 
 export async function preflight(deps: StepDeps, input: PreflightInput, { signal, logger }: StepContext): Promise<PreflightOutput> {
@@ -46,6 +47,7 @@ export async function preflight(deps: StepDeps, input: PreflightInput, { signal,
       'control_is_target',
     );
   }
+  await checkForkBoundary(deps, input, signal);
   // Last, once the safety rails hold: the rules against production's schema, before any fork.
   const attachment = sourceAttachment?.name ?? input.sourceDatabase;
   await checkRulesAgainstSource(deps, { app: input.sourceApp, attachment }, signal);

@@ -1,8 +1,12 @@
-// Attach the verified fork as DATABASE, as `heroku pg:promote` does (docs/heroku-api.md#promotion):
-// keep an alias on the old database first (Heroku refuses to move a last billing attachment),
-// then move DATABASE, then the connection pooler. Reads Heroku first, so a repeat is harmless.
+// Attach the verified fork as DATABASE, as `heroku pg:promote` (docs/heroku-api.md#promotion)
+// and `heroku addons:attach --as DATABASE` do (docs/fork-app.md): when the target owns its old
+// database, keep an alias on it first (Heroku refuses to move an add-on's last billing
+// attachment), then move DATABASE (the fork may be billed to another app: the fork app), then
+// the connection pooler. Reads Heroku first, so a repeat is harmless. An old database billed
+// elsewhere needs no alias here, which spares the target a restart: the promotion is then the
+// only change it sees.
 import type { Attachment } from '../heroku/types.js';
-import { attachesAddon, primaryDatabase } from './attachments.js';
+import { attachesAddon, isBillingAttachment, primaryDatabase } from './attachments.js';
 import { mutation, type StepDeps } from './deps.js';
 import { awaitAttachRelease } from './release-phase.js';
 import { StepError, type PromoteInput, type PromoteOutput, type StepContext } from './types.js';
@@ -25,7 +29,7 @@ export async function promote(deps: StepDeps, input: PromoteInput, { signal, log
         true,
       );
     }
-    if (current?.addon) await keepAlias(deps, app, current, attachments, signal);
+    if (current?.addon && isBillingAttachment(current, app)) await keepAlias(deps, app, current, attachments, signal);
     await mutation(deps, 'promote', () =>
       heroku.createAttachment({ addon: fork.id, app, name: 'DATABASE', namespace: null, confirm: app }, { signal }),
     );

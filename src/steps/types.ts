@@ -14,6 +14,8 @@ export interface PreflightInput {
   sourceApp: string;
   sourceDatabase: string;
   targetApp: string;
+  /** Where the fork will live until it is promoted (the target itself when no fork app is set). */
+  forkApp: string;
 }
 export interface PreflightOutput {
   source: AddonRef;
@@ -35,6 +37,7 @@ export interface DiskCheck {
 }
 
 export interface CreateForkInput {
+  /** The fork app: the fork is created, and billed, there. */
   app: string;
   name: string;
   attachmentName: string;
@@ -67,6 +70,7 @@ export interface WaitForForkOutput {
 }
 
 export interface AnonymizeInput {
+  /** The fork app, whose config var `<attachmentName>_URL` holds the fork's URL. */
   app: string;
   forkId: string;
   attachmentName: string;
@@ -95,7 +99,9 @@ export interface PromoteOutput {
 }
 
 export interface CleanupInput {
+  /** The target app. */
   app: string;
+  forkApp: string;
   fork: CreateForkOutput;
   attachmentName: string;
   oldDatabase: AddonRef | null;
@@ -107,7 +113,10 @@ export interface CleanupOutput {
 }
 
 export interface CompensateInput {
+  /** The target app (whose DATABASE may already be the fork). */
   app: string;
+  /** Where the fork was created. */
+  forkApp: string;
   forkName: string;
 }
 export interface CompensateOutput {

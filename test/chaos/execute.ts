@@ -233,7 +233,9 @@ class ScheduleRun {
   private async cutForkWhileAnonymizing(activeStates: () => Promise<string[]>): Promise<void> {
     while (this.forkCutsLeft > 0 && !this.finished) {
       if ((await activeStates()).includes('anonymizing')) {
-        const fork = this.world.sim.addons('acme-staging').find((a) => a.name.startsWith('refork-'));
+        const fork = this.world.sim
+          .addons(this.world.forkApp)
+          .find((a) => a.name.startsWith('refork-') && a.name !== this.world.oldStagingAddon);
         if (fork) {
           const cut = await adminQuery(
             serverUrl(),
@@ -329,6 +331,8 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     provisionDelayMs: schedule.provisionDelayMs,
     customers: schedule.forkCuts ? 3000 : 200,
     pipeline: { schedule: onceCron(), timezone: 'UTC' },
+    forkApp: schedule.forkApp !== 'none',
+    previousFork: schedule.forkApp === 'steady',
   });
   const { proxy } = await proxiedControl(world);
   const run = new ScheduleRun(schedule, world, proxy);
@@ -372,6 +376,7 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     run.violations.push(...report.violations);
     run.violations.push(...sequentialRuns(runs, run.processes));
     if (runs.length > 1) run.fired.add('rerun');
+    if (schedule.forkApp !== 'none') run.fired.add(`forkApp:${schedule.forkApp}`);
     if (status === 'succeeded') run.fired.add('status:succeeded');
     if (status === 'failed') run.fired.add('status:failed');
     if (status !== expected) run.violations.push(`last run error: ${runs.at(-1)?.error ?? 'none'}`);

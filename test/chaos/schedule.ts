@@ -40,8 +40,12 @@ export interface ControlOutage {
   heal: 'resume' | 'reset';
 }
 
+/** Where forks live: on staging (no fork app), or on a private fork app for a first or a later refresh. */
+export type ForkAppMode = 'none' | 'first' | 'steady';
+
 export interface Schedule {
   seed: number;
+  forkApp: ForkAppMode;
   provisionDelayMs: number;
   forkFails: boolean;
   faults: HerokuFault[];
@@ -55,15 +59,16 @@ export interface Schedule {
 export const THEMES = ['crashAt', 'kill', 'term', 'pause', 'race', 'heroku', 'forkFails', 'outage', 'forkCut', 'slow'] as const;
 export type Theme = (typeof THEMES)[number];
 
+// Forks are created and destroyed on staging or on the fork app, whichever the schedule uses.
 const ENDPOINTS: ReadonlyArray<{ method: string; path: string }> = [
-  { method: 'POST', path: '^/apps/acme-staging/addons$' },
-  { method: 'GET', path: '^/apps/acme-staging/addons/[^/]+$' },
+  { method: 'POST', path: '^/apps/acme-(staging|refork)/addons$' },
+  { method: 'GET', path: '^/apps/acme-(staging|refork)/addons/[^/]+$' },
   { method: 'GET', path: '^/addons/[^/]+$' },
   { method: 'GET', path: '/wait_status$' },
   { method: 'GET', path: '/addon-attachments' },
   { method: 'POST', path: '^/addon-attachments$' },
   { method: 'DELETE', path: '^/addon-attachments/' },
-  { method: 'DELETE', path: '^/apps/acme-staging/addons/' },
+  { method: 'DELETE', path: '^/apps/acme-(staging|refork)/addons/' },
   { method: 'GET', path: '/config-vars$' },
 ];
 
@@ -165,6 +170,8 @@ export function drawSchedule(seed: number, options: ScheduleOptions): Schedule {
       : null;
   return {
     seed,
+    // From the seed, not the random stream: every seed keeps the rest of its schedule.
+    forkApp: (['steady', 'none', 'first'] as const)[seed % 3] ?? 'none',
     provisionDelayMs: theme === 'slow' ? random.int(2000, 6000) : random.int(50, 1500),
     forkFails: theme === 'forkFails' || random.chance(0.05),
     faults: herokuFaults(random, faultCount, options.allowTimeouts),
@@ -188,5 +195,6 @@ export function describeSchedule(schedule: Schedule): string {
   const outage = schedule.outage
     ? ` outage(${schedule.outage.mode}/${schedule.outage.heal} in launch ${schedule.outage.launch} at ${schedule.outage.afterMs}ms for ${schedule.outage.forMs}ms)`
     : '';
-  return `seed ${schedule.seed}: provision ${schedule.provisionDelayMs}ms${schedule.forkFails ? ', fork fails' : ''}${schedule.forkCuts ? `, ${schedule.forkCuts} fork cut(s)` : ''}; launches [${launches}]; faults [${faults}]${outage}`;
+  const forkApp = schedule.forkApp === 'none' ? '' : `fork app (${schedule.forkApp}), `;
+  return `seed ${schedule.seed}: ${forkApp}provision ${schedule.provisionDelayMs}ms${schedule.forkFails ? ', fork fails' : ''}${schedule.forkCuts ? `, ${schedule.forkCuts} fork cut(s)` : ''}; launches [${launches}]; faults [${faults}]${outage}`;
 }

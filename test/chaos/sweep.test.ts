@@ -33,6 +33,8 @@ describe('chaos sweep (CI size)', () => {
       'heroku:429',
       'heroku:drop',
       'heroku:applyThenDrop',
+      'forkApp:first',
+      'forkApp:steady',
     ]) {
       expect(summary.coverage[tag] ?? 0, `fault "${tag}" never fired`).toBeGreaterThan(0);
     }

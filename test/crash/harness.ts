@@ -5,12 +5,12 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { checkInvariants } from '../support/invariants.js';
-import { createWorld, readControl, type World } from '../support/world.js';
+import { checkInvariants, unverifiedForksOnTarget } from '../support/invariants.js';
+import { createWorld, readControl, type World, type WorldOptions } from '../support/world.js';
 
 /** Boundaries of one clean run, in order, as `name#occurrence`. */
-export async function recordBoundaries(): Promise<string[]> {
-  const world = await createWorld();
+export async function recordBoundaries(options: WorldOptions = {}): Promise<string[]> {
+  const world = await createWorld(options);
   const trace = join(tmpdir(), `refork-trace-${randomBytes(4).toString('hex')}`);
   try {
     const result = await world.cli(['run', 'staging'], { REFORK_TRACE_FILE: trace });
@@ -50,14 +50,18 @@ export async function resume(world: World, extraEnv: NodeJS.ProcessEnv = {}): Pr
   throw new Error('run stayed held after 5 tries');
 }
 
-export async function crashAt(points: string[]): Promise<CrashResult> {
-  const world = await createWorld();
+export async function crashAt(points: string[], options: WorldOptions = {}): Promise<CrashResult> {
+  const world = await createWorld(options);
   try {
     let reached = false;
+    // With a fork app: what the target holds at the instant of the first crash (invariant 7).
+    let atCrash: string[] = [];
     for (const [i, point] of points.entries()) {
       const result = i === 0 ? await world.cli(['run', 'staging'], { REFORK_CRASH_AT: point }) : null;
-      if (result) reached = result.signal === 'SIGKILL';
-      else {
+      if (result) {
+        reached = result.signal === 'SIGKILL';
+        if (options.forkApp) atCrash = await unverifiedForksOnTarget(world);
+      } else {
         // A later crash point: hit it during recovery.
         await leaseFree(world);
         await world.cli(['run', 'staging'], { REFORK_CRASH_AT: point });
@@ -65,7 +69,8 @@ export async function crashAt(points: string[]): Promise<CrashResult> {
     }
     const final = await resume(world);
     const report = await checkInvariants(world, { status: 'succeeded' });
-    const violations = report.violations.length ? [...report.violations, `final output: ${final.trim().split('\n').at(-1) ?? ''}`] : [];
+    const found = [...atCrash, ...report.violations];
+    const violations = found.length ? [...found, `final output: ${final.trim().split('\n').at(-1) ?? ''}`] : [];
     return { point: points.join(' then '), reached, violations };
   } finally {
     await world.close();

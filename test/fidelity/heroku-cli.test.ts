@@ -3,10 +3,9 @@
 // leaving the simulator as Heroku would be left. The CLI is code nobody here wrote, so a
 // simulator that only agrees with refork's own client cannot pass this.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type SimRequest, type Simulator } from '../../src/sim/index.js';
-import { serverUrl } from '../support/databases.js';
-import { databaseExists, query } from '../sim/helpers.js';
-import { describeRun, herokuCli, type CliResult, type HerokuCli, type RunningCli } from './heroku-cli.js';
+import type { SimRequest, Simulator } from '../../src/sim/index.js';
+import { attachmentsOf as attachmentLines, databaseExists, query } from '../sim/helpers.js';
+import { describeRun, fidelitySimulator, herokuCli, type CliResult, type HerokuCli, type RunningCli } from './heroku-cli.js';
 
 const TOKEN = 'fidelity-cli-token';
 const PROD = 'acme-prod';
@@ -19,26 +18,13 @@ const SEED = `
   CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL);
   INSERT INTO customers VALUES (1, 'ada@example.com'), (2, 'grace@example.com'), (3, 'edsger@example.com');
 `;
-// Far longer than the test: the data API phases move only when the test says so (advanceDatabase).
-const HELD_MS = 10 * 60_000;
-
 let sim: Simulator;
 let cli: HerokuCli;
 const timings: string[] = [];
 
 beforeAll(async () => {
-  sim = await startSimulator({
-    postgresUrl: serverUrl(),
-    token: TOKEN,
-    provisionDelayMs: 50,
-    dataApi404Ms: HELD_MS,
-    waitingMs: HELD_MS,
-    deprovisionDelayMs: 50,
-    // Short enough that the release has usually ended when pg:promote first looks (it sleeps 5 s
-    // between looks); either way it must report success.
-    releaseDelayMs: 1,
-    recordBodies: true,
-  });
+  // Releases end almost at once: usually before pg:promote first looks; either way it must report success.
+  sim = await fidelitySimulator(TOKEN);
   sim.createApp(PROD);
   // A release phase makes pg:promote check the "Attach DATABASE" release (docs/heroku-api.md#release-phase).
   sim.createApp(STAGING, { releasePhase: true });
@@ -87,11 +73,7 @@ const addonNamed = (name: string) => {
   return addon;
 };
 
-const attachmentsOf = (app: string) =>
-  sim
-    .attachments(app)
-    .map((attachment) => `${attachment.name}->${attachment.addon.name}`)
-    .sort();
+const attachmentsOf = (app: string) => attachmentLines(sim, app);
 
 describe(`the heroku CLI's fork, wait, promote, destroy flow against the simulator`, () => {
   it('addons:create --fork: a fork of production under its own attachment name, DATABASE untouched', async () => {

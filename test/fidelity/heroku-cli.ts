@@ -7,6 +7,29 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { serverUrl } from '../support/databases.js';
+
+/** Far longer than a test: the data API phases move only when the test says so (advanceDatabase). */
+const HELD_MS = 10 * 60_000;
+
+/**
+ * The simulator the fidelity suites drive: provisioning and destroys quick, the data API held
+ * until the test advances a database, releases ending almost at once (pg:promote sleeps 5 s
+ * between looks at them), every request body recorded.
+ */
+export function fidelitySimulator(token: string): Promise<Simulator> {
+  return startSimulator({
+    postgresUrl: serverUrl(),
+    token,
+    provisionDelayMs: 50,
+    dataApi404Ms: HELD_MS,
+    waitingMs: HELD_MS,
+    deprovisionDelayMs: 50,
+    releaseDelayMs: 1,
+    recordBodies: true,
+  });
+}
 
 export interface CliResult {
   code: number | null;

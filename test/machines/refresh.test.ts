@@ -13,6 +13,7 @@ const input: RefreshInput = {
   sourceApp: 'acme-prod',
   sourceDatabase: 'DATABASE',
   targetApp: 'acme-staging',
+  forkApp: 'acme-refork',
   plan: 'heroku-postgresql:standard-0',
   fast: false,
   maxWaitMinutes: 60,
@@ -56,7 +57,10 @@ describe('refresh machine', () => {
 
   it('walks the happy path, asking for each effect with the input it needs', () => {
     let s = initialTransition(refreshMachine, input)[0];
-    expect(pendingEffect(s)).toMatchObject({ src: 'preflight', input: { sourceApp: 'acme-prod', targetApp: 'acme-staging' } });
+    expect(pendingEffect(s)).toMatchObject({
+      src: 'preflight',
+      input: { sourceApp: 'acme-prod', targetApp: 'acme-staging', forkApp: 'acme-refork' },
+    });
     s = step(s, done('preflight', { source, oldDatabase: old }));
     expect(pendingEffect(s)).toMatchObject({ src: 'createFork', input: { forkFrom: 'postgresql-prod-1', name: s.context.forkName } });
     s = step(s, done('createFork', fork));
@@ -79,6 +83,40 @@ describe('refresh machine', () => {
     expect(stateOf(s)).toBe('succeeded');
     expect(s.status).toBe('done');
     expect(pendingEffect(s)).toBeNull();
+  });
+
+  it('keeps the fork on the fork app until promotion attaches it to the target', () => {
+    const apps: Record<string, unknown> = {};
+    let s = initialTransition(refreshMachine, input)[0];
+    const outputs: Array<[string, unknown]> = [
+      ['preflight', { source, oldDatabase: old }],
+      ['createFork', fork],
+      ['waitForFork', { available: true, message: 'available', notFound: 0, observedAt: 1, nextPollAt: 1 }],
+      ['anonymize', { tables: 1, rows: 1, skipped: 0 }],
+      ['verify', { checks: 1 }],
+      ['promote', { promoted: true, releaseFailure: null }],
+      ['cleanup', { oldDatabase: 'destroyed' }],
+    ];
+    for (const [id, output] of outputs) {
+      const pending = pendingEffect(s);
+      const { app, forkApp } = (pending?.input ?? {}) as { app?: string; forkApp?: string };
+      apps[id] = forkApp === undefined ? app : { app, forkApp };
+      s = step(s, done(id, output));
+    }
+    expect(apps).toEqual({
+      preflight: { app: undefined, forkApp: 'acme-refork' },
+      createFork: 'acme-refork',
+      waitForFork: 'acme-refork',
+      anonymize: 'acme-refork',
+      verify: 'acme-refork',
+      promote: 'acme-staging',
+      cleanup: { app: 'acme-staging', forkApp: 'acme-refork' },
+    });
+    const failed = step(
+      step(initialTransition(refreshMachine, input)[0], done('preflight', { source, oldDatabase: old })),
+      fail('createFork', {}),
+    );
+    expect(pendingEffect(failed)).toMatchObject({ src: 'compensate', input: { app: 'acme-staging', forkApp: 'acme-refork' } });
   });
 
   it('retries a transient failure in place, later each time, up to the attempt limit', () => {

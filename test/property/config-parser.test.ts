@@ -10,6 +10,7 @@ import { hostileKey, jsonish, mutate, type Json } from './documents.js';
 
 const VALID: Json = {
   protected_apps: ['acme-prod'],
+  fork_app: 'acme-refork',
   pipelines: {
     staging: {
       source: { app: 'acme-prod', database: 'DATABASE' },
@@ -19,6 +20,7 @@ const VALID: Json = {
       schedule: '0 3 * * *',
       timezone: 'Europe/Berlin',
       max_wait_minutes: 720,
+      fork_app_access: 'refuse',
       anonymize: {
         tables: {
           customers: { columns: { id: 'safe', full_name: 'hash', email: 'email', phone: null } },

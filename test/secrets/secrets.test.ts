@@ -52,46 +52,54 @@ describe('the secrets scan', () => {
 });
 
 describe('no secret on any output surface', () => {
-  // Fifteen CLI processes in one test: bounded generously for a loaded 2-core machine.
-  it('keeps the token, the key, every password and the webhook out of logs, errors, status and events', { timeout: 240_000 }, async () => {
-    world = await createWorld();
-    const w = world;
-    const webhook = 'http://127.0.0.1:9/hooks/T000/very-secret-webhook-path';
-    const env = { REFORK_WEBHOOK_URL: webhook };
-    // Errors on the way: 5xx and a lost answer, then a failed fork, then a clean run.
-    w.sim.faults.add({ path: /config-vars$/, times: 2, kind: { status: 503, id: 'unavailable', message: 'try later' } });
-    w.sim.faults.add({ method: 'POST', path: /^\/apps\/acme-staging\/addons$/, kind: 'applyThenDrop' });
-    w.sim.failNextFork({ message: `could not fork ${w.sim.databaseUrl(w.prodAddon)}` });
-    const failed = await w.cli(['run', 'staging'], env);
-    expect(failed.stdout).toMatch(/failed/);
-    expect((await w.cli(['run', 'staging'], env)).stdout).toMatch(/succeeded/);
-    const [run] = await readControl<{ id: string }>(w, 'SELECT id FROM refork_runs ORDER BY created_at LIMIT 1');
-    for (const args of [
-      ['status'],
-      ['status', '--json'],
-      ['history'],
-      ['history', '--json'],
-      ['events', run?.id ?? ''],
-      ['events', run?.id ?? '', '--json'],
-      ['gc'],
-      ['doctor'],
-      ['doctor', '--json'],
-    ]) {
-      await w.cli(args, env);
-    }
-    // A wrong token and a bad control URL produce errors that must not echo them either.
-    await w.cli(['run', 'staging'], { HEROKU_API_KEY: 'wrong-token-0123456789abcdef' });
-    await w.cli(['status'], { REFORK_DATABASE_URL: 'postgres://someone:hunter2-hunter2@127.0.0.1:1/nowhere' });
-    w.secrets.add(webhook);
-    const everything = w.output.join('\n');
-    expect(everything).toContain('staging'); // the surfaces really printed something
-    // The scan itself runs in close(); run it here too so a leak names this test's exhibits.
-    const leaks = findLeaks(
-      w.output.map((text, i) => ({ where: `output #${i}`, text })),
-      w.secrets,
-    );
-    expect(leaks).toEqual([]);
-    expect(everything).not.toContain('very-secret-webhook-path');
-    expect(everything).not.toContain('hunter2-hunter2');
-  });
+  // Fifteen CLI processes in one test: bounded generously for a loaded 2-core machine. Forks on
+  // staging, and on a private fork app whose config vars hold every fork's URL.
+  it.each([
+    ['forks on the target', {}],
+    ['forks on a fork app', { forkApp: true, previousFork: true }],
+  ] as const)(
+    'keeps the token, the key, every password and the webhook out of logs, errors, status and events (%s)',
+    { timeout: 240_000 },
+    async (_, options) => {
+      world = await createWorld(options);
+      const w = world;
+      const webhook = 'http://127.0.0.1:9/hooks/T000/very-secret-webhook-path';
+      const env = { REFORK_WEBHOOK_URL: webhook };
+      // Errors on the way: 5xx and a lost answer, then a failed fork, then a clean run.
+      w.sim.faults.add({ path: /config-vars$/, times: 2, kind: { status: 503, id: 'unavailable', message: 'try later' } });
+      w.sim.faults.add({ method: 'POST', path: new RegExp(`^/apps/${w.forkApp}/addons$`), kind: 'applyThenDrop' });
+      w.sim.failNextFork({ message: `could not fork ${w.sim.databaseUrl(w.prodAddon)}` });
+      const failed = await w.cli(['run', 'staging'], env);
+      expect(failed.stdout).toMatch(/failed/);
+      expect((await w.cli(['run', 'staging'], env)).stdout).toMatch(/succeeded/);
+      const [run] = await readControl<{ id: string }>(w, 'SELECT id FROM refork_runs ORDER BY created_at LIMIT 1');
+      for (const args of [
+        ['status'],
+        ['status', '--json'],
+        ['history'],
+        ['history', '--json'],
+        ['events', run?.id ?? ''],
+        ['events', run?.id ?? '', '--json'],
+        ['gc'],
+        ['doctor'],
+        ['doctor', '--json'],
+      ]) {
+        await w.cli(args, env);
+      }
+      // A wrong token and a bad control URL produce errors that must not echo them either.
+      await w.cli(['run', 'staging'], { HEROKU_API_KEY: 'wrong-token-0123456789abcdef' });
+      await w.cli(['status'], { REFORK_DATABASE_URL: 'postgres://someone:hunter2-hunter2@127.0.0.1:1/nowhere' });
+      w.secrets.add(webhook);
+      const everything = w.output.join('\n');
+      expect(everything).toContain('staging'); // the surfaces really printed something
+      // The scan itself runs in close(); run it here too so a leak names this test's exhibits.
+      const leaks = findLeaks(
+        w.output.map((text, i) => ({ where: `output #${i}`, text })),
+        w.secrets,
+      );
+      expect(leaks).toEqual([]);
+      expect(everything).not.toContain('very-secret-webhook-path');
+      expect(everything).not.toContain('hunter2-hunter2');
+    },
+  );
 });

@@ -52,6 +52,14 @@ export async function api<T = unknown>(
   return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, headers: response.headers };
 }
 
+/** An app's attachments as sorted `NAME->addon` lines: what a test compares. */
+export function attachmentsOf(sim: Simulator, app: string): string[] {
+  return sim
+    .attachments(app)
+    .map((attachment) => `${attachment.name}->${attachment.addon.name}`)
+    .sort();
+}
+
 /** Polls until `check` returns a value (not undefined), at most `attempts` times. */
 export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, attempts = 200, intervalMs = 25): Promise<T> {
   for (let attempt = 0; attempt < attempts; attempt += 1) {

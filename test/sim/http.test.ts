@@ -193,12 +193,22 @@ describe('HTTP contract', () => {
   });
 
   it('lists releases newest first with order=desc and finds one by version', async () => {
-    const releases = await api<Array<{ version: number; description: string }>>(sim, 'GET', `/apps/${app}/releases`, undefined, {
+    // An app of its own: an add-on an earlier test created may finish provisioning (a release) at any time.
+    const fresh = uniqueName('releases');
+    sim.createApp(fresh);
+    const newest = await api<{ version: number }>(sim, 'POST', '/addon-attachments', {
+      addon: (await sim.addDatabase(fresh)).name,
+      app: fresh,
+      name: 'SECOND',
+    });
+    expect(newest.status).toBe(201);
+    const releases = await api<Array<{ version: number; description: string }>>(sim, 'GET', `/apps/${fresh}/releases`, undefined, {
       Range: 'version ..; max=5, order=desc',
     });
     expect(releases.status).toBe(200);
-    expect(releases.body[0]?.description).toBe('Initial release');
-    const one = await api<{ version: number }>(sim, 'GET', `/apps/${app}/releases/1`);
+    expect(releases.body.map((release) => release.version)).toEqual([3, 2, 1]);
+    expect(releases.body.at(-1)?.description).toBe('Initial release');
+    const one = await api<{ version: number }>(sim, 'GET', `/apps/${fresh}/releases/1`);
     expect(one.body.version).toBe(1);
   });
 

@@ -1,63 +1,41 @@
 // Preflight weighs the fork plan's disk before anything is created (docs/disk.md): a source that
-// the plan cannot hold is refused in one line naming a plan that can; a masking peak that would
-// not fit is a warning, with the sizes, and the run goes ahead. The source's size is what the
-// simulator's data API reports for the real database behind it, as Heroku's does (`num_bytes`).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseRules } from '../../src/anonymize/index.js';
-import { createHerokuClient } from '../../src/heroku/client.js';
+// the plan cannot hold is refused in one line naming the fix; a masking peak that would not fit is
+// a warning, with the sizes, and the run goes ahead. The source's size is what the simulator's
+// data API reports for the real database behind it, as Heroku's does (`num_bytes`).
 import { Writable } from 'node:stream';
-import { createLogger, silentLogger } from '../../src/log/logger.js';
-import { systemClock } from '../../src/runner/clock.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log/logger.js';
 import { toStepFailure } from '../../src/runner/failure.js';
-import { createEffects } from '../../src/steps/index.js';
 import type { StepDeps } from '../../src/steps/deps.js';
-import type { Effects, StepContext } from '../../src/steps/types.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { adminQuery, serverUrl } from '../support/databases.js';
+import { adminQuery } from '../support/databases.js';
+import { startStepsWorld, type StepsWorld } from './fixture.js';
 
-const TOKEN = 'preflight-disk-token';
-const ctx: StepContext = { signal: new AbortController().signal, logger: silentLogger() };
-const input = { sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-staging' };
-const RULES = { tables: { people: { columns: { id: 'safe', email: 'email', note: 'safe' } } } };
-let sim: Simulator;
-let sourceBytes: number;
-
-beforeEach(async () => {
-  sim = await startSimulator({ postgresUrl: serverUrl(), token: TOKEN, provisionDelayMs: 20, dataApi404Ms: 0, waitingMs: 0 });
-  sim.createApp('acme-prod');
-  sim.createApp('acme-staging');
-  const prod = await sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', name: 'prod-db' });
-  await sim.addDatabase('acme-staging', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', name: 'old-db' });
-  const prodUrl = sim.databaseUrl(prod.name);
-  await adminQuery(
-    prodUrl,
-    `CREATE TABLE people (id int PRIMARY KEY, email text UNIQUE, note text);
-     INSERT INTO people SELECT i, 'p' || i || '@mail.example.com', repeat('n', 200) FROM generate_series(1, 20000) i;
-     ANALYZE people`,
-  );
-  const size = await adminQuery(prodUrl, 'SELECT pg_database_size(current_database())::text AS bytes');
-  sourceBytes = Number((size.rows[0] as { bytes: string }).bytes);
-});
+// No fork app: the fork lives on the target (its own checks are test/steps/fork-app.test.ts's).
+const input = { sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-staging', forkApp: 'acme-staging' };
+const SEED = `CREATE TABLE people (id int PRIMARY KEY, email text UNIQUE, note text);
+  INSERT INTO people SELECT i, 'p' || i || '@mail.example.com', repeat('n', 200) FROM generate_series(1, 20000) i;
+  ANALYZE people`;
+let world: StepsWorld | undefined;
 afterEach(async () => {
-  await sim.close();
+  await world?.sim.close();
+  world = undefined;
 });
 
-function effects(disk: StepDeps['disk']): Effects {
-  return createEffects({
-    heroku: createHerokuClient({ token: TOKEN, apiUrl: sim.url, dataApiUrl: sim.url, retry: { baseDelayMs: 1 } }),
-    clock: systemClock,
-    boundary: () => {},
-    rules: parseRules(RULES, 'anonymize'),
-    anonymizeKey: 'k'.repeat(32),
-    controlDatabaseUrl: 'postgres://control.invalid/control',
-    ...(disk ? { disk } : {}),
-    polling: { minMs: 10, maxMs: 50, notFoundLimit: 5, releaseTimeoutMs: 5_000 },
+/** A world whose production holds `people`, with the fork plan's disk as given; and production's size. */
+async function startWith(disk: StepDeps['disk']): Promise<{ world: StepsWorld; sourceBytes: number }> {
+  world = await startStepsWorld({
+    rules: { tables: { people: { columns: { id: 'safe', email: 'email', note: 'safe' } } } },
+    disk,
+    seed: SEED,
   });
+  const size = await adminQuery(world.sim.databaseUrl('prod-db'), 'SELECT pg_database_size(current_database())::text AS bytes');
+  return { world, sourceBytes: Number((size.rows[0] as { bytes: string }).bytes) };
 }
 
 describe('preflight, the fork plan against the data', () => {
   it('reads the source size from the data API, and passes a plan with room for the data and the masking peak', async () => {
-    const found = await effects({ plan: 'heroku-postgresql:standard-0' }).preflight(input, ctx);
+    const { world, sourceBytes } = await startWith({ plan: 'heroku-postgresql:standard-0' });
+    const found = await world.effects.preflight(input, world.ctx);
     expect(found.disk).toMatchObject({ storageBytes: 64 * 1024 ** 3 });
     // The data API's figure is the database's own size, measured when asked (a little drifts: stats, catalogs).
     expect(found.disk?.sourceBytes).toBeGreaterThan(sourceBytes * 0.9);
@@ -67,10 +45,11 @@ describe('preflight, the fork plan against the data', () => {
   });
 
   it('refuses a source bigger than the plan (its storage from the config here) in one line naming the fix, before anything is created', async () => {
-    const addons = sim.events.filter((event) => event.type === 'addon.created').length;
+    const { world } = await startWith({ plan: 'heroku-postgresql:premium-0', storageBytes: 1_000_000 });
+    const addons = world.sim.events.filter((event) => event.type === 'addon.created').length;
     let failure;
     try {
-      await effects({ plan: 'heroku-postgresql:premium-0', storageBytes: 1_000_000 }).preflight(input, ctx);
+      await world.effects.preflight(input, world.ctx);
     } catch (error) {
       failure = toStepFailure(error, 'preflight', 0);
     }
@@ -78,7 +57,8 @@ describe('preflight, the fork plan against the data', () => {
     expect(failure?.message).toMatch(
       /^source prod-db holds [\d.]+ MB, more than the 976.6 kB of the fork plan heroku-postgresql:premium-0: Heroku's plan list gives heroku-postgresql:premium-0 64 GB: correct disk.storage_gb in refork.yml, or choose a larger plan$/,
     );
-    expect(sim.events.filter((event) => event.type === 'addon.created')).toHaveLength(addons);
+    expect(world.sim.events.filter((event) => event.type === 'addon.created')).toHaveLength(addons);
+    expect(world.mutations).toEqual([]);
   });
 
   it('warns, with the sizes and the way out, when masking would not fit the room the data leaves, and goes ahead', async () => {
@@ -89,11 +69,10 @@ describe('preflight, the fork plan against the data', () => {
         done();
       },
     });
-    const logger = createLogger({ stream });
-    const found = await effects({ plan: 'heroku-postgresql:standard-0', storageBytes: sourceBytes * 1.1 }).preflight(input, {
-      ...ctx,
-      logger,
-    });
+    const probe = await startWith({ plan: 'heroku-postgresql:standard-0' });
+    await probe.world.sim.close();
+    const { world } = await startWith({ plan: 'heroku-postgresql:standard-0', storageBytes: probe.sourceBytes * 1.1 });
+    const found = await world.effects.preflight(input, { ...world.ctx, logger: createLogger({ stream }) });
     expect(found.disk?.roomBytes).toBeLessThan(found.disk?.peakBytes ?? 0);
     expect(found.disk?.warning).toMatch(
       /^masking's peak \([\d.]+ MB at public.people\) would not fit the [\d.]+ kB the fork has left: refork masks what does not fit in stripes, slower; plan heroku-postgresql:standard-0 \(64 GB\) fits it/,
@@ -103,7 +82,8 @@ describe('preflight, the fork plan against the data', () => {
   });
 
   it('says when it cannot know the plan storage, and checks nothing it cannot', async () => {
-    const found = await effects({ plan: 'heroku-postgresql:standard-10' }).preflight(input, ctx);
+    const { world } = await startWith({ plan: 'heroku-postgresql:standard-10' });
+    const found = await world.effects.preflight(input, world.ctx);
     expect(found.disk).toEqual({
       warning: 'refork does not know the storage of plan heroku-postgresql:standard-10: set disk.storage_gb in refork.yml to check it',
     });

@@ -13,7 +13,8 @@ import { adminQuery, serverUrl } from '../support/databases.js';
 
 const TOKEN = 'preflight-rules-token';
 const ctx: StepContext = { signal: new AbortController().signal, logger: silentLogger() };
-const input = { sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-staging' };
+// No fork app: the fork lives on the target (its own checks are test/steps/fork-app.test.ts's).
+const input = { sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-staging', forkApp: 'acme-staging' };
 let sim: Simulator;
 let prodUrl: string;
 
@@ -36,6 +37,7 @@ function effects(rules: unknown): Effects {
     clock: systemClock,
     boundary: () => {},
     rules: parseRules(rules, 'anonymize'),
+    forkAppAccess: 'warn',
     anonymizeKey: 'k'.repeat(32),
     controlDatabaseUrl: 'postgres://control.invalid/control',
     polling: { minMs: 10, maxMs: 50, notFoundLimit: 5, releaseTimeoutMs: 5_000 },

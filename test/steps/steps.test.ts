@@ -1,79 +1,34 @@
 // Each effect alone, with the real Heroku client against the in-process simulator: what it
 // reads first, what it refuses, and that running it twice changes nothing the second time.
+// Forks here live on the target (no fork app); fork-app.test.ts covers the private fork app.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseRules } from '../../src/anonymize/index.js';
-import { createHerokuClient } from '../../src/heroku/client.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { systemClock } from '../../src/runner/clock.js';
-import { createEffects } from '../../src/steps/index.js';
 import type { Effects, StepContext } from '../../src/steps/types.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { serverUrl } from '../support/databases.js';
+import type { Simulator } from '../../src/sim/index.js';
+import { startStepsWorld, type StepsWorld } from './fixture.js';
 
-const TOKEN = 'steps-test-token';
+let world: StepsWorld;
 let sim: Simulator;
 let effects: Effects;
 let mutations: string[];
-const ctx: StepContext = { signal: new AbortController().signal, logger: silentLogger() };
-
+let ctx: StepContext;
 beforeEach(async () => {
-  sim = await startSimulator({
-    postgresUrl: serverUrl(),
-    token: TOKEN,
-    provisionDelayMs: 20,
-    dataApi404Ms: 0,
-    waitingMs: 0,
-    deprovisionDelayMs: 10,
-  });
-  sim.createApp('acme-prod');
-  sim.createApp('acme-staging');
-  await sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', name: 'prod-db' });
-  await sim.addDatabase('acme-staging', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', name: 'old-db' });
-  mutations = [];
-  effects = createEffects({
-    heroku: createHerokuClient({ token: TOKEN, apiUrl: sim.url, dataApiUrl: sim.url, retry: { baseDelayMs: 1 } }),
-    clock: systemClock,
-    boundary: (name) => {
-      if (name.endsWith(':before')) mutations.push(name.replace(/^heroku:|:before$/g, ''));
-    },
-    rules: parseRules({ tables: {} }, 'test'),
-    anonymizeKey: 'k'.repeat(32),
-    controlDatabaseUrl: 'postgres://control.invalid/control',
-    polling: { minMs: 10, maxMs: 50, notFoundLimit: 5, releaseTimeoutMs: 5_000 },
-  });
+  world = await startStepsWorld();
+  ({ sim, effects, mutations, ctx } = world);
 });
 afterEach(async () => {
   await sim.close();
 });
 
-async function availableFork(name = 'refork-staging-aaaaaaaaaaaa') {
-  const fork = await effects.createFork(
-    {
-      app: 'acme-staging',
-      name,
-      attachmentName: 'REFORK_AAAAAAAA',
-      plan: 'heroku-postgresql:standard-0',
-      forkFrom: 'prod-db',
-      fast: false,
-    },
-    ctx,
-  );
-  for (let polls = 0; polls < 200; polls++) {
-    const seen = await effects.waitForFork(
-      { app: 'acme-staging', forkId: fork.id, polls, notFound: 0, startedAt: null, maxWaitMinutes: 5 },
-      ctx,
-    );
-    if (seen.available) return fork;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('fork never became available');
-}
-
-const databaseOf = (app: string) => sim.attachments(app).find((a) => a.name === 'DATABASE' && !a.namespace)?.addon.name;
+const availableFork = () => world.availableFork();
+const databaseOf = (app: string) => world.databaseOf(app);
+const STAGING = { app: 'acme-staging', forkApp: 'acme-staging' };
 
 describe('preflight', () => {
   it('resolves the source and the target database without changing anything', async () => {
-    const found = await effects.preflight({ sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-staging' }, ctx);
+    const found = await effects.preflight(
+      { sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-staging', forkApp: 'acme-staging' },
+      ctx,
+    );
     expect(found.source).toMatchObject({ name: 'prod-db', app: 'acme-prod' });
     expect(found.oldDatabase).toMatchObject({ name: 'old-db', app: 'acme-staging' });
     expect(mutations).toEqual([]);
@@ -82,9 +37,9 @@ describe('preflight', () => {
   it("refuses a target whose DATABASE is production's database", async () => {
     sim.createApp('acme-review');
     sim.attach('prod-db', 'acme-review', 'DATABASE');
-    await expect(effects.preflight({ sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-review' }, ctx)).rejects.toThrow(
-      /would replace production's database/,
-    );
+    await expect(
+      effects.preflight({ sourceApp: 'acme-prod', sourceDatabase: 'DATABASE', targetApp: 'acme-review', forkApp: 'acme-review' }, ctx),
+    ).rejects.toThrow(/would replace production's database/);
   });
 });
 
@@ -120,12 +75,7 @@ describe('promote', () => {
     const old = { id: sim.addons('acme-staging').find((a) => a.name === 'old-db')?.id ?? '', name: 'old-db', app: 'acme-staging' };
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: old }, ctx);
     expect(databaseOf('acme-staging')).toBe(fork.name);
-    expect(
-      sim
-        .attachments('acme-staging')
-        .filter((a) => a.addon.name === 'old-db')
-        .map((a) => a.name),
-    ).toEqual([expect.stringMatching(/^HEROKU_POSTGRESQL_[A-Z]+$/)]);
+    expect(world.attachedAs('acme-staging', 'old-db')).toEqual([expect.stringMatching(/^HEROKU_POSTGRESQL_[A-Z]+$/)]);
     const before = mutations.length;
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: old }, ctx);
     expect(mutations.length).toBe(before);
@@ -146,18 +96,12 @@ describe('cleanup', () => {
     const old = { id: sim.addons('acme-staging').find((a) => a.name === 'old-db')?.id ?? '', name: 'old-db', app: 'acme-staging' };
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: old }, ctx);
     expect(
-      await effects.cleanup(
-        { app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old, keepOldDatabase: false },
-        ctx,
-      ),
+      await effects.cleanup({ ...STAGING, fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old, keepOldDatabase: false }, ctx),
     ).toEqual({ oldDatabase: 'destroyed' });
     expect(sim.attachments('acme-staging').map((a) => a.name)).toEqual(['DATABASE']);
     // Repeated after a crash: the old database is already gone, which counts as done.
     expect(
-      await effects.cleanup(
-        { app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old, keepOldDatabase: false },
-        ctx,
-      ),
+      await effects.cleanup({ ...STAGING, fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: old, keepOldDatabase: false }, ctx),
     ).toEqual({ oldDatabase: 'destroyed' });
   });
 
@@ -169,10 +113,7 @@ describe('cleanup', () => {
     const shared = { id: sim.addons('acme-shared').find((a) => a.name === 'shared-db')?.id ?? '', name: 'shared-db', app: 'acme-shared' };
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: null }, ctx);
     expect(
-      await effects.cleanup(
-        { app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: shared, keepOldDatabase: false },
-        ctx,
-      ),
+      await effects.cleanup({ ...STAGING, fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: shared, keepOldDatabase: false }, ctx),
     ).toEqual({ oldDatabase: 'detached' });
     expect(sim.addons('acme-shared').map((a) => a.name)).toContain('shared-db');
     expect(sim.attachments('acme-staging').some((a) => a.addon.name === 'shared-db')).toBe(false);
@@ -181,7 +122,7 @@ describe('cleanup', () => {
   it('refuses to clean up while DATABASE is not the fork', async () => {
     const fork = await availableFork();
     await expect(
-      effects.cleanup({ app: 'acme-staging', fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: null, keepOldDatabase: false }, ctx),
+      effects.cleanup({ ...STAGING, fork, attachmentName: 'REFORK_AAAAAAAA', oldDatabase: null, keepOldDatabase: false }, ctx),
     ).rejects.toThrow(/refusing to clean up/);
     expect(mutations).toEqual(['createAddon']);
   });
@@ -190,11 +131,11 @@ describe('cleanup', () => {
 describe('compensate', () => {
   it('destroys the fork found by name, and reports nothing left on a repeat', async () => {
     await availableFork();
-    expect(await effects.compensate({ app: 'acme-staging', forkName: 'refork-staging-aaaaaaaaaaaa' }, ctx)).toEqual({
+    expect(await effects.compensate({ ...STAGING, forkName: 'refork-staging-aaaaaaaaaaaa' }, ctx)).toEqual({
       promoted: false,
       destroyed: true,
     });
-    expect(await effects.compensate({ app: 'acme-staging', forkName: 'refork-staging-aaaaaaaaaaaa' }, ctx)).toEqual({
+    expect(await effects.compensate({ ...STAGING, forkName: 'refork-staging-aaaaaaaaaaaa' }, ctx)).toEqual({
       promoted: false,
       destroyed: false,
     });
@@ -204,7 +145,7 @@ describe('compensate', () => {
   it('never destroys a fork that already is DATABASE: it asks to roll forward', async () => {
     const fork = await availableFork();
     await effects.promote({ app: 'acme-staging', fork, oldDatabase: null }, ctx);
-    expect(await effects.compensate({ app: 'acme-staging', forkName: fork.name }, ctx)).toEqual({ promoted: true, destroyed: false });
+    expect(await effects.compensate({ ...STAGING, forkName: fork.name }, ctx)).toEqual({ promoted: true, destroyed: false });
     expect(databaseOf('acme-staging')).toBe(fork.name);
   });
 });

@@ -1,7 +1,7 @@
 // The design's invariants, checked against the simulator's ground truth (its mutation log and
 // live state) and the control tables, after a scenario however many crashes it had.
 import type { World } from './world.js';
-import { readControl } from './world.js';
+import { readControl, verifiedForks } from './world.js';
 
 export interface InvariantReport {
   violations: string[];
@@ -34,7 +34,11 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
   );
 
   // 1. At most one fork per run.
-  const created = events.filter((e) => e.type === 'addon.created' && (field(e, 'addon', 'name') ?? '').startsWith('refork-'));
+  // (A world may start on last night's fork: seeded, not created by a run.)
+  const created = events.filter((e) => {
+    const name = field(e, 'addon', 'name') ?? '';
+    return e.type === 'addon.created' && name.startsWith('refork-') && name !== world.oldStagingAddon;
+  });
   const perName = new Map<string, number>();
   for (const e of created) {
     const name = field(e, 'addon', 'name') ?? '';
@@ -43,8 +47,8 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
   for (const [name, count] of perName) if (count > 1) violations.push(`fork ${name} created ${count} times`);
   if (perName.size > runs.length) violations.push(`${perName.size} forks for ${runs.length} runs`);
 
-  // 2. Nothing refork created outlives its run but the promoted database.
-  const live = world.sim.addons('acme-staging').filter((a) => a.name.startsWith('refork-'));
+  // 2. Nothing refork created outlives its run but the promoted database (on any app: a fork app's too).
+  const live = world.sim.addons().filter((a) => a.name.startsWith('refork-'));
   const database = world.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace);
   const databaseAddon = database ? addonNameOf(database) : undefined;
   for (const addon of live) {
@@ -87,12 +91,40 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
 
   if (expect.status === 'succeeded') {
     if (!databaseAddon?.startsWith('refork-')) violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'}, not a fork`);
-    if (world.sim.addons('acme-staging').some((a) => a.name === world.oldStagingAddon))
-      violations.push('old staging database not destroyed');
+    if (world.sim.addons().some((a) => a.name === world.oldStagingAddon)) violations.push('old staging database not destroyed');
   } else if (databaseAddon !== world.oldStagingAddon) {
     violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'} after a ${expect.status} run, expected the old database`);
   }
+
+  // 7. With a fork app, no config var of the target ever held the URL of a fork that had not passed
+  // verification (world.ts records each one the instant before it goes live). Without one, the
+  // fork's own attachment on the target exposes it: what a fork app is for.
+  if (world.forkApp !== 'acme-staging') {
+    for (const exposure of world.targetExposures.filter((e) => !e.verified))
+      violations.push(`acme-staging's ${exposure.variable} held the unverified fork ${exposure.addon}`);
+  }
   return { violations, forksCreated: created.length, runs };
+}
+
+/**
+ * Invariant 7 at one instant (a recorded boundary where the runner was killed): config vars of
+ * the target holding the URL of a live refork add-on whose run has not passed verification.
+ */
+export async function unverifiedForksOnTarget(world: World): Promise<string[]> {
+  const verified = await verifiedForks(world.control.url);
+  const vars = Object.entries(world.sim.configVars('acme-staging'));
+  const found: string[] = [];
+  for (const addon of world.sim.addons()) {
+    if (!addon.name.startsWith('refork-') || addon.name === world.oldStagingAddon || verified.has(addon.name)) continue;
+    let url: string;
+    try {
+      url = world.sim.databaseUrl(addon.id);
+    } catch {
+      continue; // not provisioned yet: it has no URL anyone could hold
+    }
+    for (const [name, value] of vars) if (value === url) found.push(`acme-staging's ${name} holds the unverified fork ${addon.name}`);
+  }
+  return found;
 }
 
 function addonNameOf(attachment: unknown): string | undefined {

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { forkNameFor } from '../../machines/refresh.js';
 import { seedDemoDatabase } from '../../src/demo/seed.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { findLeaks, passwordOf, secretsOfEnv, type Exhibit } from '../secrets/scan.js';
@@ -22,6 +23,20 @@ export interface AttachCheck {
   detail: string;
 }
 
+/** A config var of the target about to hold the URL of an add-on refork created. */
+export interface TargetExposure {
+  /** Config var, e.g. `DATABASE_URL`. */
+  variable: string;
+  addon: string;
+  /** Whether that add-on's run had passed verification (verifying → promoting stored) at that instant. */
+  verified: boolean;
+}
+
+/** The private fork app of worlds made with `forkApp`. */
+export const FORK_APP = 'acme-refork';
+/** Last night's fork, staging's DATABASE in worlds made with `previousFork`. */
+export const PREVIOUS_FORK = 'refork-staging-000000000000';
+
 export interface World {
   sim: Simulator;
   control: TestDatabase;
@@ -29,6 +44,10 @@ export interface World {
   env: NodeJS.ProcessEnv;
   prodAddon: string;
   oldStagingAddon: string;
+  /** The app forks are created on: FORK_APP, or the target when the world has no fork app. */
+  forkApp: string;
+  /** Every time a config var of the target went live with a refork add-on's URL. */
+  targetExposures: TargetExposure[];
   /** Every time something became staging's DATABASE: was it anonymized at that instant? */
   attachChecks: AttachCheck[];
   /** stdout + stderr of every CLI call, for the secrets scan. */
@@ -60,6 +79,10 @@ export interface WorldOptions {
   releasePhase?: boolean;
   /** The release that the promotion triggers fails. */
   failReleaseOnPromote?: boolean;
+  /** Forks are made on a private app of their own (`fork_app: acme-refork`), not on staging. */
+  forkApp?: boolean;
+  /** Staging runs on last night's fork, billed to the fork app, and owns no database (needs `forkApp`). */
+  previousFork?: boolean;
 }
 
 export const RULES = {
@@ -86,6 +109,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const serverPassword = passwordOf(server);
   if (serverPassword) secrets.add(serverPassword);
   const running = new Set<Promise<unknown>>();
+  const targetExposures: TargetExposure[] = [];
+  let control: TestDatabase | undefined;
   const sim = await startSimulator({
     postgresUrl: server,
     token: TOKEN,
@@ -96,7 +121,12 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     onAttach: async (event) => {
       const password = passwordOf(event.databaseUrl);
       if (password) secrets.add(password);
-      if (event.app !== 'acme-staging' || event.name !== 'DATABASE') return;
+      if (event.app !== 'acme-staging') return;
+      if (event.addon.name.startsWith('refork-')) {
+        const verified = control !== undefined && (await verifiedForks(control.url)).has(event.addon.name);
+        targetExposures.push({ variable: `${event.name}_URL`, addon: event.addon.name, verified });
+      }
+      if (event.name !== 'DATABASE') return;
       if (options.failReleaseOnPromote && event.addon.name.startsWith('refork-')) sim.failNextRelease();
       attachChecks.push({ addon: event.addon.name, ...(await inspectAnonymized(event.adminUrl)) });
     },
@@ -106,11 +136,15 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   await seedDemoDatabase(seed.url, options.customers ?? 200);
   sim.createApp('acme-prod');
   sim.createApp('acme-staging', { releasePhase: options.releasePhase ?? false });
+  if (options.forkApp) sim.createApp(FORK_APP);
   const prod = await sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', fromDatabase: seed.name });
-  const oldStaging = await sim.addDatabase('acme-staging', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE' });
+  const oldStaging = options.previousFork
+    ? await previousFork(sim)
+    : await sim.addDatabase('acme-staging', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE' });
   await seed.drop();
 
-  const control = await createTestDatabase('control');
+  const controlDatabase = await createTestDatabase('control');
+  control = controlDatabase;
   const dir = await mkdtemp(join(tmpdir(), 'refork-world-'));
   const configPath = join(dir, 'refork.yml');
   const pipeline = {
@@ -120,9 +154,10 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     anonymize: RULES,
     ...options.pipeline,
   };
+  const forkApp = options.forkApp ? { fork_app: FORK_APP } : {};
   await writeFile(
     configPath,
-    JSON.stringify({ protected_apps: ['acme-prod'], ...options.config, pipelines: { staging: pipeline } }, null, 2),
+    JSON.stringify({ protected_apps: ['acme-prod'], ...forkApp, ...options.config, pipelines: { staging: pipeline } }, null, 2),
   );
 
   const env: NodeJS.ProcessEnv = {
@@ -131,7 +166,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     HEROKU_API_KEY: TOKEN,
     HEROKU_API_URL: sim.url,
     HEROKU_DATA_API_URL: sim.url,
-    REFORK_DATABASE_URL: control.url,
+    REFORK_DATABASE_URL: controlDatabase.url,
     REFORK_ANONYMIZE_KEY: ANONYMIZE_KEY,
     REFORK_CONFIG: configPath,
     REFORK_LEASE_TTL_MS: '1500',
@@ -143,11 +178,13 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
 
   const world: World = {
     sim,
-    control,
+    control: controlDatabase,
     configPath,
     env,
     prodAddon: prod.name,
     oldStagingAddon: oldStaging.name,
+    forkApp: options.forkApp ? FORK_APP : 'acme-staging',
+    targetExposures,
     attachChecks,
     output,
     secrets,
@@ -175,16 +212,36 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
           const password = passwordOf(sim.databaseUrl(addon.id));
           if (password) secrets.add(password);
         }
-        leaks = findLeaks([...output.map((text, i) => ({ where: `CLI output #${i}`, text })), ...(await storedRows(control.url))], secrets);
+        leaks = findLeaks(
+          [...output.map((text, i) => ({ where: `CLI output #${i}`, text })), ...(await storedRows(controlDatabase.url))],
+          secrets,
+        );
       } finally {
         await sim.close();
-        await control.drop();
+        await controlDatabase.drop();
         await rm(dir, { recursive: true, force: true });
       }
       if (leaks.length) throw new Error(`secrets scan: ${leaks.length} leak(s): ${leaks.slice(0, 5).join('; ')}`);
     },
   };
   return world;
+}
+
+/** Last night's fork: a masked copy billed to the fork app, attached to staging as DATABASE. */
+async function previousFork(sim: Simulator) {
+  const addon = await sim.addDatabase(FORK_APP, { plan: 'heroku-postgresql:standard-0', name: PREVIOUS_FORK, as: 'REFORK_00000000' });
+  sim.attach(PREVIOUS_FORK, 'acme-staging', 'DATABASE');
+  return addon;
+}
+
+/** Forks whose run stored the step from verifying to promoting: they passed verification. */
+export async function verifiedForks(controlUrl: string): Promise<Set<string>> {
+  const rows = await adminQuery(
+    controlUrl,
+    `SELECT DISTINCT r.id, r.pipeline FROM refork_runs r JOIN refork_run_events e ON e.run_id = r.id
+      WHERE e.from_state = 'verifying' AND e.to_state = 'promoting'`,
+  ).catch(() => null);
+  return new Set((rows?.rows ?? []).map((row: { id: string; pipeline: string }) => forkNameFor(row.pipeline, row.id)));
 }
 
 /** Every row refork stored (runs with their snapshot and error, events with their detail), as text. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { SimCore } from '../core.js';
 import { invalidParams } from '../errors.js';
 import { reply, type RequestContext } from '../http.js';
-import { loadFixture } from '../fixture.js';
+import { appOptionsSchema, collaboratorSchema, loadFixture, teamMemberSchema } from '../fixture.js';
 import { Router } from '../router.js';
 import type { FaultKind, Simulator } from '../types.js';
 
@@ -17,7 +17,8 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return parsed.data;
 }
 
-const appBody = z.object({ name: z.string(), releasePhase: z.boolean().optional() });
+const collaboratorBody = collaboratorSchema.extend({ app: z.string() });
+const teamMemberBody = teamMemberSchema.extend({ team: z.string() });
 const databaseBody = z.object({
   app: z.string(),
   plan: z.string().optional(),
@@ -71,8 +72,18 @@ export function adminRoutes(core: SimCore, sim: Simulator): Router {
       .on('GET', '/__sim/events', (context) => reply(200, core.events.since(since(context))))
       .on('GET', '/__sim/requests', () => reply(200, core.requests))
       .on('POST', '/__sim/apps', (context) => {
-        const body = parse(appBody, context.body);
-        return reply(201, sim.createApp(body.name, { releasePhase: body.releasePhase === true }));
+        const { name, ...options } = parse(appOptionsSchema, context.body);
+        return reply(201, sim.createApp(name, options));
+      })
+      .on('POST', '/__sim/collaborators', (context) => {
+        const body = parse(collaboratorBody, context.body);
+        sim.addCollaborator(body.app, body.email, body.permissions);
+        return reply(201, {});
+      })
+      .on('POST', '/__sim/team-members', (context) => {
+        const body = parse(teamMemberBody, context.body);
+        sim.addTeamMember(body.team, body.email, body.role);
+        return reply(201, {});
       })
       .on('POST', '/__sim/databases', async (context) => {
         const { app, ...options } = parse(databaseBody, context.body);

@@ -1,11 +1,12 @@
 // Platform API routes (api.heroku.com): add-ons, attachments, config vars, formation, releases,
-// account and the resolvers the heroku CLI uses (docs/heroku-api.md).
+// account and the resolvers the heroku CLI uses (docs/heroku-api.md); who may call them: access.ts.
+import { ANY_PERMISSION, CONFIG_PERMISSIONS, PAID_ADDON_PERMISSIONS, requirePermission, type Permission } from '../access.js';
 import type { SimCore } from '../core.js';
-import { notFound } from '../errors.js';
+import { invalidParams, notFound, SimError } from '../errors.js';
 import { header, reply, type Reply, type RequestContext } from '../http.js';
 import { addonConfig, identity, nested, objectBody, optionalNullableString, optionalString, requiredIdentity } from '../params.js';
 import { paginate, parseRange } from '../range.js';
-import type { Expansions, Inclusions, Renderer } from '../render.js';
+import { ACCOUNT, type Expansions, type Inclusions, type Renderer } from '../render.js';
 import { Router } from '../router.js';
 import type { AddonRecord, AppRecord, AttachmentRecord } from '../state.js';
 import { SERVICE } from '../plans.js';
@@ -39,7 +40,38 @@ const byIdOrName = (record: { id: string; name: string }, field: string) => (fie
 
 export function platformRoutes(core: SimCore, render: Renderer): Router {
   const { state, lifecycle, attachments } = core;
-  const app = (context: RequestContext): AppRecord => state.app(param(context, 'app'));
+  // The token's account must hold a permission on every app it touches (access.ts).
+  const permitted = (target: AppRecord, needed: readonly Permission[], doing: string): AppRecord => {
+    requirePermission(state, target, ACCOUNT.email, needed, doing);
+    return target;
+  };
+  const visible = (target: AppRecord): AppRecord => permitted(target, ANY_PERMISSION, 'see it');
+  const app = (context: RequestContext): AppRecord => visible(state.app(param(context, 'app')));
+  const teamApp = (context: RequestContext): AppRecord => {
+    const owner = app(context);
+    if (owner.team === null) throw notFound('app');
+    return owner;
+  };
+  /** `heroku apps:lock` / `apps:unlock`: team members may not join a locked app on their own. */
+  const lock = (context: RequestContext): AppRecord => {
+    const owner = permitted(teamApp(context), ['manage'], 'lock or unlock it');
+    const locked = objectBody(context.body)['locked'];
+    if (typeof locked !== 'boolean') throw invalidParams('locked must be true or false.');
+    owner.locked = locked;
+    return owner;
+  };
+  const ownerOf = (addon: AddonRecord): AddonRecord => {
+    visible(state.appOf(addon));
+    return addon;
+  };
+  const canSee = (target: AppRecord) => {
+    try {
+      visible(target);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 
   /** `GET /apps/{app}/addon-attachments/{id-or-name}`: a name prefers the default namespace (docs/heroku-api.md#attachments). */
   const attachmentOnApp = (owner: AppRecord, idOrName: string): AttachmentRecord => {
@@ -50,6 +82,11 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
       onApp.find((attachment) => attachment.name === idOrName);
     if (!found) throw notFound('add_on attachment');
     return found;
+  };
+
+  const visibleAttachment = (attachment: AttachmentRecord): AttachmentRecord => {
+    visible(state.app(attachment.appId));
+    return attachment;
   };
 
   const attachmentList = (context: RequestContext, list: AttachmentRecord[]) => {
@@ -64,20 +101,39 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
 
   return new Router()
     .on('GET', '/account', () => reply(200, render.account()))
-    .on('GET', '/apps/:app', (context) => {
-      const owner = app(context);
-      return reply(200, {
-        id: owner.id,
-        name: owner.name,
-        created_at: owner.createdAt,
-        updated_at: owner.createdAt,
-        web_url: `https://${owner.name}.herokuapp.com/`,
-      });
+    .on('GET', '/apps/:app', (context) => reply(200, render.app(app(context))))
+    .on('GET', '/apps/:app/collaborators', (context) => reply(200, render.collaborators(app(context))))
+    .on('GET', '/teams/permissions', () =>
+      reply(
+        200,
+        ANY_PERMISSION.map((name) => render.permission(name)),
+      ),
+    )
+    .on('GET', '/teams/apps/:app', (context) => reply(200, render.teamApp(teamApp(context), ACCOUNT.email)))
+    .on('PATCH', '/teams/apps/:app', (context) => reply(200, render.teamApp(lock(context), ACCOUNT.email)))
+    .on('GET', '/teams/:team/members', (context) => {
+      const team = state.teamNamed(param(context, 'team'));
+      if (!team) throw new SimError(404, 'not_found', "Couldn't find that team.", 'team');
+      if (!team.members.some((member) => member.email.toLowerCase() === ACCOUNT.email.toLowerCase())) {
+        throw new SimError(403, 'forbidden', `You do not have access to the team ${team.name}.`);
+      }
+      return listed(
+        context,
+        team.members,
+        ['email'],
+        (member) => member.email,
+        (member) => render.teamMember(member),
+      );
     })
-    .on('GET', '/addons', (context) => addonList(context, [...state.addons.values()]))
+    .on('GET', '/addons', (context) =>
+      addonList(
+        context,
+        [...state.addons.values()].filter((addon) => canSee(state.appOf(addon))),
+      ),
+    )
     .on('GET', '/apps/:app/addons', (context) => addonList(context, state.addonsOfApp(app(context))))
     .on('POST', '/apps/:app/addons', (context) => {
-      const owner = app(context);
+      const owner = permitted(app(context), PAID_ADDON_PERMISSIONS, 'add paid add-ons');
       const body = objectBody(context.body);
       const name = optionalString(body, 'name');
       const attachmentName = optionalString(nested(body, 'attachment'), 'name');
@@ -93,31 +149,37 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
       });
       return reply(202, render.addon(addon, expansions(context)));
     })
-    .on('GET', '/addons/:addon', (context) => reply(200, render.addon(state.addon(param(context, 'addon')), expansions(context))))
+    .on('GET', '/addons/:addon', (context) => reply(200, render.addon(ownerOf(state.addon(param(context, 'addon'))), expansions(context))))
     .on('GET', '/apps/:app/addons/:addon', (context) =>
       reply(200, render.addon(state.addonOfApp(app(context), param(context, 'addon')), expansions(context))),
     )
     .on('DELETE', '/apps/:app/addons/:addon', (context) => {
-      const addon = state.addonOfApp(app(context), param(context, 'addon'));
+      const addon = state.addonOfApp(permitted(app(context), PAID_ADDON_PERMISSIONS, 'remove paid add-ons'), param(context, 'addon'));
       const force = objectBody(context.body)['force'] === true;
       const result = lifecycle.destroy(addon, force);
       return reply(result.status, render.addon(result.addon, expansions(context)));
     })
     .on('GET', '/addons/:addon/addon-attachments', (context) =>
-      attachmentList(context, state.attachmentsOfAddon(state.addon(param(context, 'addon')))),
+      attachmentList(context, state.attachmentsOfAddon(ownerOf(state.addon(param(context, 'addon'))))),
     )
-    .on('GET', '/addon-attachments', (context) => attachmentList(context, [...state.attachments.values()]))
+    .on('GET', '/addon-attachments', (context) =>
+      attachmentList(
+        context,
+        [...state.attachments.values()].filter((attachment) => canSee(state.app(attachment.appId))),
+      ),
+    )
     .on('GET', '/apps/:app/addon-attachments', (context) => attachmentList(context, state.attachmentsOfApp(app(context))))
     .on('GET', '/apps/:app/addon-attachments/:attachment', (context) =>
       reply(200, render.attachment(attachmentOnApp(app(context), param(context, 'attachment')), inclusions(context))),
     )
     .on('GET', '/addon-attachments/:attachment', (context) =>
-      reply(200, render.attachment(state.attachment(param(context, 'attachment')), inclusions(context))),
+      reply(200, render.attachment(visibleAttachment(state.attachment(param(context, 'attachment'))), inclusions(context))),
     )
     .on('POST', '/addon-attachments', async (context) => {
       const body = objectBody(context.body);
-      const owner = state.app(requiredIdentity(body, 'app'));
-      const addon = state.addon(requiredIdentity(body, 'addon'));
+      // Attaching sets the app's config vars; the add-on may belong to any app the token can see (docs/fork-app.md).
+      const owner = permitted(visible(state.app(requiredIdentity(body, 'app'))), CONFIG_PERMISSIONS, 'attach add-ons');
+      const addon = ownerOf(state.addon(requiredIdentity(body, 'addon')));
       const name = optionalString(body, 'name');
       const confirm = optionalString(body, 'confirm');
       const attachment = await attachments.attach({
@@ -131,9 +193,12 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
     })
     .on('DELETE', '/addon-attachments/:attachment', (context) => {
       const attachment = state.attachment(param(context, 'attachment'));
+      permitted(visible(state.app(attachment.appId)), CONFIG_PERMISSIONS, 'detach add-ons');
       return reply(200, render.attachment(attachments.detach(attachment)));
     })
-    .on('GET', '/apps/:app/config-vars', (context) => reply(200, Object.fromEntries(state.configOf(app(context)))))
+    .on('GET', '/apps/:app/config-vars', (context) =>
+      reply(200, Object.fromEntries(state.configOf(permitted(app(context), CONFIG_PERMISSIONS, 'see config vars')))),
+    )
     .on('GET', '/apps/:app/formation', (context) => reply(200, render.formation(app(context))))
     .on('GET', '/apps/:app/releases', (context) => {
       const owner = app(context);

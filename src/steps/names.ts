@@ -1,0 +1,20 @@
+// The names refork gives what it creates, chosen before the call so a crash can look them up.
+// Everything refork creates carries them; `gc` and cleanup tell refork's own add-ons by them.
+
+/** Every add-on refork creates is named with it. */
+export const FORK_PREFIX = 'refork-';
+const ATTACHMENT_PREFIX = 'REFORK_';
+
+/** `refork-<pipeline>-<12 hex of the run id>`: globally unique, a valid Heroku add-on name. */
+export function forkNameFor(pipeline: string, runId: string): string {
+  return `${FORK_PREFIX}${pipeline}-${runId.replace(/-/g, '').slice(0, 12)}`.toLowerCase();
+}
+
+/** The fork's own attachment, on the app it is created on; never `DATABASE`. */
+export function attachmentNameFor(runId: string): string {
+  return `${ATTACHMENT_PREFIX}${runId.replace(/-/g, '').slice(0, 8).toUpperCase()}`;
+}
+
+export function isForkAttachmentName(name: string): boolean {
+  return name.startsWith(ATTACHMENT_PREFIX);
+}
