@@ -3,14 +3,18 @@
 // same masked values the conventional way (pgcrypto's hmac(), a fake word looked up in a
 // dictionary table per row), each on a fresh copy of the same data set, on an embedded
 // PostgreSQL; both copies must end identical (checked). Then refork's verification of its masked
-// copy (every gate), against refork's own masking time.
+// copy (every gate), against refork's own masking time. The database's size (and the WAL written)
+// is sampled every 100 ms while masking: refork's peak extra disk against the largest table; and a
+// third copy is masked under a disk budget of a quarter of the largest table (docs/disk.md), its
+// output checked identical, its time against the normal path's and its peak against the budget.
 //
 //   node --import tsx bench/anonymize.ts [--rows 1000000] [--repeat 1] [--json] [--fast]
 //
 // --fast runs Postgres without fsync/full_page_writes (quicker, less like production).
 // --repeat N measures baseline and refork N times each, alternating, and keeps each one's fastest
 // time per table and in total: on a machine shared with other work, the least disturbed run.
-// With --json the last line is {"rows", "speedup", "worstTableSpeedup", "verifyRatio", "peakRssMb", ...}.
+// With --json the last line is {"rows", "speedup", "worstTableSpeedup", "verifyRatio", "peakRssMb",
+// "peakExtraOverLargestTable", "tightSlowdown", "tightPeakDataOverBudget", ...}.
 import pg from 'pg';
 import { anonymizeDatabase, parseRules, verifyAnonymized } from '../src/anonymize/index.js';
 import { loadCatalog } from '../src/anonymize/catalog.js';
@@ -183,18 +187,79 @@ async function runBaseline(url: string): Promise<Timings> {
   });
 }
 
-async function runRefork(url: string): Promise<Timings> {
+async function runRefork(url: string, disk?: { budgetBytes: number }): Promise<Timings> {
   const connect = async () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     return client;
   };
-  const result = await anonymizeDatabase({ connect, rules: RULES, runId: 'bench', key: KEY });
+  const result = await anonymizeDatabase({ connect, rules: RULES, runId: 'bench', key: KEY, ...(disk ? { disk } : {}) });
   const started = performance.now();
   const report = await verifyAnonymized({ connect, rules: RULES, runId: 'bench', key: KEY });
   lastVerifyMs = performance.now() - started;
   if (!report.ok) throw new Error(`verification failed on the bench data set: ${report.problems.join('; ')}`);
   return new Map(result.tables.map((table) => [table.table, table.elapsedMs]));
+}
+
+interface DiskPeak {
+  /** Most extra bytes in the database's files (tables, indexes, stages) over its size at the start. */
+  data: number;
+  /** The same with the growth of the WAL directory (pg_ls_waldir: segments recycled at checkpoints are reused, not added). */
+  withWal: number;
+  /** WAL written meanwhile (LSN difference), whether or not it took new disk. */
+  walWritten: number;
+}
+
+/** Samples the database's size and the WAL directory every 100 ms while `work` runs (from a session of its own). */
+async function sampleDisk<T>(server: string, database: string, work: () => Promise<T>): Promise<{ result: T; peak: DiskPeak }> {
+  const client = new pg.Client({ connectionString: server });
+  await client.connect();
+  const read = async () => {
+    const row = (
+      await client.query<{ data: string; wal: string; lsn: string }>(
+        'SELECT pg_database_size($1)::text AS data, (SELECT sum(size) FROM pg_ls_waldir())::text AS wal, pg_current_wal_lsn()::text AS lsn',
+        [database],
+      )
+    ).rows[0];
+    return { data: Number(row?.data), wal: Number(row?.wal), lsn: row?.lsn ?? '0/0' };
+  };
+  const start = await read();
+  const peak: DiskPeak = { data: 0, withWal: 0, walWritten: 0 };
+  const note = (now: { data: number; wal: number; lsn: string }) => {
+    peak.data = Math.max(peak.data, now.data - start.data);
+    peak.withWal = Math.max(peak.withWal, now.data - start.data + now.wal - start.wal);
+  };
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      note(await read());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  try {
+    const result = await work();
+    running = false;
+    await sampler;
+    const end = await read();
+    note(end);
+    const written = await client.query<{ bytes: string }>('SELECT pg_wal_lsn_diff($1, $2)::text AS bytes', [end.lsn, start.lsn]);
+    peak.walWritten = Number(written.rows[0]?.bytes ?? 0);
+    return { result, peak };
+  } finally {
+    running = false;
+    await sampler.catch(() => {});
+    await client.end();
+  }
+}
+
+async function largestTableBytes(url: string): Promise<number> {
+  return withClient(url, async (client) => {
+    const result = await client.query<{ bytes: string }>(
+      `SELECT max(pg_total_relation_size(c.oid))::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r' AND n.nspname = 'public'`,
+    );
+    return Number(result.rows[0]?.bytes ?? 0);
+  });
 }
 
 async function main(): Promise<void> {
@@ -220,17 +285,18 @@ async function main(): Promise<void> {
       `data set: ${args.rows} customers, ${args.rows * 2} orders, ${Math.max(args.rows / 20, 100)} documents (${((performance.now() - started) / 1000).toFixed(1)} s to build)`,
     );
 
+    const largest = await largestTableBytes(databaseUrl(server.url, 'bench_base'));
     const measure = async (name: string, run: (url: string) => Promise<Timings>) => {
       await withClient(server.url, async (client) => {
         await client.query(`CREATE DATABASE ${name} TEMPLATE bench_base STRATEGY FILE_COPY`);
         await client.query('CHECKPOINT');
       });
       started = performance.now();
-      const timings = await run(databaseUrl(server.url, name));
+      const { result: timings, peak } = await sampleDisk(server.url, name, () => run(databaseUrl(server.url, name)));
       const total = performance.now() - started;
       const prints = await fingerprint(databaseUrl(server.url, name));
       await withClient(server.url, (client) => client.query(`DROP DATABASE ${name}`));
-      return { timings, total, prints };
+      return { timings, total, prints, peak };
     };
     // Each one's fastest run: per table, and in total (refork's total is its masking, verification apart).
     const fastest = (into: { timings: Timings; total: number } | undefined, run: { timings: Timings; total: number }) => ({
@@ -240,18 +306,36 @@ async function main(): Promise<void> {
     let baseline: { timings: Timings; total: number } | undefined;
     let refork: { timings: Timings; total: number } | undefined;
     let verifyMs = Infinity;
+    // The tight-headroom run: a disk budget of a quarter of the largest table (docs/disk.md).
+    const budgetBytes = Math.floor(largest / 4);
+    let tight: { timings: Timings; total: number } | undefined;
+    const peaks = { normal: { data: 0, withWal: 0, walWritten: 0 }, tight: { data: 0, withWal: 0, walWritten: 0 } };
+    const same = (what: string, a: Record<string, string>, b: Record<string, string>) => {
+      if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${what} masked the data differently: ${JSON.stringify({ a, b })}`);
+    };
     for (let round = 0; round < args.repeat; round++) {
       const plain = await measure('bench_baseline', runBaseline);
-      const engine = await measure('bench_refork', runRefork);
-      if (JSON.stringify(plain.prints) !== JSON.stringify(engine.prints)) {
-        throw new Error(
-          `the baseline and refork masked the data differently: ${JSON.stringify({ baseline: plain.prints, refork: engine.prints })}`,
-        );
-      }
+      const engine = await measure('bench_refork', (url) => runRefork(url));
+      same('the baseline and refork', plain.prints, engine.prints);
       baseline = fastest(baseline, plain);
       refork = fastest(refork, { timings: engine.timings, total: engine.total - lastVerifyMs });
       verifyMs = Math.min(verifyMs, lastVerifyMs);
+      const bounded = await measure('bench_tight', (url) => runRefork(url, { budgetBytes }));
+      same('refork under a disk budget and the baseline', plain.prints, bounded.prints);
+      tight = fastest(tight, { timings: bounded.timings, total: bounded.total - lastVerifyMs });
+      // The peaks are the same run after run; the highest seen is kept.
+      for (const [key, run] of [
+        ['normal', engine],
+        ['tight', bounded],
+      ] as const) {
+        peaks[key] = {
+          data: Math.max(peaks[key].data, run.peak.data),
+          withWal: Math.max(peaks[key].withWal, run.peak.withWal),
+          walWritten: Math.max(peaks[key].walWritten, run.peak.walWritten),
+        };
+      }
     }
+    if (!tight) throw new Error('nothing measured');
     if (!baseline || !refork) throw new Error('nothing measured');
     const maskingMs = refork.total;
 
@@ -277,6 +361,18 @@ async function main(): Promise<void> {
     );
     log(args, `verification (every gate): ${(verifyMs / 1000).toFixed(2)} s, ${(verifyRatio * 100).toFixed(1)} % of refork's masking time`);
     log(args, `refork peak RSS: ${peakRssMb.toFixed(0)} MB (the Node process; Postgres does the work)`);
+    const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MB`;
+    const peakExtraOverLargestTable = peaks.normal.withWal / largest;
+    const tightSlowdown = tight.total / maskingMs;
+    const tightPeakOverBudget = peaks.tight.data / budgetBytes;
+    log(
+      args,
+      `disk: largest table ${mb(largest)}; masking's peak extra ${mb(peaks.normal.data)} in data files, ${mb(peaks.normal.withWal)} with the WAL directory's growth (${peakExtraOverLargestTable.toFixed(2)}× the largest table; sampled every 100 ms); ${mb(peaks.normal.walWritten)} of WAL written`,
+    );
+    log(
+      args,
+      `tight headroom (budget ${mb(budgetBytes)}, a quarter of the largest table): ${(tight.total / 1000).toFixed(2)} s, ${tightSlowdown.toFixed(2)}× the normal path; peak extra ${mb(peaks.tight.data)} in data files (${(tightPeakOverBudget * 100).toFixed(0)} % of the budget), ${mb(peaks.tight.withWal)} with the WAL directory's growth; ${mb(peaks.tight.walWritten)} of WAL written; output identical`,
+    );
     if (args.json) {
       console.log(
         JSON.stringify({
@@ -289,6 +385,16 @@ async function main(): Promise<void> {
           baselineSeconds: Number((baseline.total / 1000).toFixed(2)),
           reforkSeconds: Number((maskingMs / 1000).toFixed(2)),
           verifySeconds: Number((verifyMs / 1000).toFixed(2)),
+          largestTableMb: Number((largest / 1024 ** 2).toFixed(1)),
+          peakExtraOverLargestTable: Number(peakExtraOverLargestTable.toFixed(3)),
+          peakExtraDataOverLargestTable: Number((peaks.normal.data / largest).toFixed(3)),
+          tightBudgetMb: Number((budgetBytes / 1024 ** 2).toFixed(1)),
+          tightSeconds: Number((tight.total / 1000).toFixed(2)),
+          tightSlowdown: Number(tightSlowdown.toFixed(3)),
+          tightPeakDataOverBudget: Number(tightPeakOverBudget.toFixed(3)),
+          tightPeakWithWalOverBudget: Number((peaks.tight.withWal / budgetBytes).toFixed(3)),
+          walWrittenMb: Number((peaks.normal.walWritten / 1024 ** 2).toFixed(1)),
+          tightWalWrittenMb: Number((peaks.tight.walWritten / 1024 ** 2).toFixed(1)),
           tables: rows.map((row) => ({
             table: row.table,
             baselineSeconds: row.baselineMs / 1000,

@@ -6,6 +6,16 @@ import { loadCatalog, type Catalog, type TableInfo } from './catalog.js';
 import { canStageInParallel, createStage, dropLeftoverStages, fillStage } from './stage.js';
 import { listMaterializedViews, refreshMaterializedView, type MaterializedView } from './views.js';
 import { completedTables, ensureLedger, isCompleted, recordCompletion } from './ledger.js';
+import { maskInStripes } from './batched.js';
+import {
+  chooseWithinBudget,
+  databaseBytes,
+  DiskBudgetError,
+  loadTableSizes,
+  maskingRoom,
+  type DiskChoice,
+  type TableSizes,
+} from './disk.js';
 import { buildPlan, type Plan, type TableStep } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
 import { sampleOriginals } from './residual.js';
@@ -39,6 +49,12 @@ export interface AnonymizeOptions {
   onProgress?: (progress: AnonymizeProgress) => void;
   /** Sessions that compute a big table's masks in parallel (default 2); 1 disables it. */
   parallelism?: number;
+  /**
+   * The disk masking may use (docs/disk.md): `budgetBytes` of extra disk at any moment over what
+   * the database held when masking started, or, without it, the fork plan's `storageBytes` less a
+   * reserve. Each table's method is chosen so its peak fits. Unset: no limit (the fastest paths).
+   */
+  disk?: { budgetBytes?: number; storageBytes?: number };
 }
 
 export interface TableOutcome {
@@ -46,6 +62,8 @@ export interface TableOutcome {
   rows: number;
   skipped: boolean;
   elapsedMs: number;
+  /** How the table was masked, when it was (the method the disk allowed). */
+  method?: DiskChoice['method'];
 }
 
 export interface AnonymizeResult {
@@ -83,7 +101,9 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
     const catalog = await loadCatalog(client);
     const plan = buildPlan(options.rules, catalog, { key: options.key });
     await dropLeftoverStages(client);
-    return await executePlan(client, plan, { catalog }, options);
+    const limit = await diskLimit(client, options);
+    const disk = limit === undefined ? undefined : { limit, sizes: await loadTableSizes(client) };
+    return await executePlan(client, plan, { catalog, ...(disk ? { disk } : {}) }, options);
   } catch (error) {
     if (error instanceof RulesError || error instanceof AnonymizeError) {
       error.message = scrub(error.message, options.key);
@@ -98,6 +118,8 @@ export async function anonymizeDatabase(options: AnonymizeOptions): Promise<Anon
 
 interface Schema {
   catalog: Catalog;
+  /** The database size masking must stay under, and each table's size (read once, up front), when the disk is limited. */
+  disk?: { limit: number; sizes: Map<string, TableSizes> };
 }
 
 /** Sessions that compute a big table's masks at once; the database's cores are the limit. */
@@ -134,7 +156,7 @@ async function executePlan(client: pg.Client, plan: Plan, schema: Schema, option
     }
     checkAborted(options, step.display);
     started(step.display, step.estimatedRows);
-    report(await runUpdate(client, step, schema, options));
+    report(await maskTable(client, step, schema, options));
   }
 
   // Materialized views still hold what they computed from the originals until refreshed.
@@ -189,7 +211,16 @@ function checkAborted(options: AnonymizeOptions, before: string): void {
   if (options.signal?.aborted) throw new AnonymizeError(`anonymization aborted before ${before}; resume with the same run id`, before);
 }
 
-async function runUpdate(
+/** The database size masking must stay under: its size now plus the room it may use (none: no limit). */
+async function diskLimit(client: pg.Client, options: AnonymizeOptions): Promise<number | undefined> {
+  if (!options.disk) return undefined;
+  const now = await databaseBytes(client);
+  const room = maskingRoom(options.disk, now);
+  return room === undefined ? undefined : now + room;
+}
+
+/** Masks one table by the method its peak allows: the normal path, or stripes when the disk is short. */
+async function maskTable(
   client: pg.Client,
   step: Extract<TableStep, { kind: 'update' }>,
   schema: Schema,
@@ -197,9 +228,42 @@ async function runUpdate(
 ): Promise<TableOutcome> {
   const table = schema.catalog.find(step.table);
   if (!table) throw new AnonymizeError(`${step.display} disappeared from the catalog while masking`, step.display);
+  if (!schema.disk) return runUpdate(client, step, table, chooseMethod(table, step).method, options);
+  const sizes = schema.disk.sizes.get(step.display) ?? { heap: 0, toast: 0, indexes: 0 };
+  const available = schema.disk.limit - (await databaseBytes(client));
+  let choice;
+  try {
+    choice = chooseWithinBudget(step, table, sizes, available);
+  } catch (error) {
+    if (error instanceof DiskBudgetError) throw new AnonymizeError(error.message, step.display);
+    throw error;
+  }
+  if (choice.method !== 'batched') return runUpdate(client, step, table, choice.method, options);
+  const started = performance.now();
+  const what = `${step.display} (in ${choice.batch.stripes} stripes)`;
+  const outcome = await maskInStripes({
+    client,
+    step,
+    table,
+    batch: choice.batch,
+    runId: options.runId,
+    key: options.key,
+    inTransaction: (work) => inTransaction(client, what, step.display, options, work),
+    checkAborted: () => checkAborted(options, step.display),
+  });
+  if (outcome.skipped) return { table: step.display, rows: 0, skipped: true, elapsedMs: 0 };
+  return { table: step.display, rows: outcome.rows, skipped: false, elapsedMs: Math.round(performance.now() - started), method: 'batched' };
+}
+
+async function runUpdate(
+  client: pg.Client,
+  step: Extract<TableStep, { kind: 'update' }>,
+  table: TableInfo,
+  method: Method,
+  options: AnonymizeOptions,
+): Promise<TableOutcome> {
   const started = performance.now();
   const what = `${step.display} (columns ${step.columns.map((column) => quoteIdent(column.column)).join(', ')})`;
-  const { method } = chooseMethod(table, step);
   const sessions = options.parallelism ?? DEFAULT_PARALLELISM;
   // A big rewritten table's masks are computed by several sessions into a stage created here
   // (committed, so they see it) and filled once the table is locked.
@@ -238,7 +302,7 @@ async function runUpdate(
       await analyzeCascaded(client, step);
       await analyzeAncestors(client, step);
       await recordCompletion(client, step.display, options.runId, rows, { ...how, residual: residual.columns });
-      return { table: step.display, rows, skipped: false, elapsedMs: Math.round(performance.now() - started) };
+      return { table: step.display, rows, skipped: false, elapsedMs: Math.round(performance.now() - started), method: how.method };
     });
   } finally {
     // Dropped with the swap when it committed; a rolled-back attempt leaves it to drop here.

@@ -22,3 +22,5 @@ export type { RulesCheck } from './rules-check.js';
 export { typecheckRule, typecheckRules, CheckNotRun } from './typecheck.js';
 export { scanForPii } from './scan.js';
 export type { ScanReport, ScannedColumn } from './scan.js';
+export { diskOutlook, maskingRoom, STORAGE_RESERVE } from './disk.js';
+export type { DiskOutlook, TableOutlook } from './disk.js';

@@ -1,6 +1,7 @@
 // The per-table completion ledger inside the fork. A table's row is written in the same
 // transaction that masks it, so "in the ledger" and "masked" can never disagree after a crash.
 import type pg from 'pg';
+import type { ResidualResult } from './residual.js';
 
 export const LEDGER_TABLE = 'refork.anonymized';
 
@@ -16,6 +17,64 @@ export async function ensureLedger(client: pg.Client): Promise<void> {
   );
   // What was checked inside the table's transaction (residual sample counts); no values, no key.
   await client.query('ALTER TABLE refork.anonymized ADD COLUMN IF NOT EXISTS checks jsonb');
+  // A table masked in stripes (docs/disk.md) commits each stripe with the count done here, so a
+  // resumed run goes on with the next; the row goes when the table's own ledger row is written.
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS refork.stripes (
+       table_name text PRIMARY KEY,
+       run_id text NOT NULL,
+       done integer NOT NULL,
+       stripes integer NOT NULL,
+       rows bigint NOT NULL,
+       rebuild jsonb NOT NULL,
+       residual jsonb NOT NULL
+     )`,
+  );
+}
+
+/** Indexes and constraints dropped for the stripes, to build again with the last one (definitions from the catalog). */
+export interface Rebuild {
+  constraints: Array<{ name: string; definition: string }>;
+  indexes: Array<{ name: string; definition: string }>;
+}
+
+export interface StripeProgress {
+  /** Stripes committed. */
+  done: number;
+  /** The stripe count the table was started with; undefined before its first stripe. */
+  of?: number;
+  rows: number;
+  /** What the first stripe dropped; undefined before it. */
+  rebuild?: Rebuild;
+  /** The residual checks of the stripes so far, summed per column. */
+  residual?: ResidualResult['columns'];
+}
+
+/** Stripes this run has committed for the table (another run's are not ours to go on from). */
+export async function stripeProgress(client: pg.Client, table: string, runId: string): Promise<StripeProgress> {
+  const result = await client.query<{ done: number; stripes: number; rows: string; rebuild: Rebuild; residual: ResidualResult['columns'] }>(
+    'SELECT done, stripes, rows::text, rebuild, residual FROM refork.stripes WHERE table_name = $1 AND run_id = $2',
+    [table, runId],
+  );
+  const row = result.rows[0];
+  return row
+    ? { done: row.done, of: row.stripes, rows: Number(row.rows), rebuild: row.rebuild, residual: row.residual }
+    : { done: 0, rows: 0 };
+}
+
+/** Call in the stripe's own transaction, after its UPDATE. */
+export async function recordStripe(client: pg.Client, table: string, runId: string, progress: Required<StripeProgress>): Promise<void> {
+  await client.query(
+    `INSERT INTO refork.stripes (table_name, run_id, done, stripes, rows, rebuild, residual) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (table_name) DO UPDATE
+       SET run_id = EXCLUDED.run_id, done = EXCLUDED.done, stripes = EXCLUDED.stripes, rows = EXCLUDED.rows,
+           rebuild = EXCLUDED.rebuild, residual = EXCLUDED.residual`,
+    [table, runId, progress.done, progress.of, progress.rows, JSON.stringify(progress.rebuild), JSON.stringify(progress.residual)],
+  );
+}
+
+export async function clearStripes(client: pg.Client, table: string): Promise<void> {
+  await client.query('DELETE FROM refork.stripes WHERE table_name = $1', [table]);
 }
 
 export async function ledgerExists(client: pg.Client): Promise<boolean> {

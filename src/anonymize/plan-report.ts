@@ -10,6 +10,8 @@ import type { AnonymizeRules } from './rules.js';
 import { messageOf, scrub } from './session.js';
 import { typecheckRules } from './typecheck.js';
 import { listMaterializedViews } from './views.js';
+import { databaseBytes as currentDatabaseBytes, diskOutlook, maskingRoom, type TableOutlook } from './disk.js';
+import { formatBytes } from '../bytes.js';
 
 export interface PlannedTable {
   table: string;
@@ -20,6 +22,8 @@ export interface PlannedTable {
   /** The statement as it would run; values (the key among them) appear as $n. */
   sql: string;
   preview?: Array<Record<string, unknown>>;
+  /** How the table would be masked for the disk the fork has, and what that costs at its peak. */
+  disk?: { method: TableOutlook['method']; peakBytes: number; timeClass: TableOutlook['timeClass']; problem?: string };
 }
 
 export interface PlanReport {
@@ -28,6 +32,17 @@ export interface PlanReport {
   uncovered: Array<{ table: string; columns: string[] }>;
   suggestedPatch?: string;
   problems: string[];
+  /** Masking's peak against the fork plan's disk (docs/disk.md). */
+  disk?: {
+    databaseBytes: number;
+    largestTableBytes: number;
+    /** The most extra disk masking holds at once. */
+    peakBytes: number;
+    /** The fork plan's storage, when known. */
+    storageBytes?: number;
+    /** What masking may use: the budget, or the storage (less its reserve) the data leaves. */
+    roomBytes?: number;
+  };
 }
 
 export interface PlanOptions {
@@ -37,6 +52,8 @@ export interface PlanOptions {
   key?: string;
   /** Masked sample rows per table (0: none). */
   previewRows?: number;
+  /** The fork's disk: its plan's storage and the pipeline's budget, when known. */
+  disk?: { storageBytes?: number; budgetBytes?: number };
 }
 
 export async function planAnonymization(options: PlanOptions): Promise<PlanReport> {
@@ -107,6 +124,27 @@ export async function planAnonymization(options: PlanOptions): Promise<PlanRepor
         sql: `REFRESH MATERIALIZED VIEW ${quoteTable(view.name)}`,
       });
     }
+    const databaseBytes = await currentDatabaseBytes(client);
+    const room = options.disk ? maskingRoom(options.disk, databaseBytes) : undefined;
+    const outlook = await diskOutlook(client, options.rules, room);
+    for (const table of outlook.tables) {
+      const planned = report.tables.find((candidate) => candidate.table === table.table);
+      if (planned)
+        planned.disk = {
+          method: table.method,
+          peakBytes: table.peakBytes,
+          timeClass: table.timeClass,
+          ...(table.problem ? { problem: table.problem } : {}),
+        };
+      if (table.problem) report.problems.push(table.problem);
+    }
+    report.disk = {
+      databaseBytes: outlook.databaseBytes,
+      largestTableBytes: outlook.largestTableBytes,
+      peakBytes: outlook.peakBytes,
+      ...(options.disk?.storageBytes === undefined ? {} : { storageBytes: options.disk.storageBytes }),
+      ...(room === undefined ? {} : { roomBytes: room }),
+    };
   } catch (error) {
     report.problems.push(scrub(messageOf(error), key));
   } finally {
@@ -126,17 +164,6 @@ async function tableSizes(client: pg.Client): Promise<Map<string, number>> {
   return new Map(result.rows.map((row) => [displayTable({ schema: row.schema, table: row.name }), Number(row.bytes)]));
 }
 
-function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
-
 /** The plan as a human reads it in a terminal. */
 export function formatPlan(report: PlanReport): string {
   const lines: string[] = [];
@@ -145,11 +172,22 @@ export function formatPlan(report: PlanReport): string {
     lines.push(
       `${table.action.padEnd(8)} ${table.table}  ~${table.estimatedRows} rows, ${formatBytes(table.totalBytes)}${columns ? `  [${columns}]` : ''}`,
     );
+    if (table.disk)
+      lines.push(`         masked by ${table.disk.method} (${table.disk.timeClass}), peak +${formatBytes(table.disk.peakBytes)} of disk`);
     lines.push(`         ${table.sql.length > 300 ? `${table.sql.slice(0, 300)}…` : table.sql}`);
     for (const row of table.preview ?? []) lines.push(`         preview: ${JSON.stringify(row)}`);
   }
   for (const item of report.uncovered) lines.push(`UNCOVERED ${item.table}: ${item.columns.join(', ')}`);
   if (report.suggestedPatch) lines.push('', 'Suggested rules (review, then add under anonymize:):', report.suggestedPatch);
+  if (report.disk) lines.push(formatDisk(report.disk));
   for (const problem of report.problems) lines.push(`problem: ${problem}`);
   return lines.join('\n');
+}
+
+function formatDisk(disk: NonNullable<PlanReport['disk']>): string {
+  const need = `disk: masking's peak is +${formatBytes(disk.peakBytes)} on the ${formatBytes(disk.databaseBytes)} of data (largest table ${formatBytes(disk.largestTableBytes)})`;
+  if (disk.storageBytes === undefined || disk.roomBytes === undefined)
+    return `${need}; the fork plan's storage is unknown (set disk.storage_gb)`;
+  const verdict = disk.peakBytes <= disk.roomBytes ? 'fits' : 'does not fit: the tables that do not fit are masked in stripes, slower';
+  return `${need}, against the fork plan's ${formatBytes(disk.storageBytes)}, ${formatBytes(Math.max(0, disk.roomBytes))} of them free for masking: ${verdict}`;
 }

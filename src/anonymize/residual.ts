@@ -32,7 +32,14 @@ export interface ResidualProbe {
 
 type UpdateStep = Extract<TableStep, { kind: 'update' }>;
 
-export async function sampleOriginals(client: pg.Client, step: UpdateStep, table: TableInfo, key: string): Promise<ResidualProbe> {
+/** `within`: a condition over the row alias that the sampled rows must meet (a stripe's rows: docs/disk.md). */
+export async function sampleOriginals(
+  client: pg.Client,
+  step: UpdateStep,
+  table: TableInfo,
+  key: string,
+  within?: string,
+): Promise<ResidualProbe> {
   const columns = step.columns.filter((column) => mustChange(column.strategy)).map((column) => column.column);
   if (columns.length === 0) return { check: async () => ({ columns: {} }) };
   const masked = new Set(step.columns.map((column) => column.column));
@@ -49,11 +56,13 @@ export async function sampleOriginals(client: pg.Client, step: UpdateStep, table
     : 'NULL::jsonb';
   // As the UPDATE reads it: a child of an inheritance parent (LedgerSMB's notes) is masked by its own rule, later.
   const relation = `${table.partitioned ? '' : 'ONLY '}${quoteTable(table.name)}`;
-  const percent = table.estimatedRows > SAMPLE * 50 ? Math.min(100, (SAMPLE * 50 * 100) / table.estimatedRows) : undefined;
+  // Within a stripe, the rows are its first ones met (the scan stops at the sample's size).
+  const percent =
+    within === undefined && table.estimatedRows > SAMPLE * 50 ? Math.min(100, (SAMPLE * 50 * 100) / table.estimatedRows) : undefined;
   const from = `${relation} AS ${ROW_ALIAS}${percent === undefined ? '' : ` TABLESAMPLE SYSTEM (${percent.toFixed(6)})`}`;
   const before = await client.query<Array<string | null>>({
     text: `SELECT ${identity}::text, ${hashes.join(', ')} FROM ${from}
-            WHERE ${columns.map((column) => `${ref(column)} IS NOT NULL`).join(' OR ')} LIMIT ${SAMPLE}`,
+            WHERE ${within === undefined ? '' : `(${within}) AND `}(${columns.map((column) => `${ref(column)} IS NOT NULL`).join(' OR ')}) LIMIT ${SAMPLE}`,
     values: params.values,
     rowMode: 'array',
   });

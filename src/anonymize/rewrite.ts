@@ -125,14 +125,21 @@ async function dropDependents(client: pg.Client, relation: string, dependents: D
     await client.query(`ALTER TABLE ${relation} DROP CONSTRAINT ${quoteIdent(constraint.name)}`);
 }
 
-async function restoreDependents(client: pg.Client, relation: string, dependents: Dependents): Promise<void> {
-  // Sorted builds now, instead of one index entry per row during the load, with room to sort in
-  // memory (raised for this transaction only, never lowered).
+/**
+ * Room for index builds to sort in memory, rather than in temporary files on the same disk: raised
+ * for the current transaction only, never lowered.
+ */
+export async function raiseRebuildMemory(client: pg.Client): Promise<void> {
   await client.query(
     `SELECT pg_catalog.set_config(s.name, $1, true) FROM pg_catalog.pg_settings s
       WHERE s.name = 'maintenance_work_mem' AND s.setting::bigint < pg_catalog.pg_size_bytes($1) / 1024`,
     [REBUILD_MEMORY],
   );
+}
+
+async function restoreDependents(client: pg.Client, relation: string, dependents: Dependents): Promise<void> {
+  // Sorted builds now, instead of one index entry per row during the load.
+  await raiseRebuildMemory(client);
   for (const constraint of dependents.constraints)
     await client.query(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${constraint.definition}`);
   for (const index of dependents.indexes) await client.query(index.definition);

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_RETRY } from '../../machines/refresh.js';
 import { parseRules, type AnonymizeRules } from '../anonymize/index.js';
+import { GB } from '../bytes.js';
 import { validateSchedule } from '../schedule/index.js';
 import { ConfigError } from './errors.js';
 
@@ -30,9 +31,17 @@ export interface PipelineConfig {
   maxWaitMinutes: number;
   /** How long anonymizing, verifying, promoting and cleaning ride out lost connections and API errors. */
   retryWindowMinutes: number;
+  disk: DiskConfig;
   anonymize: AnonymizeRules;
 }
 
+/** The fork's disk (docs/disk.md): what refork knows of it beyond Heroku's plan list. */
+export interface DiskConfig {
+  /** The fork plan's storage in bytes, when set: overrides refork's table of Heroku plans. */
+  storageBytes?: number;
+  /** The most extra disk masking may use at its peak, in bytes; default: the fork's free space. */
+  budgetBytes?: number;
+}
 export type ForkAppAccessPolicy = 'warn' | 'refuse';
 
 export interface ReforkConfig {
@@ -75,6 +84,12 @@ const pipelineSchema = z.strictObject({
     .number({ error: 'must be a number of hours' })
     .positive()
     .default(DEFAULT_RETRY.windowMinutes / 60),
+  disk: z
+    .strictObject({
+      storage_gb: z.number({ error: 'must be a number of gigabytes' }).positive().optional(),
+      budget_gb: z.number({ error: 'must be a number of gigabytes' }).positive().optional(),
+    })
+    .default({}),
   fork_app: appName('fork').optional(),
   fork_app_access: z.enum(['warn', 'refuse'], { error: 'must be warn or refuse' }).default('warn'),
   anonymize: z.unknown(),
@@ -149,6 +164,10 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
       schedule: raw.schedule ? { cron: raw.schedule, timezone: raw.timezone } : null,
       maxWaitMinutes: raw.max_wait_minutes,
       retryWindowMinutes: raw.retry_window_hours * 60,
+      disk: {
+        ...(raw.disk.storage_gb === undefined ? {} : { storageBytes: Math.round(raw.disk.storage_gb * GB) }),
+        ...(raw.disk.budget_gb === undefined ? {} : { budgetBytes: Math.round(raw.disk.budget_gb * GB) }),
+      },
       forkApp: forkApp ?? raw.target.app,
       forkAppAccess: raw.fork_app_access,
       anonymize: parseRules(raw.anonymize, `${where}.anonymize`),

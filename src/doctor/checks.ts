@@ -1,8 +1,10 @@
 // `refork doctor`: every check a night's run depends on, read-only, each with its fix.
 import type { App } from '../app/open.js';
+import { formatBytes } from '../bytes.js';
 import type { PipelineConfig } from '../config/pipeline.js';
 import { redact } from '../log/redact.js';
 import { accessBeyond, appAccess, describeGrants, lockingHelps, type AppAccess } from '../steps/access.js';
+import type { DiskCheck } from '../steps/types.js';
 import { pendingMigrations } from '../store/index.js';
 
 export interface Check {
@@ -35,6 +37,7 @@ export async function runChecks(app: App): Promise<Check[]> {
   );
   for (const pipeline of Object.values(app.config.pipelines)) {
     const { effects } = app.runnerDeps(pipeline);
+    let disk: DiskCheck | undefined;
     checks.push(
       await attempt(`pipeline ${pipeline.name}`, async () => {
         // Preflight is read-only: it checks the token, the apps, the source plan, the fork app, the
@@ -48,14 +51,28 @@ export async function runChecks(app: App): Promise<Check[]> {
           },
           { signal: AbortSignal.timeout(60_000), logger: app.logger },
         );
+        disk = found.disk;
         const target = found.oldDatabase ? `${found.oldDatabase.name} (owned by ${found.oldDatabase.app})` : 'none yet';
         const where = pipeline.forkApp === pipeline.target.app ? '' : ` on ${pipeline.forkApp}`;
         return `forks ${found.source.name} from ${pipeline.source.app}${where} into ${pipeline.target.app} (its DATABASE now: ${target}), plan ${pipeline.plan}; the rules cover and fit its schema`;
       }),
     );
+    if (disk) checks.push(diskCheck(pipeline.name, disk));
     checks.push(await accessCheck(app, pipeline));
   }
   return checks;
+}
+
+/** The fork plan's disk against the data and masking's peak (a source too big fails preflight above). */
+function diskCheck(pipeline: string, disk: DiskCheck): Check {
+  const name = `disk ${pipeline}`;
+  if (disk.warning) return { name, ok: true, warning: true, detail: disk.warning };
+  const size = (bytes: number | undefined) => (bytes === undefined ? 'unknown' : formatBytes(bytes));
+  return {
+    name,
+    ok: true,
+    detail: `the fork plan's ${size(disk.storageBytes)} hold the source's ${size(disk.sourceBytes)} and masking's peak of ${size(disk.peakBytes)} (room: ${size(disk.roomBytes)})`,
+  };
 }
 
 const people = (access: AppAccess) => describeGrants(access.grants.filter((grant) => grant.reachesData));

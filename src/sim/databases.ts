@@ -114,6 +114,16 @@ export class DatabaseServer {
     }
   }
 
+  /** The database's size on disk, as Heroku's data API reports it (`num_bytes`); undefined once it is gone. */
+  async sizeOf(database: string): Promise<number | undefined> {
+    const result = await this.pool.query<{ bytes: string }>(
+      'SELECT pg_database_size(oid)::text AS bytes FROM pg_database WHERE datname = $1',
+      [database],
+    );
+    const bytes = result.rows[0]?.bytes;
+    return bytes === undefined ? undefined : Number(bytes);
+  }
+
   async allowLogin(user: string): Promise<void> {
     await this.pool.query(`ALTER ROLE ${quoteIdent(user)} LOGIN`);
   }

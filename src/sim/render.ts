@@ -1,6 +1,7 @@
 // API JSON shapes of the Platform API schema (add-on, add-on-attachment, release, formation,
 // account) and of the data API (docs/heroku-api.md: creating the fork, waiting, connecting, attachments).
 import { createHash } from 'node:crypto';
+import { formatBytes } from '../bytes.js';
 import { PERMISSION_DESCRIPTIONS, permissionsOf, type Permission } from './access.js';
 import { configVarName } from './attachments.js';
 import type { DatabaseServer } from './databases.js';
@@ -291,7 +292,7 @@ export class Renderer {
     };
   }
 
-  databaseInfo(addon: AddonRecord, waitingMessage: string, waiting: boolean): Record<string, unknown> {
+  databaseInfo(addon: AddonRecord, waitingMessage: string, waiting: boolean, bytes: number): Record<string, unknown> {
     const credential = addon.credential;
     const forkedFrom = addon.forkedFromId === null ? null : (this.state.addons.get(addon.forkedFromId)?.name ?? addon.forkedFromId);
     const following = addon.following === null ? null : (this.state.addons.get(addon.following)?.name ?? addon.following);
@@ -299,6 +300,7 @@ export class Renderer {
       { name: 'Plan', values: [addon.plan.split(':')[1] ?? addon.plan] },
       { name: 'Status', values: [waiting ? capitalize(waitingMessage) : 'Available'] },
       { name: 'Fork/Follow', values: [addon.available && following === null ? 'Available' : 'Temporarily Unavailable'] },
+      { name: 'Data Size', values: [formatBytes(bytes)] },
       { name: 'PG Version', values: ['18'] },
     ];
     if (forkedFrom !== null) info.push({ name: 'Forked From', values: [`@ref:${forkedFrom}`] });
@@ -315,6 +317,7 @@ export class Renderer {
       following,
       leader: following,
       forked_from: forkedFrom,
+      num_bytes: bytes,
       info,
     };
   }

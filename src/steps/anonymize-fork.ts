@@ -2,6 +2,7 @@
 // run skips finished tables) and verify it before it may be promoted.
 import pg from 'pg';
 import { anonymizeDatabase, verifyAnonymized } from '../anonymize/index.js';
+import { forkStorageBytes } from '../heroku/plan-storage.js';
 import { clientConfig } from '../pg/connect.js';
 import type { StepDeps } from './deps.js';
 import { StepError, type AnonymizeInput, type AnonymizeOutput, type StepContext, type VerifyInput, type VerifyOutput } from './types.js';
@@ -24,6 +25,13 @@ function forkConnector(deps: StepDeps, input: AnonymizeInput, { signal, logger }
   };
 }
 
+/** The budget when the pipeline sets one, else the plan's storage (known or configured); neither: no limit. */
+function diskOf(disk: NonNullable<StepDeps['disk']>): { budgetBytes?: number; storageBytes?: number } {
+  if (disk.budgetBytes !== undefined) return { budgetBytes: disk.budgetBytes };
+  const storageBytes = forkStorageBytes(disk);
+  return storageBytes === undefined ? {} : { storageBytes };
+}
+
 export async function anonymizeFork(deps: StepDeps, input: AnonymizeInput, context: StepContext): Promise<AnonymizeOutput> {
   const { signal, logger } = context;
   const report = await anonymizeDatabase({
@@ -33,6 +41,7 @@ export async function anonymizeFork(deps: StepDeps, input: AnonymizeInput, conte
     key: deps.anonymizeKey,
     signal,
     onProgress: (progress) => logger.info('anonymize', { ...progress }),
+    ...(deps.disk ? { disk: diskOf(deps.disk) } : {}),
   });
   return {
     tables: report.tables.length,

@@ -9,21 +9,30 @@ import { clientConfig } from '../pg/connect.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './types.js';
 
-export async function checkRulesAgainstSource(
+/** Opens read sessions on production through its config var (read once), for preflight's checks. */
+export async function sourceConnector(
   deps: StepDeps,
   source: { app: string; attachment: string },
   signal: AbortSignal,
-): Promise<{ problems: number }> {
+): Promise<() => Promise<pg.Client>> {
   const variable = `${source.attachment}_URL`;
   const url = (await deps.heroku.getConfigVars(source.app, { signal }))[variable];
   if (!url)
     throw new StepError(`config var ${variable} is missing on ${source.app}: cannot read production's schema`, 'source_url_missing', true);
-  const connect = async () => {
+  return async () => {
     const client = new pg.Client({ ...clientConfig(url), application_name: 'refork-preflight', statement_timeout: 60_000 });
     client.on('error', () => {}); // a session cut while idle fails the next query instead
     await client.connect();
     return client;
   };
+}
+
+export async function checkRulesAgainstSource(
+  deps: StepDeps,
+  source: { app: string; attachment: string },
+  signal: AbortSignal,
+): Promise<{ problems: number }> {
+  const connect = await sourceConnector(deps, source, signal);
   let check;
   try {
     check = await checkRules(connect, deps.rules);

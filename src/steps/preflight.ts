@@ -1,12 +1,13 @@
 // Resolve the source database and the target's current DATABASE; refuse a refresh that could
 // hurt production. Read-only, so it can run again freely.
 import { addonRefOf, isForkablePlan, primaryDatabase } from './attachments.js';
+import { checkForkDisk } from './check-disk.js';
 import { checkRulesAgainstSource } from './check-rules.js';
 import type { StepDeps } from './deps.js';
 import { checkForkBoundary } from './fork-boundary.js';
 import { StepError, type PreflightInput, type PreflightOutput, type StepContext } from './types.js';
 
-export async function preflight(deps: StepDeps, input: PreflightInput, { signal }: StepContext): Promise<PreflightOutput> {
+export async function preflight(deps: StepDeps, input: PreflightInput, { signal, logger }: StepContext): Promise<PreflightOutput> {
   const { heroku } = deps;
   const sourceAttachment = await heroku.getAttachment(input.sourceApp, input.sourceDatabase, { signal });
   const source = addonRefOf(sourceAttachment);
@@ -48,8 +49,12 @@ export async function preflight(deps: StepDeps, input: PreflightInput, { signal 
   }
   await checkForkBoundary(deps, input, signal);
   // Last, once the safety rails hold: the rules against production's schema, before any fork.
-  await checkRulesAgainstSource(deps, { app: input.sourceApp, attachment: sourceAttachment?.name ?? input.sourceDatabase }, signal);
-  return { source, oldDatabase };
+  const attachment = sourceAttachment?.name ?? input.sourceDatabase;
+  await checkRulesAgainstSource(deps, { app: input.sourceApp, attachment }, signal);
+  // Then the fork plan's disk against the data and masking's peak.
+  const disk = await checkForkDisk(deps, { ...source, attachment }, signal);
+  if (disk?.warning) logger.warn('disk', { warning: disk.warning });
+  return { source, oldDatabase, ...(disk ? { disk } : {}) };
 }
 
 /** Same server and database name; credentials are irrelevant (and never compared in logs). */

@@ -21,6 +21,19 @@ export interface PreflightOutput {
   source: AddonRef;
   /** The target's DATABASE before the refresh; null when the target has none. */
   oldDatabase: AddonRef | null;
+  /** The fork's disk against the source's data and masking's peak, when the pipeline's plan is known. */
+  disk?: DiskCheck;
+}
+
+/** Sizes in bytes; `warning` when something does not fit or could not be checked (the run still goes ahead). */
+export interface DiskCheck {
+  storageBytes?: number;
+  sourceBytes?: number;
+  /** Masking's peak on the fast paths. */
+  peakBytes?: number;
+  /** What the fork leaves for masking (its budget when one is set). */
+  roomBytes?: number;
+  warning?: string;
 }
 
 export interface CreateForkInput {

@@ -3,28 +3,19 @@
 // (memoized), digests computed once per row, and an in-place UPDATE with its indexes rebuilt.
 import { describe, expect, it } from 'vitest';
 import { anonymizeDatabase, parseRules } from '../../src/anonymize/index.js';
-import { loadCatalog } from '../../src/anonymize/catalog.js';
-import { buildPlan } from '../../src/anonymize/plan.js';
-import type { AnonymizeRules } from '../../src/anonymize/rules.js';
-import { expectedEmail, fixturesPerTest, newKey, newRunId, type Fixture } from './fixture.js';
+import {
+  digest,
+  expectedEmail,
+  fixturesPerTest,
+  newKey,
+  newRunId,
+  PEOPLE_RULES,
+  PEOPLE_SCHEMA,
+  plainUpdates,
+  type Fixture,
+} from './fixture.js';
 
 const fresh = fixturesPerTest();
-
-/** The baseline: each table's compiled UPDATE run as it is, in one session. */
-async function plainUpdates(fixture: Fixture, rules: AnonymizeRules, key: string): Promise<void> {
-  const client = await fixture.connect();
-  try {
-    const plan = buildPlan(rules, await loadCatalog(client), { key });
-    for (const step of plan.updates) await client.query(step.sql, step.params);
-  } finally {
-    await client.end();
-  }
-}
-
-async function digest(fixture: Fixture, table: string): Promise<string> {
-  const [row] = await fixture.query<{ digest: string }>(`SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS digest FROM ${table} t`);
-  return row?.digest ?? '';
-}
 
 async function checks(fixture: Fixture, table: string): Promise<Record<string, unknown>> {
   const [row] = await fixture.query<{ checks: Record<string, unknown> }>(`SELECT checks FROM refork.anonymized WHERE table_name = $1`, [
@@ -34,39 +25,8 @@ async function checks(fixture: Fixture, table: string): Promise<Record<string, u
 }
 
 describe('engine paths', () => {
-  const PEOPLE = `
-    CREATE TABLE people (
-      id int PRIMARY KEY, email text NOT NULL UNIQUE, first_name text, city varchar(40), born date, phone text,
-      score int, code char(6), nick text, note text);
-    CREATE INDEX people_city ON people (city);
-    INSERT INTO people
-      SELECT i, 'p' || i || '@mail.example.com', CASE WHEN i % 7 = 0 THEN NULL ELSE 'First' || (i % 50) END, 'City ' || (i % 30),
-             date '1970-01-01' + (i % 400), '+1 202 555 ' || lpad(i::text, 6, '0'), i % 90, lpad((i % 40)::text, 4, '0'),
-             CASE WHEN i % 11 = 0 THEN NULL ELSE 'nick' || (i % 25) END, 'secret ' || i
-        FROM generate_series(1, 60000) i;
-    ANALYZE;
-  `;
-  const RULES = parseRules(
-    {
-      tables: {
-        people: {
-          columns: {
-            id: 'safe',
-            email: 'email',
-            first_name: { strategy: 'fake', kind: 'full_name' },
-            city: { strategy: 'fake', kind: 'city' },
-            born: { strategy: 'shift', days: 20 },
-            phone: { strategy: 'fake', kind: 'phone' },
-            score: { strategy: 'noise', ratio: 0.2 },
-            code: { strategy: 'hash', length: 6 },
-            nick: { strategy: 'fake', kind: 'username' },
-            note: null,
-          },
-        },
-      },
-    },
-    'anonymize',
-  );
+  const PEOPLE = PEOPLE_SCHEMA;
+  const RULES = PEOPLE_RULES;
 
   it('masks low-cardinality columns once per distinct value, exactly as a per-row UPDATE would', async () => {
     const key = newKey();

@@ -36,6 +36,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it("reads the fork's disk in gigabytes, and names the key of a value that is not a positive number", async () => {
+    const withDisk = (disk: string) => `${pipeline('{ tables: {} }')}    disk: ${disk}\n`;
+    const config = await loadConfig(await written(withDisk('{ storage_gb: 64, budget_gb: 0.5 }')));
+    expect(config.pipelines['staging']?.disk).toEqual({ storageBytes: 64 * 1024 ** 3, budgetBytes: 512 * 1024 ** 2 });
+    expect((await loadConfig(await written(pipeline('{ tables: {} }')))).pipelines['staging']?.disk).toEqual({});
+    await expect(loadConfig(await written(withDisk('{ budget_gb: -1 }')))).rejects.toThrow(/: pipelines\.staging\.disk\.budget_gb: /);
+    await expect(loadConfig(await written(withDisk('{ storage: 64 }')))).rejects.toThrow(
+      /: pipelines\.staging\.disk: unknown key "storage": remove it or check its spelling/,
+    );
+  });
+
   it('reports a rule error inside the rules file against the pipeline key', async () => {
     await writeFile(join(dir, 'bad.yml'), 'tables:\n  users:\n    columns: { email: shuffle }\n');
     await expect(loadConfig(await written(pipeline('bad.yml')))).rejects.toThrow(

@@ -219,6 +219,17 @@ describe('refork doctor', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/✓ control database: reachable/);
     expect(result.stdout).toMatch(/✓ pipeline staging: forks .+ from acme-prod into acme-staging/);
+    expect(result.stdout).toMatch(/✓ disk staging: the fork plan's 64 GB hold the source's [\d.]+ MB and masking's peak of [\d.]+ .B/);
+    expect(world.sim.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('refuses a fork plan too small for the source in one line naming the fix, and creates nothing', async () => {
+    world = await createWorld();
+    const small = await world.cli(['doctor'], { REFORK_CONFIG: await writeConfig(world, { disk: { storage_gb: 0.001 } }) });
+    expect(small.code).toBe(1);
+    expect(small.stdout).toMatch(
+      /✗ pipeline staging: source .+ holds [\d.]+ MB, more than the 1 MB of the fork plan heroku-postgresql:standard-0: Heroku's plan list gives heroku-postgresql:standard-0 64 GB: correct disk.storage_gb in refork.yml, or choose a larger plan\n/,
+    );
     expect(world.sim.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });
 

@@ -6,10 +6,11 @@ import type { ForkAppAccessPolicy } from '../../src/config/pipeline.js';
 import { createHerokuClient } from '../../src/heroku/client.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { systemClock } from '../../src/clock.js';
+import type { StepDeps } from '../../src/steps/deps.js';
 import { createEffects } from '../../src/steps/index.js';
 import type { CreateForkOutput, Effects, StepContext } from '../../src/steps/types.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { serverUrl } from '../support/databases.js';
+import { adminQuery, serverUrl } from '../support/databases.js';
 
 export const TOKEN = 'steps-test-token';
 export const FORK_NAME = 'refork-staging-aaaaaaaaaaaa';
@@ -30,7 +31,17 @@ export interface StepsWorld {
   idOf(addon: string): string;
 }
 
-export async function startStepsWorld(options: { forkAppAccess?: ForkAppAccessPolicy } = {}): Promise<StepsWorld> {
+export async function startStepsWorld(
+  options: {
+    forkAppAccess?: ForkAppAccessPolicy;
+    /** The `anonymize:` rules (none by default). */
+    rules?: unknown;
+    /** The fork plan and what the pipeline says of its disk (no disk checks by default). */
+    disk?: StepDeps['disk'];
+    /** Runs on production's database before the effects are made. */
+    seed?: string;
+  } = {},
+): Promise<StepsWorld> {
   const sim = await startSimulator({
     postgresUrl: serverUrl(),
     token: TOKEN,
@@ -41,7 +52,8 @@ export async function startStepsWorld(options: { forkAppAccess?: ForkAppAccessPo
   });
   sim.createApp('acme-prod');
   sim.createApp('acme-staging');
-  await sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', name: 'prod-db' });
+  const prod = await sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', name: 'prod-db' });
+  if (options.seed) await adminQuery(sim.databaseUrl(prod.name), options.seed);
   await sim.addDatabase('acme-staging', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', name: 'old-db' });
   const mutations: string[] = [];
   const effects = createEffects({
@@ -50,8 +62,9 @@ export async function startStepsWorld(options: { forkAppAccess?: ForkAppAccessPo
     boundary: (name) => {
       if (name.endsWith(':before')) mutations.push(name.replace(/^heroku:|:before$/g, ''));
     },
-    rules: parseRules({ tables: {} }, 'test'),
+    rules: parseRules(options.rules ?? { tables: {} }, 'test'),
     forkAppAccess: options.forkAppAccess ?? 'warn',
+    ...(options.disk ? { disk: options.disk } : {}),
     anonymizeKey: 'k'.repeat(32),
     controlDatabaseUrl: 'postgres://control.invalid/control',
     polling: { minMs: 10, maxMs: 50, notFoundLimit: 5, releaseTimeoutMs: 5_000 },

@@ -22,11 +22,14 @@ export function dataRoutes(core: SimCore, render: Renderer): Router {
       if (!status) throw dataApiNotFound();
       return reply(200, status);
     })
-    .on('GET', '/client/v11/databases/:id', (context) => {
+    .on('GET', '/client/v11/databases/:id', async (context) => {
       const addon = byId(context);
       const status = lifecycle.waitStatus(addon);
       if (!lifecycle.knowsDatabase(addon) || !status) throw dataApiNotFound();
-      return reply(200, render.databaseInfo(addon, status.message, status['waiting?']));
+      // The size of the real database behind it, measured now (docs/heroku-api.md#plan-storage).
+      const bytes = addon.credential ? await core.databases.sizeOf(addon.credential.database) : undefined;
+      if (bytes === undefined) throw dataApiNotFound();
+      return reply(200, render.databaseInfo(addon, status.message, status['waiting?'], bytes));
     })
     .on('GET', '/postgres/v0/databases/:name/credentials/default', (context) => {
       const addon = state.findAddon(context.params['name'] ?? '');
