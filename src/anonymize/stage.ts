@@ -154,7 +154,9 @@ export async function fillStage(
     [quoteTable(table.name)],
   );
   const pages = BigInt(size.rows[0]?.pages ?? '0');
-  const counts = await Promise.all(
+  // Every session settles before this returns or throws: one that failed must not leave the
+  // others writing into the fork after the table's attempt is over (and its retry has begun).
+  const settled = await Promise.allSettled(
     Array.from({ length: sessions }, async (_, index) => {
       // Pages [from, to) of each slice; the last is open-ended.
       const from = (pages * BigInt(index)) / BigInt(sessions);
@@ -175,5 +177,7 @@ export async function fillStage(
       }
     }),
   );
-  return counts.reduce((sum, count) => sum + count, 0);
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.reduce((sum, outcome) => sum + (outcome.status === 'fulfilled' ? outcome.value : 0), 0);
 }
