@@ -10,14 +10,17 @@ export function compileSchedule(cron: string, timezone: string): Cron {
   try {
     new Intl.DateTimeFormat('en', { timeZone: timezone });
   } catch {
-    throw new Error(`unknown time zone "${timezone}" for schedule "${cron}"; use an IANA name such as "UTC" or "Europe/Berlin"`);
+    throw new Error(
+      `unknown time zone ${JSON.stringify(timezone)} for schedule ${JSON.stringify(cron)}; use an IANA name such as "UTC" or "Europe/Berlin"`,
+    );
   }
   let schedule: Cron;
   try {
     schedule = new Cron(cron, { timezone, paused: true });
   } catch (error) {
-    const reason = error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
-    throw new Error(`invalid schedule "${cron}": ${reason}; ${CRON_HINT}`);
+    // The library quotes the pattern back; a line break in it must not break the one-line error.
+    const reason = (error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error)).replace(/\s*\n\s*/g, '\\n');
+    throw new Error(`invalid schedule ${JSON.stringify(cron)}: ${reason}; ${CRON_HINT}`);
   }
   if (schedule.nextRun(new Date()) === null) {
     throw new Error(`schedule "${cron}" never fires (no such date); ${CRON_HINT}`);

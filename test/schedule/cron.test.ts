@@ -40,6 +40,8 @@ describe('nextRun', () => {
 describe('validateSchedule', () => {
   it('rejects an expression with the wrong number of fields, naming the expected form', () => {
     expect(() => validateSchedule('0 3 * *', 'UTC')).toThrow(/invalid schedule "0 3 \* \*".*e\.g\. "0 3 \* \* \*"/);
+    // Found by the config parser's property test: the pattern was quoted back with its line break.
+    expect(() => validateSchedule('line\nbreak', 'UTC')).toThrow(/^invalid schedule "line\\nbreak": [^\n]*$/);
   });
 
   it('rejects an out-of-range field, naming the field', () => {
