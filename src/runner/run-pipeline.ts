@@ -112,8 +112,11 @@ export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, re
         continue;
       }
     }
+    if (last.kind !== 'yielded') return last;
+    // A shutdown that came while the run was being handed back is still a shutdown, not a pause.
+    if (request.shutdown.aborted) return { runId: last.runId, resumed: last.resumed, kind: 'stopped', state: last.state };
+    if (pastDeadline(request.deadline)) return last;
     // Handed back because its next step is due later: sleep and take it again (above).
-    if (last.kind !== 'yielded' || pastDeadline(request.deadline) || request.shutdown.aborted) return last;
   }
 }
 
