@@ -209,7 +209,7 @@ export async function verifiedForks(controlUrl: string): Promise<Set<string>> {
   const rows = await adminQuery(
     controlUrl,
     `SELECT DISTINCT r.id, r.pipeline FROM refork_runs r JOIN refork_run_events e ON e.run_id = r.id
-      WHERE e.from_state = 'verifying' AND e.to_state = 'promoting'`,
+      WHERE e.from_state = 'verifying' AND e.to_state IN ('enteringMaintenance', 'promoting')`,
   ).catch(() => null);
   return new Set((rows?.rows ?? []).map((row: { id: string; pipeline: string }) => forkNameFor(row.pipeline, row.id)));
 }
