@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { forkNameFor } from '../../machines/refresh.js';
 import { seedDemoDatabase } from '../../src/demo/seed.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { startSimulator, type FaultRule, type Simulator } from '../../src/sim/index.js';
 import { findLeaks, passwordOf, secretsOfEnv, type Exhibit } from '../secrets/scan.js';
 import { runCli, simulatorEnv, spawnCli, type CliResult, type SpawnedCli } from './cli.js';
 import { RULES } from './pipeline.js';
@@ -86,6 +86,8 @@ export interface WorldOptions {
   maintenance?: boolean;
   /** Staging starts in maintenance mode, as its owner left it. */
   ownersMaintenance?: boolean;
+  /** Heroku faults in place before the first run. */
+  faults?: FaultRule[];
 }
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
@@ -130,6 +132,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     ? await previousFork(sim)
     : await sim.addDatabase('acme-staging', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE' });
   await seed.drop();
+  for (const fault of options.faults ?? []) sim.faults.add(fault);
 
   const controlDatabase = await createTestDatabase('control');
   control = controlDatabase;
