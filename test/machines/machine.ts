@@ -39,8 +39,9 @@ export function step(snapshot: RefreshSnapshot, event: Event): RefreshSnapshot {
   return transition(refreshMachine, restored, event)[0];
 }
 
-export function toPromoting(): RefreshSnapshot {
-  let s = initialTransition(refreshMachine, input)[0];
+/** A run through verification: promoting next (or entering maintenance, with maintenance mode). */
+export function toPromoting(runInput: RefreshInput = input): RefreshSnapshot {
+  let s = initialTransition(refreshMachine, runInput)[0];
   s = step(s, done('preflight', { source, oldDatabase: old }));
   s = step(s, done('createFork', fork));
   s = step(s, done('waitForFork', { available: true, message: 'available', notFound: 0, observedAt: 5, nextPollAt: 5 }));

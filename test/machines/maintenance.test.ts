@@ -5,18 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { MACHINE_VERSION, STEPS, refreshMachine } from '../../machines/refresh.js';
 import { pendingEffect, persist, restore, stateOf, type RefreshSnapshot } from '../../src/runner/snapshot.js';
-import { done, fail, fork, input, old, source, step } from './machine.js';
+import { done, fail, fork, input, old, source, step, toPromoting } from './machine.js';
 
 const withMaintenance = { ...input, maintenanceMode: true };
 
-function verifiedWithMaintenance(): RefreshSnapshot {
-  let s = initialTransition(refreshMachine, withMaintenance)[0];
-  s = step(s, done('preflight', { source, oldDatabase: old }));
-  s = step(s, done('createFork', fork));
-  s = step(s, done('waitForFork', { available: true, message: 'available', notFound: 0, observedAt: 5, nextPollAt: 5 }));
-  s = step(s, done('anonymize', { tables: 3, rows: 10, skipped: 0 }));
-  return step(s, done('verify', { checks: 3 }));
-}
+const verifiedWithMaintenance = () => toPromoting(withMaintenance);
 
 /** Looked and found staging open, then turned maintenance on: the run is promoting. */
 function promotingInMaintenance(): RefreshSnapshot {
@@ -27,13 +20,8 @@ function promotingInMaintenance(): RefreshSnapshot {
 
 describe('maintenance mode around the swap', () => {
   it('without it, verifying leads straight to promoting and no maintenance step is asked for', () => {
-    let s = initialTransition(refreshMachine, input)[0];
-    expect(s.context.maintenance).toBeNull();
-    s = step(s, done('preflight', { source, oldDatabase: old }));
-    s = step(s, done('createFork', fork));
-    s = step(s, done('waitForFork', { available: true, message: 'available', notFound: 0, observedAt: 5, nextPollAt: 5 }));
-    s = step(s, done('anonymize', { tables: 3, rows: 10, skipped: 0 }));
-    s = step(s, done('verify', { checks: 3 }));
+    expect(initialTransition(refreshMachine, input)[0].context.maintenance).toBeNull();
+    let s = toPromoting();
     expect(stateOf(s)).toBe('promoting');
     s = step(s, done('promote', { promoted: true, releaseFailure: null }));
     expect(stateOf(s)).toBe('cleaning');
