@@ -79,7 +79,9 @@ describe('Heroku outages', () => {
       timeout: 120_000,
     },
     async () => {
-      world = await createWorld({ provisionDelayMs: real(10 * HOUR), rateLimit });
+      // Two days' wait allowed: on a busy machine the abort may come many simulated hours after the
+      // wait began (a real second is half an hour), and it must find the run still waiting or later.
+      world = await createWorld({ provisionDelayMs: real(10 * HOUR), rateLimit, pipeline: { max_wait_minutes: 48 * 60 } });
       const w = world;
       const env = simulatedTime();
       const running = w.spawn(['run', 'staging'], env);
