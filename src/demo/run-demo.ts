@@ -8,7 +8,7 @@ import { packageFile } from '../package-root.js';
 import { createLogger } from '../log/logger.js';
 import { progressStream } from '../log/progress.js';
 import { startEmbeddedPostgres } from '../pg/embedded.js';
-import { runPipeline } from '../runner/run-pipeline.js';
+import { commandTrigger, runPipeline } from '../runner/run-pipeline.js';
 import { onShutdown } from '../runner/signals.js';
 import { startSimulator } from '../sim/index.js';
 import { formatStatus } from '../status/format.js';
@@ -93,7 +93,12 @@ export async function runDemo(print: (line: string) => void = (line) => console.
       await migrateToLatest(app.knex);
       const pipeline = app.pipeline('staging');
       print(`Refreshing pipeline "staging" (rules: ${EXAMPLE_CONFIG.split('/').at(-1) ?? ''})`);
-      const outcome = await runPipeline(app.runnerDeps(pipeline), pipeline, { start: true, deadline: null, shutdown: shutdown.signal });
+      const outcome = await runPipeline(app.runnerDeps(pipeline), pipeline, {
+        start: true,
+        deadline: null,
+        shutdown: shutdown.signal,
+        trigger: commandTrigger('refork demo'),
+      });
       print('');
       print(formatStatus([await summarizePipeline(app.store, 'staging', pipeline.schedule)]));
       if (outcome.kind !== 'finished' || outcome.status !== 'succeeded') return 1;

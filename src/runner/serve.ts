@@ -12,7 +12,7 @@ import type { Logger } from '../log/logger.js';
 import type { ClaimedRun, ControlStore } from '../store/types.js';
 import { workClaim, type RunOutcome } from './claimed-run.js';
 import { duePipelines } from './due-pipelines.js';
-import { startAndWork, type RunnerDeps } from './run-pipeline.js';
+import { scheduleTrigger, startAndWork, type RunnerDeps } from './run-pipeline.js';
 import { Slots, type Limits } from './slots.js';
 
 export interface ServeDeps {
@@ -101,7 +101,8 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
     scheduleReadAt = performance.now();
     for (const pipeline of await duePipelines(store, options.pipelines)) {
       if (!slots.takeRun()) return;
-      launch(pipeline, false, (slot) => startAndWork(deps.depsFor(pipeline), pipeline, claimOptions(slot)));
+      const trigger = pipeline.schedule ? scheduleTrigger(pipeline.schedule, options.untilIdle ? 'tick' : 'worker') : undefined;
+      launch(pipeline, false, (slot) => startAndWork(deps.depsFor(pipeline), pipeline, claimOptions(slot), trigger));
     }
   };
 

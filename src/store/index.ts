@@ -7,7 +7,18 @@ import type { Knex } from 'knex';
 import { appendEvent } from './appendEvent.js';
 import { claimDue } from './claimDue.js';
 import { claimRun } from './claimRun.js';
-import { activeRun, databaseNow, getRun, hasEvent, latestRuns, listRuns, nextDueInMs, runEvents } from './queries.js';
+import {
+  activeRun,
+  databaseNow,
+  eventsOfRuns,
+  getRun,
+  hasEvent,
+  latestRuns,
+  listRuns,
+  nextDueInMs,
+  runEvents,
+  runFacts,
+} from './queries.js';
 import { releaseLease } from './releaseLease.js';
 import { renewLease } from './renewLease.js';
 import { requestAbort } from './requestAbort.js';
@@ -31,6 +42,8 @@ export function createControlStore(knex: Knex): ControlStore {
     getRun: (runId) => getRun(knex, runId),
     listRuns: (filter) => listRuns(knex, filter),
     runEvents: (runId) => runEvents(knex, runId),
+    eventsOfRuns: (runIds) => eventsOfRuns(knex, runIds),
+    runFacts: (runId) => runFacts(knex, runId),
     requestAbort: (pipeline) => requestAbort(knex, pipeline),
     now: () => databaseNow(knex),
     close: () => knex.destroy(),

@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import { FENCE, fenceBindings } from './fence.js';
 import { insertEvent } from './insertEvent.js';
+import { upsertFacts } from './upsertFacts.js';
 import { toJsonb } from './jsonb.js';
 import { writeTransaction } from './transaction.js';
 import type { Lease, Transition } from './types.js';
@@ -50,6 +51,7 @@ export async function saveTransition(knex: Knex, lease: Lease, transition: Trans
       to: transition.event.to,
       detail: transition.event.detail ?? {},
     });
+    for (const [kind, facts] of Object.entries(transition.facts ?? {})) await upsertFacts(trx, lease.runId, kind, facts);
     return true;
   });
 }
