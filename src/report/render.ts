@@ -44,7 +44,7 @@ export function usd(value: number | null): string {
 }
 
 function hours(seconds: number): string {
-  return (seconds / 3600).toFixed(2);
+  return (seconds / 3600).toFixed(4);
 }
 
 function triggerText(report: RunReport, format: Format): string {
@@ -130,7 +130,8 @@ const masking: Section = {
             ? 'kept as is'
             : 'no rule of its own',
       t.method ?? '-',
-      t.rows === null ? '-' : String(t.rows),
+      // TRUNCATE reports no count: the planner's estimate of the rows removed.
+      t.rows === null ? '-' : t.rule === 'truncate' ? `~${t.rows}` : String(t.rows),
     ]);
     const masked = facts.tables.filter((t) => t.rule === 'columns').reduce((sum, t) => sum + (t.rows ?? 0), 0);
     return [
@@ -189,7 +190,9 @@ const checks: Section = {
 const timeline: Section = {
   title: 'Time per step',
   render(report, format) {
-    const rows = report.steps.map((step) => [
+    // A finished run's last state (succeeded, failed, aborted) is where it ended, not a step that took time.
+    const steps = report.finishedAt === null ? report.steps : report.steps.slice(0, -1);
+    const rows = steps.map((step) => [
       step.step,
       step.enteredAt,
       formatDuration(step.elapsedMs),
@@ -209,12 +212,13 @@ const cost: Section = {
       `${addon.plan}${addon.planAssumed ? ' (assumed)' : ''}`,
       addon.from,
       addon.to ?? 'still billed',
+      formatDuration(addon.seconds * 1000),
       hours(addon.seconds),
       addon.monthlyUsd === null ? 'unknown' : `$${addon.monthlyUsd}${addon.priceSource === 'config' ? ' (config)' : ''}`,
       usd(addon.costUsd),
     ]);
     return [
-      ...table(format, ['Role', 'Add-on', 'Plan', 'From', 'To', 'Hours', 'Monthly', 'Estimated'], rows),
+      ...table(format, ['Role', 'Add-on', 'Plan', 'From', 'To', 'Time', 'Hours', 'Monthly', 'Estimated'], rows),
       '',
       `Total: ${usd(report.costUsd)}. Estimated from list prices (override with \`prices:\` in refork.yml), prorated to the second over a ${BILLING_MONTH_SECONDS / 86_400}-day month and capped at the monthly price; the old database's plan is assumed to be the pipeline's. Heroku's invoice is authoritative.`,
     ];
@@ -251,7 +255,12 @@ export function renderReport(report: RunReport, format: Format, sections: Sectio
     format === 'markdown'
       ? `# Refresh record: pipeline \`${report.pipeline}\`, run \`${report.runId}\``
       : `refresh record: pipeline ${report.pipeline}, run ${report.runId}`;
-  const out = [title, ''];
+  const out = [
+    title,
+    '',
+    'This record holds no personal data and no secret: names of tables, columns and rules, counts, times and processes.',
+    '',
+  ];
   for (const section of [...sections, otherFacts]) {
     const body = section.render(report, format);
     if (body === null) continue;
