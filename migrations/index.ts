@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import * as runs from './001_runs.js';
 import * as runEvents from './002_run_events.js';
 import * as dueRuns from './003_due_runs.js';
-import * as runFacts from './004_run_facts.js';
+import * as runFacts from './006_run_facts.js';
 
 interface NamedMigration {
   name: string;
@@ -16,7 +16,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '001_runs', migration: runs },
   { name: '002_run_events', migration: runEvents },
   { name: '003_due_runs', migration: dueRuns },
-  { name: '004_run_facts', migration: runFacts },
+  { name: '006_run_facts', migration: runFacts },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {
