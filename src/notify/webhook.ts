@@ -6,10 +6,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
 import { redact } from '../log/redact.js';
+import type { NoticeKind } from '../store/types.js';
 import { formatDuration } from '../status/format.js';
 
 export interface RunNotice {
-  kind: 'succeeded' | 'failed' | 'aborted' | 'stuck';
+  /** The same on every attempt to send this notice: a receiver that sees it twice can drop the repeat. */
+  id: string;
+  kind: NoticeKind;
   pipeline: string;
   runId: string;
   state: string;
@@ -19,10 +22,12 @@ export interface RunNotice {
 }
 
 export interface Notifier {
-  send(notice: RunNotice): Promise<void>;
+  /** `true` once the receiver accepted it; `false` (logged) when it should be tried again later. */
+  send(notice: RunNotice): Promise<boolean>;
 }
 
-export const noNotifier: Notifier = { send: async () => {} };
+/** Without a webhook there is nobody to tell: every notice counts as delivered. */
+export const noNotifier: Notifier = { send: async () => true };
 
 /** `slack`: `{ text, refork }` for a Slack incoming webhook; `json`: the notice itself, as a generic event. */
 export type WebhookFormat = 'slack' | 'json';
@@ -45,7 +50,7 @@ export function noticeText(notice: RunNotice): string {
   }
 }
 
-/** The request body. Every field of the notice is passed on as it is (an `id`, when notices carry one), the error redacted. */
+/** The request body. Every field of the notice is passed on as it is (its `id` among them), the error redacted. */
 export function noticeBody(notice: RunNotice, format: WebhookFormat, sentAt: Date): string {
   const facts = { ...notice, error: notice.error && redact(notice.error) };
   const text = redact(noticeText(notice));
@@ -119,11 +124,13 @@ export function webhookNotifier(url: string, options: WebhookOptions): Notifier 
           signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
         });
         if (!response.ok) options.logger.warn('notification not accepted', { status: response.status, kind: notice.kind });
+        return response.ok;
       } catch (error) {
         options.logger.warn('notification failed', {
           kind: notice.kind,
           error: redact(error instanceof Error ? error.message : String(error)),
         });
+        return false;
       }
     },
   };

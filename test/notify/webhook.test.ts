@@ -11,6 +11,7 @@ import { SIGNATURE_HEADER, verifySignature, webhookNotifier, type RunNotice } fr
 
 const SECRET = 'whsec-test-0123456789abcdef';
 const NOTICE: RunNotice = {
+  id: 'notice-7c0e0f7e-succeeded',
   kind: 'succeeded',
   pipeline: 'staging',
   runId: '7c0e0f7e-0000-4000-8000-000000000001',
@@ -60,7 +61,7 @@ describe('the webhook', () => {
   it('sends a signed generic JSON event that a receiver verifies, and a changed body or a replay fails', async () => {
     const hook = await receiver();
     const sentAt = new Date('2026-11-30T03:00:00Z');
-    await webhookNotifier(hook.url, { logger, format: 'json', secret: SECRET, now: () => sentAt }).send(NOTICE);
+    expect(await webhookNotifier(hook.url, { logger, format: 'json', secret: SECRET, now: () => sentAt }).send(NOTICE)).toBe(true);
     const [request] = hook.received;
     const header = String(request?.headers[SIGNATURE_HEADER]);
     const body = request?.body ?? '';
@@ -90,7 +91,7 @@ describe('the webhook', () => {
 
   it("keeps Slack's shape by default, unsigned without a secret, and passes every field of the notice on", async () => {
     const hook = await receiver();
-    const withId = { ...NOTICE, kind: 'failed', error: 'verification failed', id: 'notice-42' } as RunNotice;
+    const withId: RunNotice = { ...NOTICE, kind: 'failed', error: 'verification failed', id: 'notice-42' };
     await webhookNotifier(hook.url, { logger }).send(withId);
     const [request] = hook.received;
     expect(request?.headers[SIGNATURE_HEADER]).toBeUndefined();
