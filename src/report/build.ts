@@ -77,6 +77,9 @@ function output(event: RunEvent | undefined): Record<string, unknown> {
   return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
 
+/** The effects whose successes bound the add-ons' billed time: all `addonUse` reads of the log. */
+export const ADDON_EVENTS = ['createFork', 'promote', 'compensate', 'cleanup'].map((actor) => `xstate.done.actor.${actor}`);
+
 /** The first time the run's log has an effect's success (`xstate.done.actor.<id>`). */
 function done(events: RunEvent[], actor: string): RunEvent | undefined {
   return events.find((event) => event.type === `xstate.done.actor.${actor}`);

@@ -1,7 +1,7 @@
 // `refork report` and `history`'s cost column: a run's record read from the control database.
 import { ConfigError } from '../config/errors.js';
 import type { ControlStore, RunRecord } from '../store/types.js';
-import { addonUse, buildReport, type RunReport } from './build.js';
+import { ADDON_EVENTS, addonUse, buildReport, type RunReport } from './build.js';
 import type { PriceList } from './prices.js';
 
 export { buildReport, type RunReport } from './build.js';
@@ -30,7 +30,13 @@ export async function loadReport(store: ControlStore, run: RunRecord, prices: Pr
 
 /** Each run's estimated add-on cost (null: a plan without a known price), for `history`. */
 export async function costsOf(store: ControlStore, runs: RunRecord[], prices: PriceList): Promise<Map<string, number | null>> {
-  const [events, now] = await Promise.all([store.eventsOfRuns(runs.map((run) => run.id)), store.now()]);
+  const [events, now] = await Promise.all([
+    store.eventsOfRuns(
+      runs.map((run) => run.id),
+      ADDON_EVENTS,
+    ),
+    store.now(),
+  ]);
   const costs = new Map<string, number | null>();
   for (const run of runs) {
     const uses = addonUse(run, events.get(run.id) ?? [], now, prices);

@@ -34,7 +34,7 @@ export function createControlStore(knex: Knex): ControlStore {
     getRun: (runId) => getRun(knex, runId),
     listRuns: (filter) => listRuns(knex, filter),
     runEvents: (runId) => runEvents(knex, runId),
-    eventsOfRuns: (runIds) => eventsOfRuns(knex, runIds),
+    eventsOfRuns: (runIds, types) => eventsOfRuns(knex, runIds, types ?? null),
     runFacts: (runId) => runFacts(knex, runId),
     requestAbort: (pipeline) => requestAbort(knex, pipeline),
     now: () => databaseNow(knex),

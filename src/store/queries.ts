@@ -54,13 +54,16 @@ export async function runEvents(knex: Knex, runId: string): Promise<RunEvent[]> 
   return result.rows.map(eventFromRow);
 }
 
-export async function eventsOfRuns(knex: Knex, runIds: string[]): Promise<Map<string, RunEvent[]>> {
+export async function eventsOfRuns(knex: Knex, runIds: string[], types: string[] | null = null): Promise<Map<string, RunEvent[]>> {
   const ids = runIds.filter((id) => UUID.test(id));
   const byRun = new Map<string, RunEvent[]>(ids.map((id) => [id, []]));
   if (ids.length === 0) return byRun;
   const result = await knex.raw<{ rows: RunEventRow[] }>(
-    `SELECT * FROM refork_run_events WHERE run_id = ANY(CAST(:ids AS uuid[])) ORDER BY run_id, seq`,
-    { ids },
+    `SELECT * FROM refork_run_events
+      WHERE run_id = ANY(CAST(:ids AS uuid[]))
+        AND (CAST(:types AS text[]) IS NULL OR type = ANY(CAST(:types AS text[])))
+      ORDER BY run_id, seq`,
+    { ids, types },
   );
   for (const row of result.rows) byRun.get(row.run_id)?.push(eventFromRow(row));
   return byRun;

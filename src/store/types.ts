@@ -174,8 +174,8 @@ export interface ControlStore {
   /** Newest first. */
   listRuns(filter?: { pipeline?: string; status?: RunStatus; limit?: number }): Promise<RunRecord[]>;
   runEvents(runId: string): Promise<RunEvent[]>;
-  /** The events of several runs (for `history`), each run's in order. */
-  eventsOfRuns(runIds: string[]): Promise<Map<string, RunEvent[]>>;
+  /** The events of several runs (for `history`), each run's in order; only those of `types` when given. */
+  eventsOfRuns(runIds: string[], types?: string[]): Promise<Map<string, RunEvent[]>>;
   /** The facts the run's steps recorded, by kind. */
   runFacts(runId: string): Promise<RunFacts>;
   /** Marks the active run of a pipeline for abort; the lease holder acts on it. Returns the run or null. */
