@@ -43,6 +43,10 @@ export function usd(value: number | null): string {
   return value < 1 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
 }
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function hours(seconds: number): string {
   return (seconds / 3600).toFixed(4);
 }
@@ -140,7 +144,7 @@ const masking: Section = {
         'Rules digest',
         `${code(format, facts.rulesDigest)} (sha256 of the rules as applied; the same rules give the same digest)`,
       ),
-      bullet(format, 'Rows masked', `${masked} in ${facts.tables.filter((t) => t.rule === 'columns').length} tables`),
+      bullet(format, 'Rows masked', `${masked} in ${plural(facts.tables.filter((t) => t.rule === 'columns').length, 'table')}`),
       '',
       format === 'markdown' ? '### Each column, its treatment and the rule that set it' : 'Columns:',
       '',
@@ -150,7 +154,7 @@ const masking: Section = {
       '',
       ...table(format, ['Table', 'Rule', 'Method', 'Rows'], tables),
       '',
-      'Pseudonyms are keyed (HMAC-SHA-256 with a key kept outside the data): the same input gives the same pseudonym in every refresh, and the originals cannot be recovered from the copy.',
+      'Keyed treatments use HMAC-SHA-256 with a key kept outside the data and never stored in a database: the same input gives the same pseudonym in every refresh, and a pseudonym cannot be turned back into its original without the key.',
     ];
   },
 };
@@ -173,7 +177,7 @@ const checks: Section = {
       ]);
       const passed = facts.gates.every((gate) => gate.ok);
       lines.push(
-        `${facts.gates.length} checks ran on the masked copy, read-only, before it was attached to the target; ${passed ? 'all passed' : 'not all passed'}.`,
+        `${plural(facts.gates.length, 'check')} ran on the masked copy, read-only, before it was attached to the target; ${passed ? 'all passed' : 'not all passed'}.`,
         '',
         ...table(format, ['Check', 'What it verifies', 'Result'], rows),
       );
