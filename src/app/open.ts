@@ -104,7 +104,9 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
   const knex = createKnex(env.controlDatabaseUrl, { logger });
   const store = createControlStore(knex);
   const owner = defaultOwner();
-  const notifier = env.webhookUrl ? webhookNotifier(env.webhookUrl, { logger }) : noNotifier;
+  const notifier = env.webhookUrl
+    ? webhookNotifier(env.webhookUrl, { logger, format: env.webhookFormat, secret: env.webhookSecret })
+    : noNotifier;
   const outbox = notificationOutbox({ store, notifier, logger, boundary, holdMs: tuning.notifyHoldMs });
   const runnerDeps = new Map<string, RunnerDeps>();
   return {

@@ -13,7 +13,7 @@ import type { Outbox } from '../notify/outbox.js';
 import type { ClaimedRun, ControlStore } from '../store/types.js';
 import { workClaim, type RunOutcome } from './claimed-run.js';
 import { duePipelines } from './due-pipelines.js';
-import { startAndWork, type RunnerDeps } from './run-pipeline.js';
+import { scheduleTrigger, startAndWork, type RunnerDeps } from './run-pipeline.js';
 import { Slots, type Limits } from './slots.js';
 
 export interface ServeDeps {
@@ -106,7 +106,8 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
     scheduleReadAt = performance.now();
     for (const pipeline of await duePipelines(store, options.pipelines)) {
       if (!slots.takeRun()) return;
-      launch(pipeline, false, (slot) => startAndWork(deps.depsFor(pipeline), pipeline, claimOptions(slot)));
+      const trigger = pipeline.schedule ? scheduleTrigger(pipeline.schedule, options.untilIdle ? 'tick' : 'worker') : undefined;
+      launch(pipeline, false, (slot) => startAndWork(deps.depsFor(pipeline), pipeline, claimOptions(slot), trigger));
     }
   };
 

@@ -8,7 +8,7 @@ import { appendEvent } from './appendEvent.js';
 import { claimDue } from './claimDue.js';
 import { claimRun } from './claimRun.js';
 import { recordNotice, settleNotice, takeOwedNotices } from './notices.js';
-import { activeRun, databaseNow, getRun, latestRuns, listRuns, nextDueInMs, runEvents } from './queries.js';
+import { activeRun, databaseNow, eventsOfRuns, getRun, latestRuns, listRuns, nextDueInMs, runEvents, runFacts } from './queries.js';
 import { releaseLease } from './releaseLease.js';
 import { renewLease } from './renewLease.js';
 import { requestAbort } from './requestAbort.js';
@@ -34,6 +34,8 @@ export function createControlStore(knex: Knex): ControlStore {
     getRun: (runId) => getRun(knex, runId),
     listRuns: (filter) => listRuns(knex, filter),
     runEvents: (runId) => runEvents(knex, runId),
+    eventsOfRuns: (runIds, types) => eventsOfRuns(knex, runIds, types ?? null),
+    runFacts: (runId) => runFacts(knex, runId),
     requestAbort: (pipeline) => requestAbort(knex, pipeline),
     now: () => databaseNow(knex),
     close: () => knex.destroy(),

@@ -55,7 +55,20 @@ export interface NewRun {
   machineVersion: number;
   owner: string;
   leaseTtlMs: number;
+  /** Who or what asked for the run; kept in its `run.started` event for its record. */
+  trigger?: RunTrigger;
 }
+
+/** Why a run exists: a pipeline's schedule (seen by a tick or a worker), or a command someone ran. */
+export type RunTrigger =
+  | { kind: 'schedule'; cron: string; timezone: string; by: 'tick' | 'worker'; user?: string }
+  | { kind: 'command'; command: string; user?: string };
+
+/**
+ * What a step learned for the run's record, by kind (`anonymize`, `verify`, …), each a JSON
+ * document kept apart from the event log (it may hold a row per table). Never a secret.
+ */
+export type RunFacts = Record<string, Record<string, unknown>>;
 
 export interface Transition {
   state: string;
@@ -65,6 +78,8 @@ export interface Transition {
   /** Milliseconds (wall clock) from now until the run is next due; null or absent: due now. */
   dueInMs?: number | null;
   event: { type: string; from: string | null; to: string | null; detail?: Record<string, unknown> };
+  /** Facts the step that ended learned; each kind replaces what an earlier try of it recorded. */
+  facts?: RunFacts;
 }
 
 /** What a run tells the webhook: how it ended, or (once) that it is stuck. */
@@ -159,6 +174,10 @@ export interface ControlStore {
   /** Newest first. */
   listRuns(filter?: { pipeline?: string; status?: RunStatus; limit?: number }): Promise<RunRecord[]>;
   runEvents(runId: string): Promise<RunEvent[]>;
+  /** The events of several runs (for `history`), each run's in order; only those of `types` when given. */
+  eventsOfRuns(runIds: string[], types?: string[]): Promise<Map<string, RunEvent[]>>;
+  /** The facts the run's steps recorded, by kind. */
+  runFacts(runId: string): Promise<RunFacts>;
   /** Marks the active run of a pipeline for abort; the lease holder acts on it. Returns the run or null. */
   requestAbort(pipeline: string): Promise<RunRecord | null>;
   /** Database clock, so lease decisions never depend on this host's clock. */
