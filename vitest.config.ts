@@ -4,8 +4,10 @@ export default defineConfig({
   test: {
     globalSetup: ['test/support/global-setup.ts'],
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // A bound against hangs, not a speed check: a test that spawns the CLI five times needs minutes
+    // when the machine's two cores are shared with other jobs.
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
     pool: 'forks',
     // Most suites wait on child processes and PostgreSQL rather than on this CPU.
     maxWorkers: 3,

@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 import * as runs from './001_runs.js';
 import * as runEvents from './002_run_events.js';
 import * as dueRuns from './003_due_runs.js';
+import * as notifications from './004_notifications.js';
+import * as runFacts from './006_run_facts.js';
 
 interface NamedMigration {
   name: string;
@@ -15,6 +17,8 @@ export const migrations: readonly NamedMigration[] = [
   { name: '001_runs', migration: runs },
   { name: '002_run_events', migration: runEvents },
   { name: '003_due_runs', migration: dueRuns },
+  { name: '004_notifications', migration: notifications },
+  { name: '006_run_facts', migration: runFacts },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -9,6 +9,7 @@
 // again, sorted, with the last. The values are the UPDATE's own, the same as every other path's; a
 // resumed run goes on with the next stripe, so no row is masked twice.
 import type pg from 'pg';
+import { analyzeMasked } from './analyze.js';
 import type { ColumnInfo, TableInfo } from './catalog.js';
 import { clearStripes, isCompleted, recordCompletion, recordStripe, stripeProgress, type Rebuild } from './ledger.js';
 import { ROW_ALIAS, type TableStep } from './plan.js';
@@ -71,7 +72,7 @@ export async function maskInStripes(run: StripeRun): Promise<StripeOutcome> {
       }
       // The last stripe: the table is done, in the same transaction (indexes back, analyzed, as on every path).
       await rebuildIndexes(client, relation, rebuild);
-      await client.query(`ANALYZE ${relation}`);
+      await analyzeMasked(client, step, table);
       await clearStripes(client, step.display);
       await recordCompletion(client, step.display, run.runId, rows, {
         method: 'batched',

@@ -6,6 +6,7 @@ import { loadCatalog, type Catalog, type TableInfo } from './catalog.js';
 import { canStageInParallel, createStage, dropLeftoverStages, fillStage } from './stage.js';
 import { listMaterializedViews, refreshMaterializedView, type MaterializedView } from './views.js';
 import { completedTables, ensureLedger, isCompleted, recordCompletion } from './ledger.js';
+import { analyzeMasked } from './analyze.js';
 import { maskInStripes } from './batched.js';
 import {
   chooseWithinBudget,
@@ -298,9 +299,7 @@ async function runUpdate(
       await restoreTriggers(client, triggers);
       // Until ANALYZE, pg_stats still shows original values (most common values, histogram bounds)
       // to anyone who can read the table; in the same transaction, "done" always means "analyzed".
-      await client.query(`ANALYZE ${quoteTable(step.table)}`);
-      await analyzeCascaded(client, step);
-      await analyzeAncestors(client, step);
+      await analyzeMasked(client, step, table);
       await recordCompletion(client, step.display, options.runId, rows, { ...how, residual: residual.columns });
       return { table: step.display, rows, skipped: false, elapsedMs: Math.round(performance.now() - started), method: how.method };
     });
@@ -342,38 +341,6 @@ async function maskRows(
     }));
   }
   return { rows: await plainUpdate(), method: 'update' };
-}
-
-/**
- * Tables whose foreign keys follow the masked columns (ON UPDATE CASCADE) now hold the masked
- * values too, but their statistics still show the originals: analyzed in the same transaction.
- */
-async function analyzeCascaded(client: pg.Client, step: Extract<TableStep, { kind: 'update' }>): Promise<void> {
-  const followers = await client.query<{ name: string }>(
-    `SELECT DISTINCT k.conrelid::regclass::text AS name
-       FROM pg_catalog.pg_constraint k
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = ANY (k.confkey)
-      WHERE k.contype = 'f' AND k.confupdtype = 'c' AND k.confrelid = $1::regclass AND a.attname = ANY ($2::text[])
-        AND k.conrelid <> k.confrelid`,
-    [quoteTable(step.table), step.columns.map((column) => column.column)],
-  );
-  for (const follower of followers.rows) await client.query(`ANALYZE ${follower.name}`);
-}
-
-/**
- * An inheritance parent's statistics cover its children's rows too (pg_stats, inherited = true),
- * taken when the parent was analyzed: the child's originals until the parent is analyzed again, in
- * the same transaction. Partitions are masked through their table, so only plain parents count.
- */
-async function analyzeAncestors(client: pg.Client, step: Extract<TableStep, { kind: 'update' }>): Promise<void> {
-  const ancestors = await client.query<{ name: string }>(
-    `WITH RECURSIVE up(oid) AS (
-       SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = $1::regclass
-       UNION SELECT i.inhparent FROM pg_catalog.pg_inherits i JOIN up ON i.inhrelid = up.oid)
-     SELECT c.oid::regclass::text AS name FROM up JOIN pg_catalog.pg_class c ON c.oid = up.oid WHERE c.relkind = 'r'`,
-    [quoteTable(step.table)],
-  );
-  for (const ancestor of ancestors.rows) await client.query(`ANALYZE ${ancestor.name}`);
 }
 
 /** Tries `attempt` under a savepoint; on an error (not an abort) rolls it back and runs the plain UPDATE. */

@@ -111,3 +111,15 @@ export async function recordedChecks(client: pg.Client, runId: string): Promise<
   );
   return new Map(result.rows.map((row) => [row.table_name, row.checks]));
 }
+
+/** What this run's ledger says of each table: rows and how (no values, no key), for the run's record. */
+export async function ledgerRows(
+  client: pg.Client,
+  runId: string,
+): Promise<Array<{ table: string; rows: number | null; checks: unknown }>> {
+  const result = await client.query<{ table_name: string; rows: string | null; checks: unknown }>(
+    'SELECT table_name, rows::text, checks FROM refork.anonymized WHERE run_id = $1 ORDER BY table_name',
+    [runId],
+  );
+  return result.rows.map((row) => ({ table: row.table_name, rows: row.rows === null ? null : Number(row.rows), checks: row.checks }));
+}

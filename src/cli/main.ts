@@ -71,7 +71,7 @@ program
 
 program
   .command('history [pipeline]')
-  .description('past runs, newest first, with duration and outcome')
+  .description('past runs, newest first, with outcome, duration and estimated add-on cost')
   .option('--json', 'machine-readable output')
   .option('--limit <n>', 'how many runs', (v) => Math.floor(positiveNumber(v)), 20)
   .action(async (pipeline: string | undefined, options: { json?: boolean; limit: number }) =>
@@ -84,6 +84,15 @@ program
   .option('--json', 'machine-readable output')
   .action(async (run: string, options: { json?: boolean }) =>
     set(await (await import('./commands/events.js')).eventsCommand(run, options)),
+  );
+
+program
+  .command('report <run>')
+  .description('the record of one refresh (a run id, or a pipeline for its newest run): data, rules, checks, steps, cost')
+  .option('--json', 'machine-readable output')
+  .option('--markdown', 'Markdown, e.g. for an auditor')
+  .action(async (run: string, options: { json?: boolean; markdown?: boolean }) =>
+    set(await (await import('./commands/report.js')).reportCommand(run, options)),
   );
 
 program

@@ -1,6 +1,7 @@
 // The environment refork reads: credentials and endpoints. Secrets are registered for
 // redaction the moment they are read.
 import { registerSecret } from '../log/redact.js';
+import type { WebhookFormat } from '../notify/webhook.js';
 import { ConfigError } from './errors.js';
 
 export interface Environment {
@@ -12,6 +13,10 @@ export interface Environment {
   configPath: string;
   /** Where run notifications go (Slack incoming webhook or any JSON endpoint); a secret. */
   webhookUrl: string | null;
+  /** `slack` (default) or `json` (REFORK_WEBHOOK_FORMAT). */
+  webhookFormat: WebhookFormat;
+  /** Signs every notification (REFORK_WEBHOOK_SECRET, docs/notifications.md); a secret. */
+  webhookSecret: string | null;
 }
 
 function need(env: NodeJS.ProcessEnv, name: string, fix: string): string {
@@ -65,7 +70,25 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     anonymizeKey,
     configPath: env.REFORK_CONFIG?.trim() || 'refork.yml',
     webhookUrl: webhook(env.REFORK_WEBHOOK_URL),
+    webhookFormat: webhookFormat(env.REFORK_WEBHOOK_FORMAT),
+    webhookSecret: webhookSecret(env.REFORK_WEBHOOK_SECRET),
   };
+}
+
+function webhookFormat(value: string | undefined): WebhookFormat {
+  const format = value?.trim() || 'slack';
+  if (format !== 'slack' && format !== 'json')
+    throw new ConfigError(`REFORK_WEBHOOK_FORMAT is "${format.slice(0, 20)}": set it to slack or json, or unset it`);
+  return format;
+}
+
+function webhookSecret(value: string | undefined): string | null {
+  const secret = value?.trim();
+  if (!secret) return null;
+  if (secret.length < 16)
+    throw new ConfigError('REFORK_WEBHOOK_SECRET is too short: use at least 16 characters (e.g. `openssl rand -hex 32`)');
+  registerSecret(secret);
+  return secret;
 }
 
 function safePassword(connectionString: string): string | undefined {

@@ -52,6 +52,8 @@ export interface ReforkConfig {
   stuckAfterMinutes: number;
   /** Apps refork must never replace the database of (production, for one). */
   protectedApps: string[];
+  /** Monthly USD per add-on plan, over refork's defaults, for the estimated cost in `report` and `history` (docs/report.md#cost). */
+  prices: Record<string, number>;
 }
 
 const APP_NAME = /^[a-z][a-z0-9-]{1,29}$/;
@@ -107,6 +109,12 @@ const configSchema = z.strictObject({
   protected_apps: z.array(appName('protected')).default([]),
   fork_app: appName('fork').optional(),
   notify: z.strictObject({ stuck_after_minutes: z.number().positive().default(360) }).default({ stuck_after_minutes: 360 }),
+  prices: z
+    .record(
+      z.string().regex(/^heroku-postgresql:[a-z0-9-]+$/, { error: 'price keys are plans such as heroku-postgresql:standard-0' }),
+      z.number({ error: 'must be US dollars a month, e.g. 50' }).nonnegative(),
+    )
+    .default({}),
 });
 
 /** Turns the first zod issue into `file: path.to.key: what is wrong`. */
@@ -177,7 +185,12 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
       anonymize: parseRules(raw.anonymize, `${where}.anonymize`),
     };
   }
-  return { pipelines, protectedApps: parsed.data.protected_apps, stuckAfterMinutes: parsed.data.notify.stuck_after_minutes };
+  return {
+    pipelines,
+    protectedApps: parsed.data.protected_apps,
+    stuckAfterMinutes: parsed.data.notify.stuck_after_minutes,
+    prices: parsed.data.prices,
+  };
 }
 
 /**

@@ -2,13 +2,17 @@
 // embedded PostgreSQL, the Heroku simulator, a production database full of fake PII, and the
 // example config. Leaves nothing running.
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { openApp } from '../app/open.js';
 import { packageFile } from '../package-root.js';
 import { createLogger } from '../log/logger.js';
 import { progressStream } from '../log/progress.js';
+import { findRun, loadReport, priceList, renderReport } from '../report/index.js';
 import { startEmbeddedPostgres } from '../pg/embedded.js';
-import { runPipeline } from '../runner/run-pipeline.js';
+import { commandTrigger, runPipeline } from '../runner/run-pipeline.js';
 import { onShutdown } from '../runner/signals.js';
 import { startSimulator } from '../sim/index.js';
 import { formatStatus } from '../status/format.js';
@@ -93,7 +97,12 @@ export async function runDemo(print: (line: string) => void = (line) => console.
       await migrateToLatest(app.knex);
       const pipeline = app.pipeline('staging');
       print(`Refreshing pipeline "staging" (rules: ${EXAMPLE_CONFIG.split('/').at(-1) ?? ''})`);
-      const outcome = await runPipeline(app.runnerDeps(pipeline), pipeline, { start: true, deadline: null, shutdown: shutdown.signal });
+      const outcome = await runPipeline(app.runnerDeps(pipeline), pipeline, {
+        start: true,
+        deadline: null,
+        shutdown: shutdown.signal,
+        trigger: commandTrigger('refork demo'),
+      });
       print('');
       print(formatStatus([await summarizePipeline(app.store, 'staging', pipeline.schedule)]));
       if (outcome.kind !== 'finished' || outcome.status !== 'succeeded') return 1;
@@ -107,6 +116,11 @@ export async function runDemo(print: (line: string) => void = (line) => console.
       print(table(await query<Customer>(sim.databaseUrl(database.addon.id), sample)));
       const [orders] = await query<{ n: string }>(sim.databaseUrl(database.addon.id), 'SELECT count(*) AS n FROM orders');
       print(`\n${orders?.n ?? 0} orders kept (addresses masked), sessions truncated, old staging database destroyed.`);
+      // The control database goes with the demo: its record is written out (`refork report <run> --markdown`).
+      const run = await findRun(app.store, 'staging');
+      const record = join(tmpdir(), `refork-demo-report-${run.id}.md`);
+      await writeFile(record, renderReport(await loadReport(app.store, run, priceList(app.config.prices)), 'markdown'));
+      print(`The record of this refresh, as \`refork report ${run.id} --markdown\` prints it: ${record}`);
       print(`Done in ${((Date.now() - startedAt) / 1000).toFixed(1)}s. Next: README.md → "Running it on Heroku".`);
       return 0;
     } finally {

@@ -11,7 +11,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import { redactValue } from '../log/redact.js';
 import type { Effects, StepContext } from '../steps/types.js';
-import type { ControlStore } from '../store/types.js';
+import type { ControlStore, RunFacts } from '../store/types.js';
 import { toStepFailure } from './failure.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import { pendingEffect, persist, stateOf, statusOf, type RefreshSnapshot } from './snapshot.js';
@@ -63,7 +63,7 @@ export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options
   const stop = AbortSignal.any([options.shutdown, keeper.lostSignal]);
   let snapshot = start;
 
-  const save = async (next: RefreshSnapshot, event: { type: string; detail: Record<string, unknown> }) => {
+  const save = async (next: RefreshSnapshot, event: { type: string; detail: Record<string, unknown> }, facts?: RunFacts) => {
     const from = stateOf(snapshot);
     const to = stateOf(next);
     const status = statusOf(next);
@@ -75,6 +75,7 @@ export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options
       error: runError(next),
       dueInMs: status === 'active' ? dueInMs(deps, next) : null,
       event: { type: event.type, from, to, detail: redactValue(event.detail) },
+      ...(facts ? { facts: redactValue(facts) } : {}),
     });
     if (!saved) {
       keeper.markLost('a fenced write found another lease token');
@@ -132,9 +133,12 @@ export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options
     boundary(`effect:${pending.src}:before`);
     let event: MachineEvent;
     let detail: Record<string, unknown>;
+    let facts: RunFacts | undefined;
     try {
       const run = effects[pending.src] as (input: unknown, ctx: StepContext) => Promise<unknown>;
-      const output = await run(pending.input, { signal: stop, logger });
+      // What the step learned for the run's record is stored apart from its event (it may be long).
+      const { output, facts: learned } = splitFacts(await run(pending.input, { signal: stop, logger }));
+      facts = learned;
       event = { type: `xstate.done.actor.${pending.id}`, output } as unknown as MachineEvent;
       detail = { output: output as Record<string, unknown> };
     } catch (error) {
@@ -152,8 +156,15 @@ export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options
     const afterEffect = halted();
     if (afterEffect) return afterEffect;
     const [next] = transition(refreshMachine, snapshot, event);
-    await save(next, { type: (event as { type: string }).type, detail });
+    await save(next, { type: (event as { type: string }).type, detail }, facts);
   }
+}
+
+/** An effect's output without its `facts` (see StepFacts), and those facts. */
+function splitFacts(output: unknown): { output: unknown; facts?: RunFacts } {
+  if (typeof output !== 'object' || output === null || !('facts' in output)) return { output };
+  const { facts, ...rest } = output as { facts?: RunFacts };
+  return facts ? { output: rest, facts } : { output: rest };
 }
 
 function yielded(snapshot: RefreshSnapshot, resumeAt: number | null): AdvanceOutcome {

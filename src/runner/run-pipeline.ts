@@ -2,12 +2,13 @@
 // the foreground. Between steps that are due later the run is handed back to the control
 // table like any other (another worker may take it); this process sleeps until it is due again.
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { initialTransition } from 'xstate';
 import { MACHINE_VERSION, refreshMachine, type RefreshInput, type RetryPolicy } from '../../machines/refresh.js';
 import { sleepReal } from '../clock.js';
 import type { PipelineConfig } from '../config/pipeline.js';
+import type { RunTrigger } from '../store/types.js';
 import { workClaim, type ClaimDeps, type ClaimOptions, type RunOutcome } from './claimed-run.js';
 import { persist, stateOf } from './snapshot.js';
 
@@ -19,6 +20,28 @@ export interface RunRequest {
   /** Wall-clock epoch ms after which no new step starts; null runs to the end. */
   deadline: number | null;
   shutdown: AbortSignal;
+  /** Who asked, for the run's record when a run is started (default: `refork run`). */
+  trigger?: RunTrigger;
+}
+
+/** The command that starts a run, with the account that ran it (unknown on some hosts). */
+export function commandTrigger(command: string): RunTrigger {
+  const user = osUser();
+  return { kind: 'command', command, ...(user ? { user } : {}) };
+}
+
+/** A schedule's run, started by a tick or a worker. */
+export function scheduleTrigger(schedule: { cron: string; timezone: string }, by: 'tick' | 'worker'): RunTrigger {
+  const user = osUser();
+  return { kind: 'schedule', cron: schedule.cron, timezone: schedule.timezone, by, ...(user ? { user } : {}) };
+}
+
+function osUser(): string | undefined {
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function defaultOwner(): string {
@@ -47,7 +70,12 @@ export interface RunnerDeps extends ClaimDeps {
 }
 
 /** Creates a run (the partial unique index refuses a second active one) and works it under its fresh lease. */
-export async function startAndWork(deps: RunnerDeps, pipeline: PipelineConfig, options: ClaimOptions): Promise<RunOutcome> {
+export async function startAndWork(
+  deps: RunnerDeps,
+  pipeline: PipelineConfig,
+  options: ClaimOptions,
+  trigger: RunTrigger = commandTrigger('refork run'),
+): Promise<RunOutcome> {
   const { store, boundary } = deps;
   const runId = randomUUID();
   const [initial] = initialTransition(refreshMachine, refreshInput(pipeline, runId, deps.retry));
@@ -61,6 +89,7 @@ export async function startAndWork(deps: RunnerDeps, pipeline: PipelineConfig, o
     machineVersion: MACHINE_VERSION,
     owner: deps.owner,
     leaseTtlMs: deps.leaseTtlMs,
+    trigger,
   });
   if (!started.started) {
     return { kind: 'busy', runId: started.active.id, owner: started.active.leaseOwner, until: started.active.leaseExpiresAt };
@@ -88,7 +117,7 @@ export async function runPipeline(deps: RunnerDeps, pipeline: PipelineConfig, re
       // The run this process drove was finished by another one meanwhile.
       if (last && 'runId' in last) return await finishedElsewhere(deps, last.runId, last);
       if (!request.start) return { kind: 'idle' };
-      last = await startAndWork(deps, pipeline, options);
+      last = await startAndWork(deps, pipeline, options, request.trigger);
     } else {
       const acquiredAt = performance.now();
       const lease = await store.claimRun(active.id, deps.owner, deps.leaseTtlMs);

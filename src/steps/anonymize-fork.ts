@@ -2,9 +2,11 @@
 // run skips finished tables) and verify it before it may be promoted.
 import pg from 'pg';
 import { anonymizeDatabase, verifyAnonymized } from '../anonymize/index.js';
+import { ledgerRows } from '../anonymize/ledger.js';
 import { forkStorageBytes } from '../heroku/plan-storage.js';
 import { clientConfig } from '../pg/connect.js';
 import type { StepDeps } from './deps.js';
+import { anonymizeFacts, verifyFacts } from './record.js';
 import { StepError, type AnonymizeInput, type AnonymizeOutput, type StepContext, type VerifyInput, type VerifyOutput } from './types.js';
 
 /** The URL is read afresh from the fork's config var on every connect: credentials rotate. */
@@ -47,7 +49,18 @@ export async function anonymizeFork(deps: StepDeps, input: AnonymizeInput, conte
     tables: report.tables.length,
     rows: report.tables.reduce((sum, table) => sum + table.rows, 0),
     skipped: report.tables.filter((table) => table.skipped).length,
+    // From the ledger, not this attempt's outcomes: a resumed run skipped what an earlier one masked.
+    facts: { anonymize: anonymizeFacts(deps.rules, await readLedger(forkConnector(deps, input, context), input.runId)) },
   };
+}
+
+async function readLedger(connect: () => Promise<pg.Client>, runId: string) {
+  const client = await connect();
+  try {
+    return await ledgerRows(client, runId);
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 export async function verifyFork(deps: StepDeps, input: VerifyInput, context: StepContext): Promise<VerifyOutput> {
@@ -63,7 +76,7 @@ export async function verifyFork(deps: StepDeps, input: VerifyInput, context: St
     throw new StepError(`verification failed: ${firstOf(report.problems)}`, 'verification_failed', false, report.problems);
   if (report.unchecked.length > 0)
     throw new StepError(`verification could not finish: ${firstOf(report.unchecked)}`, 'verification_incomplete', true, report.unchecked);
-  return { checks: report.checks };
+  return { checks: report.checks, facts: { verify: verifyFacts(report) } };
 }
 
 /** The first line, and where the rest are: every line is kept in the step's failure. */

@@ -54,7 +54,7 @@ export async function preflight(deps: StepDeps, input: PreflightInput, { signal,
   // Then the fork plan's disk against the data and masking's peak.
   const disk = await checkForkDisk(deps, { ...source, attachment }, signal);
   if (disk?.warning) logger.warn('disk', { warning: disk.warning });
-  return { source, oldDatabase, ...(disk ? { disk } : {}) };
+  return { source, oldDatabase, sourcePlan: plan, ...(disk ? { disk } : {}) };
 }
 
 /** Same server and database name; credentials are irrelevant (and never compared in logs). */

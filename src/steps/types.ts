@@ -23,6 +23,8 @@ export interface PreflightOutput {
   oldDatabase: AddonRef | null;
   /** The fork's disk against the source's data and masking's peak, when the pipeline's plan is known. */
   disk?: DiskCheck;
+  /** The source's plan, e.g. `heroku-postgresql:standard-0` (for the run's record). */
+  sourcePlan?: string;
 }
 
 /** Sizes in bytes; `warning` when something does not fit or could not be checked (the run still goes ahead). */
@@ -80,11 +82,49 @@ export interface AnonymizeOutput {
   tables: number;
   rows: number;
   skipped: number;
+  /** For the run's record; the runner stores it apart from the event log. */
+  facts?: { anonymize: AnonymizeFacts };
+}
+
+/** What masking did, table by table, as the fork's ledger and the rules say it (no value, no key). */
+export interface AnonymizeFacts {
+  /** `sha256:` of the rules as parsed (keys sorted, YAML locations left out): the same rules, the same digest. */
+  rulesDigest: string;
+  tables: TableRecord[];
+}
+
+export interface TableRecord {
+  /** `schema.table`. */
+  table: string;
+  /** What the rules do with the table; `none`: no rule of its own (a materialized view refreshed, a partition under its parent's). */
+  rule: 'columns' | 'truncate' | 'safe' | 'none';
+  /** The YAML key of the rule (`pipelines.x.anonymize.tables.customers`). */
+  ruleKey?: string;
+  /** Rows masked (or, truncated, the planner's estimate of those removed); null: not in this run's ledger. */
+  rows: number | null;
+  /** How the engine wrote them (`update`, `rewrite`, `batched`, `truncate`, `refresh`). */
+  method?: string;
+  columns?: ColumnRecord[];
+}
+
+export interface ColumnRecord {
+  column: string;
+  /** The strategy's name (`hash`, `email`, `safe`, …). */
+  strategy: string;
+  /** What it does, in words. */
+  how: string;
+  ruleKey: string;
 }
 
 export type VerifyInput = AnonymizeInput;
 export interface VerifyOutput {
   checks: number;
+  facts?: { verify: VerifyFacts };
+}
+
+/** Each gate that ran on the fork before promotion and what it found (counts only: never a value). */
+export interface VerifyFacts {
+  gates: Array<{ name: string; ok: boolean; problems: number; error?: string }>;
 }
 
 export interface PromoteInput {

@@ -1,7 +1,7 @@
 // Reads for the runner, `status` and `history`. None of them takes a lock.
 import type { Knex } from 'knex';
 import { eventFromRow, runFromRow, type RunEventRow, type RunRow } from './rows.js';
-import type { LatestRun, RunEvent, RunRecord, RunStatus } from './types.js';
+import type { LatestRun, RunEvent, RunFacts, RunRecord, RunStatus } from './types.js';
 
 export interface ListRunsFilter {
   pipeline?: string;
@@ -54,6 +54,30 @@ export async function runEvents(knex: Knex, runId: string): Promise<RunEvent[]> 
   return result.rows.map(eventFromRow);
 }
 
+export async function eventsOfRuns(knex: Knex, runIds: string[], types: string[] | null = null): Promise<Map<string, RunEvent[]>> {
+  const ids = runIds.filter((id) => UUID.test(id));
+  const byRun = new Map<string, RunEvent[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return byRun;
+  const result = await knex.raw<{ rows: RunEventRow[] }>(
+    `SELECT * FROM refork_run_events
+      WHERE run_id = ANY(CAST(:ids AS uuid[]))
+        AND (CAST(:types AS text[]) IS NULL OR type = ANY(CAST(:types AS text[])))
+      ORDER BY run_id, seq`,
+    { ids, types },
+  );
+  for (const row of result.rows) byRun.get(row.run_id)?.push(eventFromRow(row));
+  return byRun;
+}
+
+export async function runFacts(knex: Knex, runId: string): Promise<RunFacts> {
+  if (!UUID.test(runId)) return {};
+  const result = await knex.raw<{ rows: { kind: string; facts: Record<string, unknown> }[] }>(
+    `SELECT kind, facts FROM refork_run_facts WHERE run_id = :runId ORDER BY kind`,
+    { runId },
+  );
+  return Object.fromEntries(result.rows.map((row) => [row.kind, row.facts]));
+}
+
 /** The database's clock: leases are decided by it, never by this host's. */
 export async function databaseNow(knex: Knex): Promise<Date> {
   const result = await knex.raw<{ rows: { now: Date }[] }>('SELECT now() AS now');
@@ -95,13 +119,4 @@ export async function latestRuns(knex: Knex, pipelines: string[]): Promise<Lates
     { pipelines },
   );
   return result.rows.map((row) => ({ pipeline: row.pipeline, status: row.status, createdAt: row.created_at }));
-}
-
-export async function hasEvent(knex: Knex, runId: string, type: string): Promise<boolean> {
-  if (!UUID.test(runId)) return false;
-  const result = await knex.raw<{ rows: unknown[] }>(`SELECT 1 FROM refork_run_events WHERE run_id = :runId AND type = :type LIMIT 1`, {
-    runId,
-    type,
-  });
-  return result.rows.length > 0;
 }

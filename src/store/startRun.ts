@@ -56,7 +56,7 @@ async function insertRun(knex: Knex, run: NewRun, ttl: number): Promise<StartRun
       type: 'run.started',
       from: null,
       to: row.state,
-      detail: { owner: run.owner, machineVersion: run.machineVersion },
+      detail: { owner: run.owner, machineVersion: run.machineVersion, ...(run.trigger ? { trigger: run.trigger } : {}) },
     });
     return { started: true, run: runFromRow(row), lease: leaseFromRow(row) };
   });

@@ -55,7 +55,20 @@ export interface NewRun {
   machineVersion: number;
   owner: string;
   leaseTtlMs: number;
+  /** Who or what asked for the run; kept in its `run.started` event for its record. */
+  trigger?: RunTrigger;
 }
+
+/** Why a run exists: a pipeline's schedule (seen by a tick or a worker), or a command someone ran. */
+export type RunTrigger =
+  | { kind: 'schedule'; cron: string; timezone: string; by: 'tick' | 'worker'; user?: string }
+  | { kind: 'command'; command: string; user?: string };
+
+/**
+ * What a step learned for the run's record, by kind (`anonymize`, `verify`, …), each a JSON
+ * document kept apart from the event log (it may hold a row per table). Never a secret.
+ */
+export type RunFacts = Record<string, Record<string, unknown>>;
 
 export interface Transition {
   state: string;
@@ -65,7 +78,39 @@ export interface Transition {
   /** Milliseconds (wall clock) from now until the run is next due; null or absent: due now. */
   dueInMs?: number | null;
   event: { type: string; from: string | null; to: string | null; detail?: Record<string, unknown> };
+  /** Facts the step that ended learned; each kind replaces what an earlier try of it recorded. */
+  facts?: RunFacts;
 }
+
+/** What a run tells the webhook: how it ended, or (once) that it is stuck. */
+export type NoticeKind = 'succeeded' | 'failed' | 'aborted' | 'stuck';
+
+export interface NewNotice {
+  runId: string;
+  kind: NoticeKind;
+  state: string;
+  /** Absent: the run's own error column. */
+  error?: string | null;
+}
+
+/** A recorded notice not yet delivered, taken by this process for a while to send it. */
+export interface OwedNotice {
+  /** Stable across attempts: a receiver that sees it twice has the same notice twice. */
+  id: string;
+  runId: string;
+  pipeline: string;
+  kind: NoticeKind;
+  state: string;
+  error: string | null;
+  /** From the run's start to its end, or to when the notice was recorded. */
+  elapsedMs: number;
+  /** Including the one under way. */
+  attempts: number;
+  /** Since it was recorded, on the database clock. */
+  ageMs: number;
+}
+
+export type NoticeSettlement = { delivered: true } | { delivered: false; retryInMs: number } | { delivered: false; giveUp: true };
 
 export interface ClaimDueRequest {
   owner: string;
@@ -120,12 +165,19 @@ export interface ControlStore {
   nextDueInMs(pipelines: string[], options?: { includeLeased: boolean }): Promise<number | null>;
   /** Each pipeline's newest run. */
   latestRuns(pipelines: string[]): Promise<LatestRun[]>;
-  /** Whether the run's log has an event of this type. */
-  hasEvent(runId: string, type: string): Promise<boolean>;
+  /** Records a notice the run owes unless one of its kind already is; `true` when this call did. */
+  recordNotice(notice: NewNotice): Promise<boolean>;
+  /** Takes owed notices that are due (of one run, or any) for `holdMs`, so no other process sends them meanwhile. */
+  takeOwedNotices(request: { runId?: string; limit: number; holdMs: number }): Promise<OwedNotice[]>;
+  settleNotice(id: string, settlement: NoticeSettlement): Promise<void>;
   getRun(runId: string): Promise<RunRecord | null>;
   /** Newest first. */
   listRuns(filter?: { pipeline?: string; status?: RunStatus; limit?: number }): Promise<RunRecord[]>;
   runEvents(runId: string): Promise<RunEvent[]>;
+  /** The events of several runs (for `history`), each run's in order; only those of `types` when given. */
+  eventsOfRuns(runIds: string[], types?: string[]): Promise<Map<string, RunEvent[]>>;
+  /** The facts the run's steps recorded, by kind. */
+  runFacts(runId: string): Promise<RunFacts>;
   /** Marks the active run of a pipeline for abort; the lease holder acts on it. Returns the run or null. */
   requestAbort(pipeline: string): Promise<RunRecord | null>;
   /** Database clock, so lease decisions never depend on this host's clock. */

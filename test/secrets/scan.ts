@@ -41,7 +41,7 @@ function context(text: string, at: number, secret: string): string {
 /** The secret parts of an environment a CLI call got (what refork must never print). */
 export function secretsOfEnv(env: NodeJS.ProcessEnv): string[] {
   const out: string[] = [];
-  for (const name of ['HEROKU_API_KEY', 'REFORK_ANONYMIZE_KEY', 'REFORK_WEBHOOK_URL']) {
+  for (const name of ['HEROKU_API_KEY', 'REFORK_ANONYMIZE_KEY', 'REFORK_WEBHOOK_URL', 'REFORK_WEBHOOK_SECRET']) {
     const value = env[name];
     if (value) out.push(value);
   }

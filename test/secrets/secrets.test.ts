@@ -64,7 +64,7 @@ describe('no secret on any output surface', () => {
       world = await createWorld(options);
       const w = world;
       const webhook = 'http://127.0.0.1:9/hooks/T000/very-secret-webhook-path';
-      const env = { REFORK_WEBHOOK_URL: webhook };
+      const env = { REFORK_WEBHOOK_URL: webhook, REFORK_WEBHOOK_FORMAT: 'json', REFORK_WEBHOOK_SECRET: 'very-secret-webhook-signing-key' };
       // Errors on the way: 5xx and a lost answer, then a failed fork, then a clean run.
       w.sim.faults.add({ path: /config-vars$/, times: 2, kind: { status: 503, id: 'unavailable', message: 'try later' } });
       w.sim.faults.add({ method: 'POST', path: new RegExp(`^/apps/${w.forkApp}/addons$`), kind: 'applyThenDrop' });
@@ -80,6 +80,9 @@ describe('no secret on any output surface', () => {
         ['history', '--json'],
         ['events', run?.id ?? ''],
         ['events', run?.id ?? '', '--json'],
+        ['report', run?.id ?? ''],
+        ['report', run?.id ?? '', '--json'],
+        ['report', 'staging', '--markdown'],
         ['gc'],
         ['doctor'],
         ['doctor', '--json'],
@@ -99,6 +102,8 @@ describe('no secret on any output surface', () => {
       );
       expect(leaks).toEqual([]);
       expect(everything).not.toContain('very-secret-webhook-path');
+      expect(everything).not.toContain('very-secret-webhook-signing-key');
+      expect(everything).toContain('## What was done to personal data'); // the report really printed
       expect(everything).not.toContain('hunter2-hunter2');
     },
   );

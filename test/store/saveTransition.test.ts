@@ -68,4 +68,22 @@ describe('saveTransition', () => {
     expect(await t.store.getRun(run.id)).toEqual(run);
     expect(await t.store.runEvents(run.id)).toHaveLength(1);
   });
+
+  it("stores a step's facts with its transition, a later try replacing them, and none for a stale lease", async () => {
+    const { run, lease } = await startedRun(t.store, { trigger: { kind: 'command', command: 'refork run', user: 'ops' } });
+    expect((await t.store.runEvents(run.id))[0]?.detail).toMatchObject({
+      trigger: { kind: 'command', command: 'refork run', user: 'ops' },
+    });
+    const tables = Array.from({ length: 300 }, (_, i) => ({ table: `public.t${i}`, rows: i }));
+    const facts = (rows: number) => ({ anonymize: { rulesDigest: 'sha256:ab', tables: tables.map((table) => ({ ...table, rows })) } });
+    await t.store.saveTransition(lease, transition({ state: 'verifying', facts: facts(1) }));
+    await t.store.saveTransition(lease, transition({ state: 'verifying', facts: facts(2) }));
+    expect(await t.store.runFacts(run.id)).toEqual(facts(2));
+    // The event log does not carry them.
+    expect(JSON.stringify(await t.store.runEvents(run.id))).not.toContain('public.t299');
+
+    const stale = { ...lease, token: lease.token - 1 };
+    expect(await t.store.saveTransition(stale, transition({ state: 'promoting', facts: { verify: { gates: [] } } }))).toBe(false);
+    expect(Object.keys(await t.store.runFacts(run.id))).toEqual(['anonymize']);
+  });
 });

@@ -228,10 +228,10 @@ export async function verifiedForks(controlUrl: string): Promise<Set<string>> {
   return new Set((rows?.rows ?? []).map((row: { id: string; pipeline: string }) => forkNameFor(row.pipeline, row.id)));
 }
 
-/** Every row refork stored (runs with their snapshot and error, events with their detail), as text. */
+/** Every row refork stored (runs with their snapshot and error, events with their detail, facts for reports), as text. */
 async function storedRows(url: string): Promise<Exhibit[]> {
   const exhibits: Exhibit[] = [];
-  for (const table of ['refork_runs', 'refork_run_events']) {
+  for (const table of ['refork_runs', 'refork_run_events', 'refork_run_facts', 'refork_notifications']) {
     const rows = await adminQuery(url, `SELECT to_jsonb(t)::text AS text FROM ${table} t`).catch(() => null);
     if (rows) exhibits.push(...rows.rows.map((row: { text: string }, i: number) => ({ where: `${table} row ${i}`, text: row.text })));
   }
