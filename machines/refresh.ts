@@ -15,6 +15,10 @@ import type {
   CreateForkInput,
   CreateForkOutput,
   EffectName,
+  EnterMaintenanceInput,
+  EnterMaintenanceOutput,
+  LeaveMaintenanceInput,
+  LeaveMaintenanceOutput,
   PreflightInput,
   PreflightOutput,
   PromoteInput,
@@ -32,8 +36,9 @@ import { attachmentNameFor, forkNameFor } from '../src/steps/names.js';
  * migrates the older snapshots it can and refuses the rest with a clear message.
  * 2: forks are made on `forkApp` (in the context and the effects' inputs).
  * 3: retries by time windows (`retry`, `failing`) instead of five attempts.
+ * 4: maintenance mode around the swap (`maintenanceMode`, `maintenance`, two states).
  */
-export const MACHINE_VERSION = 3;
+export const MACHINE_VERSION = 4;
 
 /**
  * How long each step may keep failing transiently before the run gives up on it:
@@ -54,7 +59,10 @@ export const STEPS = {
   /** Heavy: holds database sessions on the fork for long; a process runs few side by side. */
   anonymizing: { window: 'work', heavy: true },
   verifying: { window: 'work', heavy: true },
+  enteringMaintenance: { window: 'work', heavy: false },
   promoting: { window: 'work', heavy: false },
+  /** Like compensation: staging stays closed until Heroku takes the change, however long it is down. */
+  leavingMaintenance: { window: 'never', heavy: false },
   cleaning: { window: 'work', heavy: false },
   compensating: { window: 'never', heavy: false },
 } as const satisfies Record<string, { window: RetryWindow; heavy: boolean }>;
@@ -103,6 +111,18 @@ export interface RefreshInput {
   fast: boolean;
   maxWaitMinutes: number;
   retry: RetryPolicy;
+  /** The target goes into maintenance mode around the swap (docs/maintenance.md). */
+  maintenanceMode: boolean;
+}
+
+/** What refork found and did to the target's maintenance mode; all of it persisted, so a resumed run knows. */
+export interface MaintenanceRecord {
+  /** The target was already in maintenance when refork looked (its owner's window, never turned off by refork); null before it looked. */
+  found: boolean | null;
+  /** Epoch ms when the target was confirmed in maintenance (null before). */
+  onAt: number | null;
+  /** Epoch ms when refork confirmed it out of maintenance again (null before, and for an owner's window). */
+  offAt: number | null;
 }
 
 export interface RefreshContext extends RefreshInput {
@@ -122,6 +142,8 @@ export interface RefreshContext extends RefreshInput {
   promoted: boolean;
   /** Set when the target's release phase failed after promotion (the run then ends failed). */
   releaseFailure: string | null;
+  /** Null when the pipeline does not use maintenance mode. */
+  maintenance: MaintenanceRecord | null;
   abortRequested: boolean;
   /** The failure that sent the run to compensation or ended it. */
   error: StepFailure | null;
@@ -168,9 +190,13 @@ export function windowClosesAt(context: RefreshContext, failure: StepFailure): n
  */
 function retryOr<const S extends StepState>(
   state: S,
-  otherwise: { target: 'compensating' | 'failed'; actions: 'recordFailure' | 'recordLeftover' },
+  otherwise: { target: 'compensating' | 'failed'; actions: 'recordFailure' | 'recordLeftover' | 'recordMaintenanceLeftOn' },
 ) {
-  return [{ guard: 'mayRetry' as const, target: state, reenter: true, actions: 'scheduleRetry' as const }, otherwise];
+  return [retryIn(state), otherwise];
+}
+
+function retryIn<const S extends StepState>(state: S) {
+  return { guard: 'mayRetry' as const, target: state, reenter: true, actions: 'scheduleRetry' as const };
 }
 
 // One actor per effect; `satisfies` ties these names to the Effects the runner executes.
@@ -180,7 +206,9 @@ const actors = {
   waitForFork: effect<WaitForForkInput, WaitForForkOutput>(),
   anonymize: effect<AnonymizeInput, AnonymizeOutput>(),
   verify: effect<VerifyInput, VerifyOutput>(),
+  enterMaintenance: effect<EnterMaintenanceInput, EnterMaintenanceOutput>(),
   promote: effect<PromoteInput, PromoteOutput>(),
+  leaveMaintenance: effect<LeaveMaintenanceInput, LeaveMaintenanceOutput>(),
   cleanup: effect<CleanupInput, CleanupOutput>(),
   compensate: effect<CompensateInput, CompensateOutput>(),
 } satisfies Record<EffectName, unknown>;
@@ -204,6 +232,13 @@ export const refreshMachine = setup({
     forkWasPromoted: (_, output: CompensateOutput) => output.promoted,
     abortWasRequested: ({ context }) => context.abortRequested,
     releasePhaseFailed: ({ context }) => context.releaseFailure !== null,
+    usesMaintenance: ({ context }) => context.maintenance !== null,
+    maintenanceLooked: (_, output: EnterMaintenanceOutput) => !output.on,
+    /** Refork may have turned maintenance on (it looked and found it off) and has not turned it off yet. */
+    maintenanceToLeave: ({ context }) => context.maintenance?.found === false && context.maintenance.offAt === null,
+    wasPromoted: ({ context }) => context.promoted,
+    /** An abort ends aborted, unless compensation itself failed for good (the run then ends failed, naming the leftover). */
+    endsAborted: ({ context }) => context.abortRequested && context.error?.step !== 'compensating',
   },
   actions: {
     scheduleRetry: assign(({ context, event }) => {
@@ -246,6 +281,25 @@ export const refreshMachine = setup({
       failing: null,
       error: context.error ?? { step: 'abort', message: 'aborted on request', code: 'aborted', retryable: false, at: 0 },
     })),
+    recordMaintenanceOff: assign(({ context, event }) => ({
+      maintenance: context.maintenance && {
+        ...context.maintenance,
+        offAt: (event as unknown as { output: LeaveMaintenanceOutput }).output.at,
+      },
+    })),
+    recordMaintenanceLeftOn: assign(({ context, event }) => {
+      const failure = failureOf(event as ErrorEvent);
+      const cause = context.error ? ` (after: ${context.error.step}: ${context.error.message})` : '';
+      const kept = context.promoted && context.oldDatabase ? `; the old database ${context.oldDatabase.name} is kept` : '';
+      return {
+        notBefore: null,
+        failing: null,
+        error: {
+          ...failure,
+          message: `${failure.message}; ${context.targetApp} is still in maintenance: \`heroku maintenance:off -a ${context.targetApp}\`${kept}${cause}`,
+        },
+      };
+    }),
     /** A step succeeded: the next one is due now, and no failure streak carries over. */
     clearSchedule: assign({ notBefore: null, failing: null }),
   },
@@ -264,6 +318,7 @@ export const refreshMachine = setup({
     notBefore: null,
     promoted: false,
     releaseFailure: null,
+    maintenance: input.maintenanceMode ? { found: null, onAt: null, offAt: null } : null,
     abortRequested: false,
     error: null,
   }),
@@ -378,10 +433,40 @@ export const refreshMachine = setup({
           attachmentName: context.attachmentName,
           runId: context.runId,
         }),
-        onDone: { target: 'promoting', actions: 'clearSchedule' },
+        onDone: [
+          { guard: 'usesMaintenance', target: 'enteringMaintenance', actions: 'clearSchedule' },
+          { target: 'promoting', actions: 'clearSchedule' },
+        ],
         // A check that found a problem is final (not retryable); one that could not run (a lost
         // connection, an API error) is retried within the window: verifying is read-only.
         onError: retryOr('verifying', { target: 'compensating', actions: 'recordFailure' }),
+      },
+    },
+
+    // Just before promotion (docs/maintenance.md): look first, then set, each step persisted.
+    enteringMaintenance: {
+      on: { ABORT: { target: 'compensating', actions: 'recordAbort' } },
+      invoke: {
+        id: 'enterMaintenance',
+        src: 'enterMaintenance',
+        input: ({ context }) => ({ app: context.targetApp, found: context.maintenance?.found ?? null }),
+        onDone: [
+          {
+            guard: { type: 'maintenanceLooked', params: ({ event }) => event.output },
+            target: 'enteringMaintenance',
+            reenter: true,
+            actions: ['clearSchedule', assign(({ event }) => ({ maintenance: { found: event.output.found, onAt: null, offAt: null } }))],
+          },
+          {
+            target: 'promoting',
+            actions: [
+              'clearSchedule',
+              assign(({ event }) => ({ maintenance: { found: event.output.found, onAt: event.output.at, offAt: null } })),
+            ],
+          },
+        ],
+        // Compensation turns maintenance off again if refork may have turned it on.
+        onError: retryOr('enteringMaintenance', { target: 'compensating', actions: 'recordFailure' }),
       },
     },
 
@@ -395,12 +480,37 @@ export const refreshMachine = setup({
           fork: context.fork ?? { id: '', name: context.forkName },
           oldDatabase: context.oldDatabase,
         }),
-        onDone: {
-          target: 'cleaning',
-          actions: ['clearSchedule', assign(({ event }) => ({ promoted: true, releaseFailure: event.output.releaseFailure }))],
-        },
+        // The release phase is over (promote waits for it): staging may open again.
+        onDone: [
+          {
+            guard: 'maintenanceToLeave',
+            target: 'leavingMaintenance',
+            actions: ['clearSchedule', assign(({ event }) => ({ promoted: true, releaseFailure: event.output.releaseFailure }))],
+          },
+          {
+            target: 'cleaning',
+            actions: ['clearSchedule', assign(({ event }) => ({ promoted: true, releaseFailure: event.output.releaseFailure }))],
+          },
+        ],
         // Compensation reads Heroku first: if DATABASE already moved to the fork it rolls forward.
         onError: retryOr('promoting', { target: 'compensating', actions: 'recordFailure' }),
+      },
+    },
+
+    // Every path that may have turned maintenance on comes through here before it ends or cleans
+    // up; where it goes next follows from the context, as compensation would have decided.
+    leavingMaintenance: {
+      invoke: {
+        id: 'leaveMaintenance',
+        src: 'leaveMaintenance',
+        input: ({ context }) => ({ app: context.targetApp }),
+        onDone: [
+          { guard: 'wasPromoted', target: 'cleaning', actions: ['clearSchedule', 'recordMaintenanceOff'] },
+          { guard: 'endsAborted', target: 'aborted', actions: ['clearSchedule', 'recordMaintenanceOff'] },
+          { target: 'failed', actions: ['clearSchedule', 'recordMaintenanceOff'] },
+        ],
+        // Retried while Heroku is down (the window never closes); a refusal ends the run, naming it.
+        onError: retryOr('leavingMaintenance', { target: 'failed', actions: 'recordMaintenanceLeftOn' }),
       },
     },
 
@@ -445,6 +555,11 @@ export const refreshMachine = setup({
         input: ({ context }) => ({ app: context.targetApp, forkApp: context.forkApp, forkName: context.forkName }),
         onDone: [
           {
+            guard: 'maintenanceToLeave',
+            target: 'leavingMaintenance',
+            actions: ['clearSchedule', assign(({ event }) => ({ promoted: event.output.promoted }))],
+          },
+          {
             guard: { type: 'forkWasPromoted', params: ({ event }) => event.output },
             target: 'cleaning',
             actions: ['clearSchedule', assign({ promoted: true })],
@@ -454,7 +569,11 @@ export const refreshMachine = setup({
         ],
         // A transient failure is retried for ever (its window never closes); only a refusal
         // that no retry can change (a revoked token, say) ends the run, naming the leftover.
-        onError: retryOr('compensating', { target: 'failed', actions: 'recordLeftover' }),
+        onError: [
+          retryIn('compensating'),
+          { guard: 'maintenanceToLeave', target: 'leavingMaintenance', actions: 'recordLeftover' },
+          { target: 'failed', actions: 'recordLeftover' },
+        ],
       },
     },
 

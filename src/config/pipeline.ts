@@ -32,6 +32,8 @@ export interface PipelineConfig {
   /** How long anonymizing, verifying, promoting and cleaning ride out lost connections and API errors. */
   retryWindowMinutes: number;
   disk: DiskConfig;
+  /** The target goes into maintenance mode just before promotion and leaves it once its release phase is over (docs/maintenance.md). */
+  maintenance: boolean;
   anonymize: AnonymizeRules;
 }
 
@@ -94,6 +96,7 @@ const pipelineSchema = z.strictObject({
     .default({}),
   fork_app: appName('fork').optional(),
   fork_app_access: z.enum(['warn', 'refuse'], { error: 'must be warn or refuse' }).default('warn'),
+  maintenance: z.boolean({ error: 'must be true or false (true puts the target in maintenance mode around the swap)' }).default(false),
   anonymize: z.unknown(),
 });
 
@@ -178,6 +181,7 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
       },
       forkApp: forkApp ?? raw.target.app,
       forkAppAccess: raw.fork_app_access,
+      maintenance: raw.maintenance,
       anonymize: parseRules(raw.anonymize, `${where}.anonymize`),
     };
   }

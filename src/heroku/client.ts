@@ -179,6 +179,10 @@ class HttpHerokuClient implements HerokuClient {
     }
   }
 
+  setMaintenance(app: string, on: boolean, options?: RequestOptions): Promise<App> {
+    return this.#json<App>(platform('PATCH', `/apps/${seg(app)}`, options, { body: { maintenance: on } }), 'object');
+  }
+
   listCollaborators(app: string, options?: RequestOptions): Promise<Collaborator[]> {
     // The schema declares no ranges for this list: one answer holds it all.
     return this.#json<Collaborator[]>(platform('GET', `/apps/${seg(app)}/collaborators`, options), 'array');

@@ -14,14 +14,14 @@ export type ApiHost = 'platform' | 'data';
 
 export interface ApiCall {
   host: ApiHost;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Path with every segment already encoded. */
   path: string;
   /** JSON-serialised as the request body. */
   body?: unknown;
   /** Extra headers (Range, X-Heroku-Legacy-Provider-Messages). */
   headers?: Record<string, string>;
-  /** Whether a retry after a lost answer is safe; defaults to `method !== 'POST'`. */
+  /** Whether a retry after a lost answer is safe; defaults to `method !== 'POST'` (a PATCH sets values: repeating it is harmless). */
   idempotent?: boolean;
   /** The answer holds secrets (config vars): Heroku's error text is withheld from errors too. */
   sensitive?: boolean;

@@ -5,7 +5,7 @@ import got, { RequestError, TimeoutError } from 'got';
 import { HerokuNetworkError } from './errors.js';
 
 export interface HttpExchange {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   body?: string;

@@ -99,6 +99,11 @@ export interface HerokuApi {
   getAccount(options?: RequestOptions): Promise<Account>;
   /** `GET /apps/{app}`; `null` when the app does not exist (or the token may not see it: 404). */
   getApp(app: string, options?: RequestOptions): Promise<App | null>;
+  /**
+   * `PATCH /apps/{app}` with `{"maintenance": on}`: sets the app's maintenance mode (a value,
+   * not a toggle, so a repeat after a lost answer is harmless); answers the app as it now is.
+   */
+  setMaintenance(app: string, on: boolean, options?: RequestOptions): Promise<App>;
   /** `GET /apps/{app}/collaborators`: the owner and every collaborator; on a team app with roles and permissions. */
   listCollaborators(app: string, options?: RequestOptions): Promise<Collaborator[]>;
   /** `GET /teams/{team}/members`, every page. */

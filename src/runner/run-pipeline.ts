@@ -60,6 +60,7 @@ export function refreshInput(pipeline: PipelineConfig, runId: string, retry: Omi
     fast: pipeline.fast,
     maxWaitMinutes: pipeline.maxWaitMinutes,
     retry: { ...retry, windowMinutes: pipeline.retryWindowMinutes },
+    maintenanceMode: pipeline.maintenance,
   };
 }
 

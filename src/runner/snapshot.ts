@@ -50,7 +50,17 @@ function fromVersion2(stored: PersistedSnapshot): PersistedSnapshot {
   return { ...stored, context: { ...context, retry: { ...DEFAULT_RETRY, baseMs }, failing: null } };
 }
 
-const MIGRATIONS: Record<number, (stored: PersistedSnapshot) => PersistedSnapshot> = { 1: fromVersion1, 2: fromVersion2 };
+/**
+ * Version 4 added maintenance mode around the swap: two states between verifying and cleaning
+ * that only a pipeline with `maintenance: true` enters. A run saved by version 3 is in a state
+ * version 4 still has, with the same invoke ids and inputs; it goes on without maintenance mode
+ * (it was started without it), whatever the config says now.
+ */
+function fromVersion3(stored: PersistedSnapshot): PersistedSnapshot {
+  return { ...stored, context: { ...(stored.context as Record<string, unknown>), maintenanceMode: false, maintenance: null } };
+}
+
+const MIGRATIONS: Record<number, (stored: PersistedSnapshot) => PersistedSnapshot> = { 1: fromVersion1, 2: fromVersion2, 3: fromVersion3 };
 
 function upgrade(stored: PersistedSnapshot, machineVersion: number): PersistedSnapshot {
   let snapshot = stored;

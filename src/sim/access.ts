@@ -58,4 +58,6 @@ export function requirePermission(state: SimState, app: AppRecord, email: string
 export const CONFIG_PERMISSIONS: readonly Permission[] = ['deploy', 'manage'];
 /** Every Heroku Postgres plan is paid: adding or removing one takes `manage`. */
 export const PAID_ADDON_PERMISSIONS: readonly Permission[] = ['manage'];
+/** Maintenance mode is `operate`'s (app permissions matrix: "turn maintenance mode on and off"). */
+export const MAINTENANCE_PERMISSIONS: readonly Permission[] = ['operate'];
 export const ANY_PERMISSION: readonly Permission[] = PERMISSIONS;

@@ -58,13 +58,30 @@ export class SimCore {
       team: opts.team ?? null,
       locked: opts.locked === true,
     });
+    app.maintenance = opts.maintenance === true;
     this.events.emit('app.created', {
       app: this.state.ref(app),
-      detail: { releasePhase: app.releasePhase, owner: app.ownerEmail, team: app.team },
+      detail: { releasePhase: app.releasePhase, owner: app.ownerEmail, team: app.team, maintenance: app.maintenance },
     });
     // Heroku apps start at v1 "Initial release"; it predates any release phase run.
     this.releases.create(app, 'Initial release', false);
     return this.state.toSimApp(app);
+  }
+
+  app(name: string): SimApp {
+    return this.state.toSimApp(this.state.app(name));
+  }
+
+  /**
+   * `PATCH /apps/{app}` `{"maintenance": …}`: the attribute is set, not toggled, so a repeat
+   * changes nothing; only a change is logged (`app.updated`).
+   */
+  setMaintenance(app: AppRecord, on: boolean): AppRecord {
+    if (app.maintenance === on) return app;
+    app.maintenance = on;
+    app.updatedAt = now();
+    this.events.emit('app.updated', { app: this.state.ref(app), detail: { maintenance: on } });
+    return app;
   }
 
   addCollaborator(app: string, email: string, permissions?: SimPermission[]): void {

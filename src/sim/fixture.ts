@@ -28,6 +28,7 @@ export const appOptionsSchema = z.object({
   owner: z.string().optional(),
   team: z.string().optional(),
   locked: z.boolean().optional(),
+  maintenance: z.boolean().optional(),
 });
 export const collaboratorSchema = z.object({ email: z.string(), permissions: z.array(permissionSchema).optional() });
 export const teamMemberSchema = z.object({ email: z.string(), role: teamRoleSchema });

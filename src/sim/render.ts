@@ -150,7 +150,7 @@ export class Renderer {
       git_url: `https://git.heroku.com/${app.name}.git`,
       id: app.id,
       internal_routing: null,
-      maintenance: false,
+      maintenance: app.maintenance,
       name: app.name,
       owner: accountRef(app.ownerEmail),
       organization: team,
@@ -161,7 +161,7 @@ export class Renderer {
       slug_size: null,
       space: null,
       stack: { id: stableId('heroku-24'), name: 'heroku-24' },
-      updated_at: app.createdAt,
+      updated_at: app.updatedAt,
       web_url: `https://${app.name}.herokuapp.com/`,
     };
   }
@@ -265,7 +265,7 @@ export class Renderer {
       quantity: process.quantity,
       size: 'standard-1X',
       type: process.type,
-      updated_at: app.createdAt,
+      updated_at: app.updatedAt,
     }));
   }
 

@@ -15,6 +15,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     url: '',
     account: ACCOUNT.email,
     createApp: (name, opts) => core.createApp(name, opts),
+    app: (name) => core.app(name),
     addCollaborator: (app, email, permissions) => core.addCollaborator(app, email, permissions),
     addTeamMember: (team, email, role) => core.addTeamMember(team, email, role),
     addDatabase: (app, opts) => core.addDatabase(app, opts),

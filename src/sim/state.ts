@@ -16,6 +16,9 @@ export interface AppRecord {
   team: string | null;
   /** Team apps only: a locked app cannot be joined by team members (`heroku apps:lock`). */
   locked: boolean;
+  /** Maintenance mode (`heroku maintenance:on`): set by `PATCH /apps/{app}`, kept until set again. */
+  maintenance: boolean;
+  updatedAt: string;
 }
 
 export interface AppOwnership {
@@ -117,7 +120,8 @@ export class SimState {
         `Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.`,
       );
     if (this.findApp(name)) throw invalidParams('Name is already taken');
-    const app: AppRecord = { id: randomUUID(), name, releasePhase, createdAt: now(), ...ownership };
+    const createdAt = now();
+    const app: AppRecord = { id: randomUUID(), name, releasePhase, createdAt, updatedAt: createdAt, maintenance: false, ...ownership };
     this.apps.set(app.id, app);
     this.releases.set(app.id, []);
     this.config.set(app.id, new Map());

@@ -18,6 +18,9 @@ export interface SimApp {
   ownerEmail: string;
   team: string | null;
   locked: boolean;
+  /** Maintenance mode, as `GET /apps/{app}` reports it. */
+  maintenance: boolean;
+  updatedAt: string;
 }
 
 /** Heroku's app permissions, and a member's role in a team. */
@@ -32,6 +35,8 @@ export interface CreateAppOptions {
   team?: string;
   /** Team apps: members may not join a locked app. */
   locked?: boolean;
+  /** Starts in maintenance mode (a window of its owner's own). */
+  maintenance?: boolean;
 }
 
 export interface SimAddon {
@@ -62,6 +67,7 @@ export interface SimAttachment {
 
 export type SimEventType =
   | 'app.created'
+  | 'app.updated'
   | 'addon.created'
   | 'addon.provisioned'
   | 'addon.available'
@@ -165,6 +171,8 @@ export interface Simulator {
   /** The email of the account the API token belongs to (what `GET /account` answers). */
   account: string;
   createApp(name: string, opts?: CreateAppOptions): SimApp;
+  /** The app as it is now (maintenance mode included). */
+  app(name: string): SimApp;
   /** Grants an account access to an app; `permissions` apply to team apps (personal collaborators get all but paid add-ons). */
   addCollaborator(app: string, email: string, permissions?: SimPermission[]): void;
   /** Adds (or re-roles) a member of a team, creating the team on first use. */

@@ -4,6 +4,7 @@ import { cleanup } from './cleanup.js';
 import { compensate } from './compensate.js';
 import { createFork } from './create-fork.js';
 import type { StepDeps } from './deps.js';
+import { enterMaintenance, leaveMaintenance } from './maintenance.js';
 import { preflight } from './preflight.js';
 import { promote } from './promote.js';
 import type { Effects } from './types.js';
@@ -16,7 +17,9 @@ export function createEffects(deps: StepDeps): Effects {
     waitForFork: (input, ctx) => waitForFork(deps, input, ctx),
     anonymize: (input, ctx) => anonymizeFork(deps, input, ctx),
     verify: (input, ctx) => verifyFork(deps, input, ctx),
+    enterMaintenance: (input, ctx) => enterMaintenance(deps, input, ctx),
     promote: (input, ctx) => promote(deps, input, ctx),
+    leaveMaintenance: (input, ctx) => leaveMaintenance(deps, input, ctx),
     cleanup: (input, ctx) => cleanup(deps, input, ctx),
     compensate: (input, ctx) => compensate(deps, input, ctx),
   };

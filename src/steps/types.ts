@@ -138,6 +138,33 @@ export interface PromoteOutput {
   releaseFailure: string | null;
 }
 
+/** Maintenance mode around the swap (docs/maintenance.md). */
+export interface EnterMaintenanceInput {
+  /** The target app. */
+  app: string;
+  /**
+   * Whether the target was already in maintenance when refork first looked; null before it
+   * looked. Looking and setting are two steps, each persisted, so a resumed run never takes a
+   * maintenance it turned on itself for a window of the user's own.
+   */
+  found: boolean | null;
+}
+export interface EnterMaintenanceOutput {
+  found: boolean;
+  /** False after the first step (refork only looked); true once the target is in maintenance. */
+  on: boolean;
+  /** Epoch ms of the look, or of the confirmed change. */
+  at: number;
+}
+export interface LeaveMaintenanceInput {
+  app: string;
+}
+export interface LeaveMaintenanceOutput {
+  on: false;
+  /** Epoch ms when Heroku confirmed the target out of maintenance. */
+  at: number;
+}
+
 export interface CleanupInput {
   /** The target app. */
   app: string;
@@ -192,7 +219,9 @@ export interface Effects {
   waitForFork(input: WaitForForkInput, ctx: StepContext): Promise<WaitForForkOutput>;
   anonymize(input: AnonymizeInput, ctx: StepContext): Promise<AnonymizeOutput>;
   verify(input: VerifyInput, ctx: StepContext): Promise<VerifyOutput>;
+  enterMaintenance(input: EnterMaintenanceInput, ctx: StepContext): Promise<EnterMaintenanceOutput>;
   promote(input: PromoteInput, ctx: StepContext): Promise<PromoteOutput>;
+  leaveMaintenance(input: LeaveMaintenanceInput, ctx: StepContext): Promise<LeaveMaintenanceOutput>;
   cleanup(input: CleanupInput, ctx: StepContext): Promise<CleanupOutput>;
   compensate(input: CompensateInput, ctx: StepContext): Promise<CompensateOutput>;
 }

@@ -149,7 +149,10 @@ class ScheduleRun {
     await Promise.all(tasks);
     await Promise.all(children.map((c) => c.done));
     for (const child of children) this.judge(child, await child.done);
-    if (disruption.kind === 'crashAt' && (await first.done).signal === 'SIGKILL' && !first.overran) this.fired.add('crashAt');
+    if (disruption.kind === 'crashAt' && (await first.done).signal === 'SIGKILL' && !first.overran) {
+      this.fired.add('crashAt');
+      if (/aintenance/.test(disruption.point)) this.fired.add('crashAt:maintenance');
+    }
     if (launch.racers > 1) this.fired.add('race');
   }
 
@@ -354,6 +357,7 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     pipeline: { schedule: onceCron(), timezone: 'UTC' },
     forkApp: schedule.forkApp !== 'none',
     previousFork: schedule.forkApp === 'steady',
+    maintenance: schedule.maintenance,
   });
   const { proxy } = await proxiedControl(world);
   const run = new ScheduleRun(schedule, world, proxy);
@@ -398,6 +402,7 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     run.violations.push(...sequentialRuns(runs, run.processes));
     if (runs.length > 1) run.fired.add('rerun');
     if (schedule.forkApp !== 'none') run.fired.add(`forkApp:${schedule.forkApp}`);
+    if (schedule.maintenance && world.sim.events.some((e) => e.type === 'app.updated')) run.fired.add('maintenance');
     if (status === 'succeeded') run.fired.add('status:succeeded');
     if (status === 'failed') run.fired.add('status:failed');
     if (status !== expected) run.violations.push(`last run error: ${runs.at(-1)?.error ?? 'none'}`);

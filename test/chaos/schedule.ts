@@ -54,6 +54,8 @@ export interface Schedule {
   outage: ControlOutage | null;
   /** Times the fork's backends are terminated while the run is `anonymizing`. */
   forkCuts: number;
+  /** The pipeline has `maintenance: true` (its boundaries and endpoints may then be hit too). */
+  maintenance: boolean;
 }
 
 /** The kinds of trouble a schedule can feature; each seed is guaranteed at least its theme. */
@@ -116,6 +118,8 @@ function disruption(random: Random, boundaries: readonly string[], forced?: Disr
 export interface ScheduleOptions {
   /** `name#n` boundaries recorded from a clean run: the crash points to choose from. */
   boundaries: readonly string[];
+  /** The boundaries a clean run with `maintenance: true` adds to those (empty: no schedule crashes there). */
+  maintenanceBoundaries?: readonly string[];
   /** Allow 'timeout' faults (each can hold a runner for the client's 30 s timeout). */
   allowTimeouts: boolean;
 }
@@ -153,17 +157,41 @@ export function drawSchedule(seed: number, options: ScheduleOptions): Schedule {
           heal: random.pick(['resume', 'reset'] as const),
         }
       : null;
+  // Maintenance mode on every other seed, its trouble drawn from a stream of its own (as the
+  // workers'), so every other draw of a seed stays what it was before maintenance mode existed.
+  const maintenance = seed % 2 === 0;
+  const faults = herokuFaults(random, faultCount, options.allowTimeouts);
+  if (maintenance) maintenanceTrouble(mulberry32(seed ^ 0x3a1e_7e11), launches, faults, options);
   return {
     seed,
+    maintenance,
     // From the seed, not the random stream: every seed keeps the rest of its schedule.
     forkApp: (['steady', 'none', 'first'] as const)[seed % 3] ?? 'none',
     provisionDelayMs: theme === 'slow' ? random.int(2000, 6000) : random.int(50, 1500),
     forkFails: theme === 'forkFails' || random.chance(0.05),
-    faults: herokuFaults(random, faultCount, options.allowTimeouts),
+    faults,
     launches,
     outage,
     forkCuts: theme === 'forkCut' ? random.int(1, 2) : random.chance(0.1) ? 1 : 0,
   };
+}
+
+/** Half the crashes at a boundary move to one of maintenance mode's; half the time a fault on staging's app resource. */
+function maintenanceTrouble(random: Random, launches: Launch[], faults: HerokuFault[], options: ScheduleOptions): void {
+  const points = options.maintenanceBoundaries ?? [];
+  for (const launch of launches) {
+    if (launch.disruption.kind === 'crashAt' && points.length > 0 && random.chance(0.5)) {
+      launch.disruption = { kind: 'crashAt', point: random.pick(points) };
+    }
+  }
+  if (random.chance(0.5)) {
+    faults.push({
+      method: random.pick(['GET', 'PATCH']),
+      path: '^/apps/acme-staging$',
+      times: random.int(1, 3),
+      kind: faultKind(random, options.allowTimeouts),
+    });
+  }
 }
 
 /** One line that says what the schedule does, for failure reports. */
@@ -181,5 +209,6 @@ export function describeSchedule(schedule: Schedule): string {
     ? ` outage(${schedule.outage.mode}/${schedule.outage.heal} in launch ${schedule.outage.launch} at ${schedule.outage.afterMs}ms for ${schedule.outage.forMs}ms)`
     : '';
   const forkApp = schedule.forkApp === 'none' ? '' : `fork app (${schedule.forkApp}), `;
-  return `seed ${schedule.seed}: ${forkApp}provision ${schedule.provisionDelayMs}ms${schedule.forkFails ? ', fork fails' : ''}${schedule.forkCuts ? `, ${schedule.forkCuts} fork cut(s)` : ''}; launches [${launches}]; faults [${faults}]${outage}`;
+  const maintenance = schedule.maintenance ? 'maintenance mode, ' : '';
+  return `seed ${schedule.seed}: ${forkApp}${maintenance}provision ${schedule.provisionDelayMs}ms${schedule.forkFails ? ', fork fails' : ''}${schedule.forkCuts ? `, ${schedule.forkCuts} fork cut(s)` : ''}; launches [${launches}]; faults [${faults}]${outage}`;
 }

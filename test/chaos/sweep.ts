@@ -22,11 +22,12 @@ export async function sweep(options: SweepOptions): Promise<SweepSummary> {
   const log = options.log ?? ((line: string) => console.log(line));
   const began = Date.now();
   const boundaries = await recordBoundaries();
+  const maintenanceBoundaries = (await recordBoundaries({ maintenance: true })).filter((point) => !boundaries.includes(point));
   const queue = [...options.seeds];
   const results: ChaosResult[] = [];
   const worker = async () => {
     for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-      const result = await runSchedule(drawSchedule(seed, { boundaries, allowTimeouts: options.allowTimeouts }));
+      const result = await runSchedule(drawSchedule(seed, { boundaries, maintenanceBoundaries, allowTimeouts: options.allowTimeouts }));
       results.push(result);
       const verdict = result.violations.length ? `VIOLATION (replay: npm run chaos -- --seed ${seed})` : 'ok';
       log(`chaos seed ${seed}: ${verdict} ${result.status ?? 'no run'} in ${(result.ms / 1000).toFixed(1)}s [${result.fired.join(' ')}]`);

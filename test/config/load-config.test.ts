@@ -47,6 +47,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads maintenance: true|false (default false), and names the key and the fix for anything else', async () => {
+    const withMaintenance = (value: string) => `${pipeline('{ tables: {} }')}    maintenance: ${value}\n`;
+    expect((await loadConfig(await written(pipeline('{ tables: {} }')))).pipelines['staging']?.maintenance).toBe(false);
+    expect((await loadConfig(await written(withMaintenance('true')))).pipelines['staging']?.maintenance).toBe(true);
+    for (const value of ['yes', '"on"', '1']) {
+      await expect(loadConfig(await written(withMaintenance(value)))).rejects.toThrow(
+        /: pipelines\.staging\.maintenance: must be true or false \(true puts the target in maintenance mode around the swap\)$/,
+      );
+    }
+  });
+
   it('reports a rule error inside the rules file against the pipeline key', async () => {
     await writeFile(join(dir, 'bad.yml'), 'tables:\n  users:\n    columns: { email: shuffle }\n');
     await expect(loadConfig(await written(pipeline('bad.yml')))).rejects.toThrow(

@@ -8,13 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { checkInvariants, unverifiedForksOnTarget } from '../support/invariants.js';
 import { createWorld, readControl, type World, type WorldOptions } from '../support/world.js';
 
-/** Boundaries of one clean run, in order, as `name#occurrence`. */
-export async function recordBoundaries(options: WorldOptions = {}): Promise<string[]> {
+/** How the uninterrupted run ends: a clean one succeeds; one whose world refuses a step fails. */
+export type Ending = 'succeeded' | 'failed';
+
+/** Boundaries of one uninterrupted run, in order, as `name#occurrence`. */
+export async function recordBoundaries(options: WorldOptions = {}, ending: Ending = 'succeeded'): Promise<string[]> {
   const world = await createWorld(options);
   const trace = join(tmpdir(), `refork-trace-${randomBytes(4).toString('hex')}`);
   try {
     const result = await world.cli(['run', 'staging'], { REFORK_TRACE_FILE: trace });
-    if (result.code !== 0) throw new Error(`clean run failed: ${result.stdout} ${result.stderr}`);
+    if ((result.code === 0) !== (ending === 'succeeded'))
+      throw new Error(`the run did not end ${ending}: ${result.stdout} ${result.stderr}`);
     const points = (await readFile(trace, 'utf8')).trim().split('\n');
     // How many times the fork is polled depends on timing; crash only at the first two polls.
     return points.filter((p) => !/^(effect:waitForFork|store:save:waiting):[a-z]+#([3-9]|\d\d)/.test(p));
@@ -57,7 +61,7 @@ export async function resume(world: World, extraEnv: NodeJS.ProcessEnv = {}): Pr
   throw new Error(`run still active after 6 resumes; last output: ${output.trim().split('\n').at(-1) ?? ''}`);
 }
 
-export async function crashAt(points: string[], options: WorldOptions = {}): Promise<CrashResult> {
+export async function crashAt(points: string[], options: WorldOptions = {}, ending: Ending = 'succeeded'): Promise<CrashResult> {
   const world = await createWorld(options);
   try {
     let reached = false;
@@ -75,7 +79,7 @@ export async function crashAt(points: string[], options: WorldOptions = {}): Pro
       }
     }
     const final = await resume(world);
-    const report = await checkInvariants(world, { status: 'succeeded' });
+    const report = await checkInvariants(world, { status: ending });
     const found = [...atCrash, ...report.violations];
     const violations = found.length ? [...found, `final output: ${final.trim().split('\n').at(-1) ?? ''}`] : [];
     return { point: points.join(' then '), reached, violations };

@@ -23,7 +23,16 @@ describe('refork demo', () => {
     await withScratch('refork-demo-test-', async (scratch) => {
       const result = await runCli(['demo'], { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: scratch }, { killAfterMs: 90_000 });
       expect(result.code, result.stdout + result.stderr).toBe(0);
-      for (const step of ['preflight → forking', 'waiting → anonymizing', 'verifying → promoting', 'cleaning → succeeded'])
+      for (const step of [
+        'preflight → forking',
+        'waiting → anonymizing',
+        // The example config puts staging in maintenance mode around the swap.
+        'verifying → enteringMaintenance',
+        'enteringMaintenance → promoting',
+        'promoting → leavingMaintenance',
+        'leavingMaintenance → cleaning',
+        'cleaning → succeeded',
+      ])
         expect(result.stdout).toContain(step);
 
       const production = rowsAfter(result.stdout, /^Production/);

@@ -1,7 +1,7 @@
 // What the client puts on the wire: headers, paths, schema-valid bodies, ranges, both hosts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addonBody, clientFor, TOKEN } from './client-fixture.js';
-import { json, startFakeHeroku, type FakeHeroku } from './fake-heroku.js';
+import { json, reset, startFakeHeroku, type FakeHeroku } from './fake-heroku.js';
 
 let fake: FakeHeroku;
 beforeEach(async () => {
@@ -118,6 +118,18 @@ describe('attachments', () => {
     fake.queue(json(200, { id: 'att-1', name: 'REFORK_7F3A' }));
     await clientFor(fake).client.deleteAttachment('att-1');
     expect([sent(0).method, sent(0).url, sent(0).body]).toEqual(['DELETE', '/addon-attachments/att-1', '']);
+  });
+});
+
+describe('maintenance mode', () => {
+  it('sets the app attribute with PATCH /apps/{app}, and sends it again after a 503 or a lost answer (a value, not a toggle)', async () => {
+    fake.queue(json(503, { id: 'unavailable', message: 'down' }), reset, json(200, { name: 'stg', maintenance: true }));
+    const app = await clientFor(fake).client.setMaintenance('stg', true);
+    expect(app.maintenance).toBe(true);
+    expect(fake.requests.map((r) => [r.method, r.url, r.body])).toEqual(
+      Array.from({ length: 3 }, () => ['PATCH', '/apps/stg', '{"maintenance":true}']),
+    );
+    expect(sent(2).headers['content-type']).toMatch(/application\/json/);
   });
 });
 

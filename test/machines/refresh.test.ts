@@ -2,52 +2,10 @@
 // which effect each state asks for, where failures lead, and that snapshots survive JSON.
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
-import { PREFLIGHT_WINDOW_MS, forkNameFor, refreshMachine, type RefreshInput } from '../../machines/refresh.js';
+import { PREFLIGHT_WINDOW_MS, forkNameFor, refreshMachine } from '../../machines/refresh.js';
 import { pendingEffect, persist, restore, stateOf, type RefreshSnapshot } from '../../src/runner/snapshot.js';
 import { MACHINE_VERSION } from '../../machines/refresh.js';
-import type { StepFailure } from '../../src/steps/types.js';
-
-const input: RefreshInput = {
-  runId: '0f3c2a1b-aaaa-4bbb-8ccc-123456789012',
-  pipeline: 'staging',
-  sourceApp: 'acme-prod',
-  sourceDatabase: 'DATABASE',
-  targetApp: 'acme-staging',
-  forkApp: 'acme-refork',
-  plan: 'heroku-postgresql:standard-0',
-  fast: false,
-  maxWaitMinutes: 60,
-  retry: { baseMs: 1000, maxMs: 8000, windowMinutes: 120 },
-};
-
-const MINUTE = 60_000;
-
-const source = { id: 'src-id', name: 'postgresql-prod-1', app: 'acme-prod' };
-const old = { id: 'old-id', name: 'postgresql-stg-1', app: 'acme-staging' };
-const fork = { id: 'fork-id', name: 'refork-staging-0f3c2a1baaaa' };
-
-type Event = Parameters<typeof transition<typeof refreshMachine>>[2];
-const done = (id: string, output: unknown) => ({ type: `xstate.done.actor.${id}`, output }) as unknown as Event;
-const fail = (id: string, failure: Partial<StepFailure>) =>
-  ({
-    type: `xstate.error.actor.${id}`,
-    error: { step: id, message: 'boom', code: 'x', retryable: false, at: 1_000, ...failure },
-  }) as unknown as Event;
-
-/** Persist → JSON → restore before every step, as a process restart would. */
-function step(snapshot: RefreshSnapshot, event: Event): RefreshSnapshot {
-  const restored = restore(JSON.parse(JSON.stringify(persist(snapshot))), MACHINE_VERSION);
-  return transition(refreshMachine, restored, event)[0];
-}
-
-function toPromoting(): RefreshSnapshot {
-  let s = initialTransition(refreshMachine, input)[0];
-  s = step(s, done('preflight', { source, oldDatabase: old }));
-  s = step(s, done('createFork', fork));
-  s = step(s, done('waitForFork', { available: true, message: 'available', notFound: 0, observedAt: 5, nextPollAt: 5 }));
-  s = step(s, done('anonymize', { tables: 3, rows: 10, skipped: 0 }));
-  return step(s, done('verify', { checks: 3 }));
-}
+import { MINUTE, done, fail, fork, input, old, source, step, toPromoting } from './machine.js';
 
 describe('refresh machine', () => {
   it('names the fork deterministically from the pipeline and run id', () => {

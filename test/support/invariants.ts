@@ -113,7 +113,46 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
     for (const exposure of world.targetExposures.filter((e) => !e.verified))
       violations.push(`acme-staging's ${exposure.variable} held the unverified fork ${exposure.addon}`);
   }
+  violations.push(...maintenanceViolations(world, runs));
   return { violations, forksCreated: created.length, runs };
+}
+
+/**
+ * 8. Once no run is active, staging is in maintenance exactly when its owner had put it there
+ * (refork never leaves it on, and never turns off a window it did not open).
+ * 9. With maintenance mode, DATABASE moved to a fork only while staging was in maintenance.
+ */
+export function maintenanceViolations(world: World, runs: Array<{ status: string }>): string[] {
+  const violations: string[] = [];
+  const events = world.sim.events as unknown as SimEventLike[];
+  const staging = (e: SimEventLike) => field(e, 'app') === 'acme-staging';
+  const changes = events.filter((e) => e.type === 'app.updated' && staging(e));
+  const setTo = (e: SimEventLike) => (e['detail'] as { maintenance?: unknown } | undefined)?.maintenance;
+  if (!runs.some((run) => run.status === 'active') && world.sim.app('acme-staging').maintenance !== world.ownersMaintenance) {
+    violations.push(
+      world.ownersMaintenance
+        ? "staging's own maintenance window was turned off"
+        : `staging left in maintenance after the run ended (${changes.length} maintenance change(s))`,
+    );
+  }
+  if (world.ownersMaintenance && changes.some((e) => setTo(e) === false))
+    violations.push("refork turned off staging's own maintenance window");
+  if (!world.maintenanceMode) {
+    if (changes.length > 0) violations.push('staging went into maintenance without maintenance mode');
+    return violations;
+  }
+  let inMaintenance = world.ownersMaintenance;
+  for (const e of events) {
+    if (e.type === 'app.updated' && staging(e)) inMaintenance = setTo(e) === true;
+    const promotion =
+      e.type === 'attachment.created' &&
+      staging(e) &&
+      field(e, 'attachment', 'name') === 'DATABASE' &&
+      (field(e, 'addon') ?? '').startsWith('refork-') &&
+      field(e, 'addon') !== world.oldStagingAddon;
+    if (promotion && !inMaintenance) violations.push(`${field(e, 'addon') ?? 'a fork'} became DATABASE while staging was open`);
+  }
+  return violations;
 }
 
 /**

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { forkNameFor } from '../../machines/refresh.js';
 import { seedDemoDatabase } from '../../src/demo/seed.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { startSimulator, type FaultRule, type Simulator } from '../../src/sim/index.js';
 import { findLeaks, passwordOf, secretsOfEnv, type Exhibit } from '../secrets/scan.js';
 import { runCli, simulatorEnv, spawnCli, type CliResult, type SpawnedCli } from './cli.js';
 import { RULES } from './pipeline.js';
@@ -46,6 +46,10 @@ export interface World {
   oldStagingAddon: string;
   /** The app forks are created on: FORK_APP, or the target when the world has no fork app. */
   forkApp: string;
+  /** The pipeline puts staging in maintenance mode around the swap (`maintenance: true`). */
+  maintenanceMode: boolean;
+  /** Staging was in maintenance before refork touched it: a window of its owner's, which refork must leave on. */
+  ownersMaintenance: boolean;
   /** Every time a config var of the target went live with a refork add-on's URL. */
   targetExposures: TargetExposure[];
   /** Every time something became staging's DATABASE: was it anonymized at that instant? */
@@ -78,6 +82,12 @@ export interface WorldOptions {
   forkApp?: boolean;
   /** Staging runs on last night's fork, billed to the fork app, and owns no database (needs `forkApp`). */
   previousFork?: boolean;
+  /** The pipeline has `maintenance: true`. */
+  maintenance?: boolean;
+  /** Staging starts in maintenance mode, as its owner left it. */
+  ownersMaintenance?: boolean;
+  /** Heroku faults in place before the first run. */
+  faults?: FaultRule[];
 }
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
@@ -115,13 +125,14 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const seed = await createTestDatabase('prodseed');
   await seedDemoDatabase(seed.url, options.customers ?? 200);
   sim.createApp('acme-prod');
-  sim.createApp('acme-staging', { releasePhase: options.releasePhase ?? false });
+  sim.createApp('acme-staging', { releasePhase: options.releasePhase ?? false, maintenance: options.ownersMaintenance ?? false });
   if (options.forkApp) sim.createApp(FORK_APP);
   const prod = await sim.addDatabase('acme-prod', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE', fromDatabase: seed.name });
   const oldStaging = options.previousFork
     ? await previousFork(sim)
     : await sim.addDatabase('acme-staging', { plan: 'heroku-postgresql:standard-0', as: 'DATABASE' });
   await seed.drop();
+  for (const fault of options.faults ?? []) sim.faults.add(fault);
 
   const controlDatabase = await createTestDatabase('control');
   control = controlDatabase;
@@ -132,6 +143,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     target: { app: 'acme-staging' },
     plan: 'heroku-postgresql:standard-0',
     anonymize: RULES,
+    ...(options.maintenance ? { maintenance: true } : {}),
     ...options.pipeline,
   };
   const forkApp = options.forkApp ? { fork_app: FORK_APP } : {};
@@ -154,6 +166,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     prodAddon: prod.name,
     oldStagingAddon: oldStaging.name,
     forkApp: options.forkApp ? FORK_APP : 'acme-staging',
+    maintenanceMode: options.maintenance ?? false,
+    ownersMaintenance: options.ownersMaintenance ?? false,
     targetExposures,
     attachChecks,
     output,
@@ -209,7 +223,7 @@ export async function verifiedForks(controlUrl: string): Promise<Set<string>> {
   const rows = await adminQuery(
     controlUrl,
     `SELECT DISTINCT r.id, r.pipeline FROM refork_runs r JOIN refork_run_events e ON e.run_id = r.id
-      WHERE e.from_state = 'verifying' AND e.to_state = 'promoting'`,
+      WHERE e.from_state = 'verifying' AND e.to_state IN ('enteringMaintenance', 'promoting')`,
   ).catch(() => null);
   return new Set((rows?.rows ?? []).map((row: { id: string; pipeline: string }) => forkNameFor(row.pipeline, row.id)));
 }

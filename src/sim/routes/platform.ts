@@ -1,6 +1,13 @@
 // Platform API routes (api.heroku.com): add-ons, attachments, config vars, formation, releases,
 // account and the resolvers the heroku CLI uses (docs/heroku-api.md); who may call them: access.ts.
-import { ANY_PERMISSION, CONFIG_PERMISSIONS, PAID_ADDON_PERMISSIONS, requirePermission, type Permission } from '../access.js';
+import {
+  ANY_PERMISSION,
+  CONFIG_PERMISSIONS,
+  MAINTENANCE_PERMISSIONS,
+  PAID_ADDON_PERMISSIONS,
+  requirePermission,
+  type Permission,
+} from '../access.js';
 import type { SimCore } from '../core.js';
 import { invalidParams, notFound, SimError } from '../errors.js';
 import { header, reply, type Reply, type RequestContext } from '../http.js';
@@ -60,6 +67,16 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
     owner.locked = locked;
     return owner;
   };
+  /** `heroku maintenance:on` / `off`: only `maintenance` of the schema's updatable fields is simulated. */
+  const update = (context: RequestContext): AppRecord => {
+    const body = objectBody(context.body);
+    const other = Object.keys(body).filter((key) => key !== 'maintenance');
+    if (other.length > 0) throw invalidParams(`The simulator updates only maintenance, not ${other.join(', ')}.`);
+    const maintenance = body['maintenance'];
+    if (maintenance === undefined) return app(context);
+    if (typeof maintenance !== 'boolean') throw invalidParams('maintenance must be true or false.');
+    return core.setMaintenance(permitted(app(context), MAINTENANCE_PERMISSIONS, 'turn maintenance mode on or off'), maintenance);
+  };
   const ownerOf = (addon: AddonRecord): AddonRecord => {
     visible(state.appOf(addon));
     return addon;
@@ -102,6 +119,7 @@ export function platformRoutes(core: SimCore, render: Renderer): Router {
   return new Router()
     .on('GET', '/account', () => reply(200, render.account()))
     .on('GET', '/apps/:app', (context) => reply(200, render.app(app(context))))
+    .on('PATCH', '/apps/:app', (context) => reply(200, render.app(update(context))))
     .on('GET', '/apps/:app/collaborators', (context) => reply(200, render.collaborators(app(context))))
     .on('GET', '/teams/permissions', () =>
       reply(
