@@ -50,7 +50,15 @@ function fromVersion2(stored: PersistedSnapshot): PersistedSnapshot {
   return { ...stored, context: { ...context, retry: { ...DEFAULT_RETRY, baseMs }, failing: null } };
 }
 
-const MIGRATIONS: Record<number, (stored: PersistedSnapshot) => PersistedSnapshot> = { 1: fromVersion1, 2: fromVersion2 };
+/**
+ * Version 4 added `fixingUp` after anonymizing; nothing that version 3 stored changed meaning, so
+ * its runs continue as they are (one saved in anonymizing goes on to fixingUp).
+ */
+function fromVersion3(stored: PersistedSnapshot): PersistedSnapshot {
+  return stored;
+}
+
+const MIGRATIONS: Record<number, (stored: PersistedSnapshot) => PersistedSnapshot> = { 1: fromVersion1, 2: fromVersion2, 3: fromVersion3 };
 
 function upgrade(stored: PersistedSnapshot, machineVersion: number): PersistedSnapshot {
   let snapshot = stored;

@@ -4,6 +4,7 @@ import { cleanup } from './cleanup.js';
 import { compensate } from './compensate.js';
 import { createFork } from './create-fork.js';
 import type { StepDeps } from './deps.js';
+import { fixUpFork } from './fix-up-fork.js';
 import { preflight } from './preflight.js';
 import { promote } from './promote.js';
 import type { Effects } from './types.js';
@@ -15,6 +16,7 @@ export function createEffects(deps: StepDeps): Effects {
     createFork: (input, ctx) => createFork(deps, input, ctx),
     waitForFork: (input, ctx) => waitForFork(deps, input, ctx),
     anonymize: (input, ctx) => anonymizeFork(deps, input, ctx),
+    fixUp: (input, ctx) => fixUpFork(deps, input, ctx),
     verify: (input, ctx) => verifyFork(deps, input, ctx),
     promote: (input, ctx) => promote(deps, input, ctx),
     cleanup: (input, ctx) => cleanup(deps, input, ctx),
