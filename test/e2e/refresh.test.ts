@@ -59,6 +59,7 @@ describe('refork run, end to end', () => {
       'forking',
       'waiting',
       'anonymizing',
+      'fixingUp',
       'verifying',
       'promoting',
       'cleaning',

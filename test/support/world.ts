@@ -11,7 +11,7 @@ import { seedDemoDatabase } from '../../src/demo/seed.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { findLeaks, passwordOf, secretsOfEnv, type Exhibit } from '../secrets/scan.js';
 import { runCli, simulatorEnv, spawnCli, type CliResult, type SpawnedCli } from './cli.js';
-import { RULES } from './pipeline.js';
+import { FIXUP_BUMP, FIXUP_SECRET, FIXUPS, RULES } from './pipeline.js';
 import { adminQuery, createTestDatabase, databaseUrl, serverUrl, type TestDatabase } from './databases.js';
 
 export const TOKEN = `test-token-${randomBytes(8).toString('hex')}`;
@@ -52,6 +52,8 @@ export interface World {
   attachChecks: AttachCheck[];
   /** stdout + stderr of every CLI call, for the secrets scan. */
   output: string[];
+  /** The pipeline's fix-ups (FIXUPS with `fixups: true`, else none). */
+  fixups: string[];
   /** Values that must never appear in output or control tables; close() scans for them. */
   secrets: Set<string>;
   cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
@@ -78,6 +80,8 @@ export interface WorldOptions {
   forkApp?: boolean;
   /** Staging runs on last night's fork, billed to the fork app, and owns no database (needs `forkApp`). */
   previousFork?: boolean;
+  /** The pipeline runs FIXUPS in the fork (the invariants then check each was applied once). */
+  fixups?: boolean;
 }
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
@@ -85,6 +89,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const attachChecks: AttachCheck[] = [];
   const output: string[] = [];
   const secrets = new Set<string>([TOKEN, ANONYMIZE_KEY]);
+  // A fix-up may hold a password: its literal never leaves the fork (no log, event or status).
+  if (options.fixups) secrets.add(FIXUP_SECRET);
   const serverPassword = passwordOf(server);
   if (serverPassword) secrets.add(serverPassword);
   const running = new Set<Promise<unknown>>();
@@ -132,6 +138,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     target: { app: 'acme-staging' },
     plan: 'heroku-postgresql:standard-0',
     anonymize: RULES,
+    ...(options.fixups ? { fixups: FIXUPS } : {}),
     ...options.pipeline,
   };
   const forkApp = options.forkApp ? { fork_app: FORK_APP } : {};
@@ -154,6 +161,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     prodAddon: prod.name,
     oldStagingAddon: oldStaging.name,
     forkApp: options.forkApp ? FORK_APP : 'acme-staging',
+    fixups: options.fixups ? FIXUPS : [],
     targetExposures,
     attachChecks,
     output,
@@ -262,4 +270,4 @@ export async function until(check: () => Promise<boolean>, what: string, timeout
 
 export { databaseUrl, readFile };
 export { runCli, spawnCli, type CliResult, type SpawnedCli };
-export { RULES };
+export { FIXUP_BUMP, FIXUP_SECRET, FIXUPS, RULES };
