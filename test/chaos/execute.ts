@@ -251,7 +251,7 @@ class ScheduleRun {
   private async cutForkConnections(activeStates: () => Promise<string[]>): Promise<void> {
     while (this.forkCutsLeft > 0 && !this.finished) {
       const states = await activeStates();
-      const cutting = states.find((state) => state === 'anonymizing' || state === 'verifying');
+      const cutting = states.find((state) => state === 'anonymizing' || state === 'fixingUp' || state === 'verifying');
       if (cutting) {
         const fork = this.world.sim
           .addons(this.world.forkApp)
@@ -354,6 +354,7 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     pipeline: { schedule: onceCron(), timezone: 'UTC' },
     forkApp: schedule.forkApp !== 'none',
     previousFork: schedule.forkApp === 'steady',
+    fixups: schedule.fixups,
   });
   const { proxy } = await proxiedControl(world);
   const run = new ScheduleRun(schedule, world, proxy);
@@ -398,6 +399,7 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     run.violations.push(...sequentialRuns(runs, run.processes));
     if (runs.length > 1) run.fired.add('rerun');
     if (schedule.forkApp !== 'none') run.fired.add(`forkApp:${schedule.forkApp}`);
+    if (schedule.fixups) run.fired.add('fixups');
     if (status === 'succeeded') run.fired.add('status:succeeded');
     if (status === 'failed') run.fired.add('status:failed');
     if (status !== expected) run.violations.push(`last run error: ${runs.at(-1)?.error ?? 'none'}`);
