@@ -5,17 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixupDigest } from '../../src/anonymize/fixups.js';
 import { adminQuery } from '../support/databases.js';
 import { checkInvariants } from '../support/invariants.js';
-import { ANONYMIZE_KEY, FIXUP_SECRET, FIXUPS, createWorld, readControl, type World } from '../support/world.js';
+import { ANONYMIZE_KEY, FIXUP_SECRET, FIXUPS, createWorld, readControl, stagingDatabase, type World } from '../support/world.js';
 
 let world: World | undefined;
 afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-function stagingDatabase(w: World): string | undefined {
-  return w.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace)?.addon.name;
-}
 
 describe('fix-ups, end to end', () => {
   it('runs them in the fork after masking, verifies the result, and records what each did', async () => {

@@ -254,6 +254,11 @@ async function inspectAnonymized(url: string): Promise<{ anonymized: boolean; de
   }
 }
 
+/** The add-on staging's DATABASE points at now. */
+export function stagingDatabase(w: World): string | undefined {
+  return w.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace)?.addon.name;
+}
+
 export async function readControl<T extends pg.QueryResultRow>(world: World, sql: string, params: unknown[] = []): Promise<T[]> {
   return (await adminQuery(world.control.url, sql, params)).rows as T[];
 }
