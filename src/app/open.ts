@@ -12,6 +12,7 @@ import { boundaryFromEnv, type Boundary } from '../boundary.js';
 import { clockFromEnv, type Clock } from '../clock.js';
 import { defaultOwner, type RunnerDeps } from '../runner/run-pipeline.js';
 import { DEFAULT_LIMITS, type Limits } from '../runner/slots.js';
+import { notificationOutbox, type Outbox } from '../notify/outbox.js';
 import { noNotifier, webhookNotifier } from '../notify/webhook.js';
 import { createEffects } from '../steps/index.js';
 import { createControlStore, createKnex } from '../store/index.js';
@@ -28,6 +29,8 @@ export interface Tuning {
   pollMaxMs: number;
   notFoundLimit: number;
   releaseTimeoutMs: number;
+  /** How long a notice taken for sending is one process's own (docs/design.md#notifications). */
+  notifyHoldMs: number;
 }
 
 /** Production defaults; REFORK_* variables exist for tests and unusual setups. */
@@ -49,6 +52,7 @@ export function tuningFrom(env: NodeJS.ProcessEnv): Tuning {
     pollMaxMs: num('REFORK_POLL_MAX_MS', 5 * 60_000),
     notFoundLimit: num('REFORK_NOT_FOUND_LIMIT', 20),
     releaseTimeoutMs: num('REFORK_RELEASE_TIMEOUT_MS', 15 * 60_000),
+    notifyHoldMs: num('REFORK_NOTIFY_HOLD_MS', 60_000),
   };
 }
 
@@ -57,6 +61,8 @@ export interface App {
   config: ReforkConfig;
   knex: Knex;
   store: ControlStore;
+  /** Sends the notices runs owe; every process that serves runs also sends what others left owed. */
+  outbox: Outbox;
   heroku: HerokuApi;
   logger: Logger;
   clock: Clock;
@@ -99,12 +105,14 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
   const store = createControlStore(knex);
   const owner = defaultOwner();
   const notifier = env.webhookUrl ? webhookNotifier(env.webhookUrl, { logger }) : noNotifier;
+  const outbox = notificationOutbox({ store, notifier, logger, boundary, holdMs: tuning.notifyHoldMs });
   const runnerDeps = new Map<string, RunnerDeps>();
   return {
     env,
     config,
     knex,
     store,
+    outbox,
     heroku,
     logger,
     clock,
@@ -125,7 +133,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
           retry: { baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs },
           // Polls and retries of every run in this process draw on one budget for the token.
           pace: (ms) => heroku.budget.stretch(ms),
-          notifier,
+          outbox,
           stuckAfterMs: config.stuckAfterMinutes * 60_000,
           effects: createEffects({
             heroku,

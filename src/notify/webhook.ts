@@ -2,10 +2,13 @@
 // to notify is logged and never fails or delays the run beyond a short timeout.
 import type { Logger } from '../log/logger.js';
 import { redact } from '../log/redact.js';
+import type { NoticeKind } from '../store/types.js';
 import { formatDuration } from '../status/format.js';
 
 export interface RunNotice {
-  kind: 'succeeded' | 'failed' | 'aborted' | 'stuck';
+  /** The same on every attempt to send this notice: a receiver that sees it twice can drop the repeat. */
+  id: string;
+  kind: NoticeKind;
   pipeline: string;
   runId: string;
   state: string;
@@ -15,10 +18,12 @@ export interface RunNotice {
 }
 
 export interface Notifier {
-  send(notice: RunNotice): Promise<void>;
+  /** `true` once the receiver accepted it; `false` (logged) when it should be tried again later. */
+  send(notice: RunNotice): Promise<boolean>;
 }
 
-export const noNotifier: Notifier = { send: async () => {} };
+/** Without a webhook there is nobody to tell: every notice counts as delivered. */
+export const noNotifier: Notifier = { send: async () => true };
 
 export function noticeText(notice: RunNotice): string {
   const took = formatDuration(notice.elapsedMs);
@@ -45,11 +50,13 @@ export function webhookNotifier(url: string, options: { logger: Logger; timeoutM
           signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
         });
         if (!response.ok) options.logger.warn('notification not accepted', { status: response.status, kind: notice.kind });
+        return response.ok;
       } catch (error) {
         options.logger.warn('notification failed', {
           kind: notice.kind,
           error: redact(error instanceof Error ? error.message : String(error)),
         });
+        return false;
       }
     },
   };

@@ -3,7 +3,7 @@
 // end, and once that it is stuck) are sent from here.
 import { retryDelay } from '../../machines/refresh.js';
 import type { Logger } from '../log/logger.js';
-import type { Notifier } from '../notify/webhook.js';
+import type { Outbox } from '../notify/outbox.js';
 import type { Effects } from '../steps/types.js';
 import type { ControlStore, Lease, RunRecord } from '../store/types.js';
 import { advance, type AdvanceDeps, type AdvanceOutcome, type HeavySlot } from './advance.js';
@@ -14,7 +14,8 @@ export interface ClaimDeps extends AdvanceDeps {
   store: ControlStore;
   effects: Effects;
   logger: Logger;
-  notifier: Notifier;
+  /** Sends the notices runs owe (their end; once, that they are stuck). */
+  outbox: Outbox;
   /** A run still active after this long is reported once as stuck. */
   stuckAfterMs: number;
   /** Identifies this process in leases and `status` (dyno name, host, pid). */
@@ -45,7 +46,7 @@ export interface ClaimOptions {
 }
 
 export async function workClaim(deps: ClaimDeps, claim: Claim, options: ClaimOptions): Promise<RunOutcome> {
-  const { store, notifier } = deps;
+  const { store, outbox } = deps;
   const { run } = claim;
   // A snapshot this version cannot restore keeps its lease until it expires: the run is tried
   // again a lease later (by a newer refork during a rolling deploy, say), not claimed in a loop.
@@ -55,28 +56,22 @@ export async function workClaim(deps: ClaimDeps, claim: Claim, options: ClaimOpt
   keeper.start();
   try {
     if (!claim.fresh) {
-      await reportIfOld(deps, run, claim.lease);
+      await reportIfOld(deps, run);
       // Every poll is a claim; say so only when the run changes hands (a takeover, a new process).
       if (claim.previousOwner !== deps.owner)
         logger.info('run resumed', { state: run.state, owner: deps.owner, from: claim.previousOwner });
     }
     const outcome = await advance({ ...deps, logger }, snapshot, { runId: run.id, keeper, ...options });
+    // The final transition recorded the notice of the run's end.
     if (outcome.kind === 'finished') {
-      await notifier.send({
-        kind: outcome.status,
-        pipeline: run.pipeline,
-        runId: run.id,
-        state: outcome.status,
-        error: outcome.error,
-        elapsedMs: await elapsedMs(store, run),
-      });
+      await outbox.deliver({ runId: run.id });
     } else if (outcome.kind === 'yielded' && outcome.failing && !keeper.lost) {
       const { failing } = outcome;
       // Retries have slowed to the steady pace: a long Heroku outage, a fork Heroku will not
       // destroy yet. Stuck until the outside world changes; `status` says why.
       if (retryDelay(snapshot.context.retry, failing.failures) >= snapshot.context.retry.maxMs) {
         const detail = { step: failing.step, failures: failing.failures, since: new Date(failing.since).toISOString() };
-        await reportStuck(deps, run, keeper.lease, failing.step, `${failing.last.step}: ${failing.last.message}`, detail);
+        await reportStuck(deps, run, failing.step, `${failing.last.step}: ${failing.last.message}`, detail);
       }
     }
     return { runId: run.id, resumed: !claim.fresh, ...outcome };
@@ -92,28 +87,21 @@ async function elapsedMs(store: ControlStore, run: RunRecord): Promise<number> {
 }
 
 /** Once per run: a refresh active far longer than expected deserves a human's look. */
-async function reportIfOld(deps: ClaimDeps, run: RunRecord, lease: Lease): Promise<void> {
+async function reportIfOld(deps: ClaimDeps, run: RunRecord): Promise<void> {
   const elapsed = await elapsedMs(deps.store, run);
   if (elapsed < deps.stuckAfterMs) return;
-  await reportStuck(deps, run, lease, run.state, run.error, { elapsedMs: elapsed });
+  await reportStuck(deps, run, run.state, run.error, { elapsedMs: elapsed });
 }
 
 async function reportStuck(
   deps: ClaimDeps,
   run: RunRecord,
-  lease: Lease,
   state: string,
   error: string | null,
   detail: Record<string, unknown>,
 ): Promise<void> {
-  if (await deps.store.hasEvent(run.id, 'notify.stuck')) return;
-  await deps.notifier.send({
-    kind: 'stuck',
-    pipeline: run.pipeline,
-    runId: run.id,
-    state,
-    error,
-    elapsedMs: await elapsedMs(deps.store, run),
-  });
-  await deps.store.appendEvent(lease, { type: 'notify.stuck', from: run.state, to: run.state, detail });
+  // Recorded once per run, whoever notices first. Sent now, or, if the process that took it died
+  // before it was marked sent, by the next one here once its hold ran out.
+  if (await deps.store.recordNotice({ runId: run.id, kind: 'stuck', state, error })) deps.logger.warn('run stuck', { state, ...detail });
+  await deps.outbox.deliver({ runId: run.id });
 }

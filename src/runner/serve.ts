@@ -9,6 +9,7 @@ import { STEPS } from '../../machines/refresh.js';
 import { sleepReal } from '../clock.js';
 import type { PipelineConfig } from '../config/pipeline.js';
 import type { Logger } from '../log/logger.js';
+import type { Outbox } from '../notify/outbox.js';
 import type { ClaimedRun, ControlStore } from '../store/types.js';
 import { workClaim, type RunOutcome } from './claimed-run.js';
 import { duePipelines } from './due-pipelines.js';
@@ -20,6 +21,8 @@ export interface ServeDeps {
   logger: Logger;
   owner: string;
   leaseTtlMs: number;
+  /** Notices owed by any run: one a dead process took and did not mark sent, one a webhook refused. */
+  outbox: Outbox;
   /** The runner's deps for one pipeline (its effects carry its rules). */
   depsFor(pipeline: PipelineConfig): RunnerDeps;
 }
@@ -55,7 +58,7 @@ const HEAVY_STATES = Object.entries(STEPS)
 
 /** The shortest pause when something is due that this process cannot take yet (its slots are full). */
 const MIN_PAUSE_MS = 250;
-/** Schedules are read at most this often. */
+/** Schedules (and owed notices) are read at most this often. */
 const SCHEDULE_EVERY_MS = 5_000;
 
 export async function serve(deps: ServeDeps, options: ServeOptions): Promise<ServeReport> {
@@ -67,6 +70,8 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
   const report: ServeReport = { outcomes: new Map(), errors: [] };
   let wake = new AbortController();
   let scheduleReadAt = Number.NEGATIVE_INFINITY;
+  let outboxReadAt = Number.NEGATIVE_INFINITY;
+  const delivery: { running: Promise<void> | null } = { running: null };
 
   const pastDeadline = () => options.deadline !== null && Date.now() >= options.deadline;
 
@@ -105,6 +110,23 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
     }
   };
 
+  // Beside the runs, never in their way: a slow webhook delays no claim.
+  const deliverOwed = () => {
+    if (delivery.running || performance.now() - outboxReadAt < SCHEDULE_EVERY_MS) return;
+    outboxReadAt = performance.now();
+    delivery.running = deps.outbox
+      .deliver()
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          logger.warn('owed notifications not sent', { error: error instanceof Error ? error.message : String(error) });
+        },
+      )
+      .finally(() => {
+        delivery.running = null;
+      });
+  };
+
   const claim = async (heavy: boolean, limit: number): Promise<number> => {
     if (limit <= 0) return 0;
     const acquiredAt = performance.now();
@@ -129,6 +151,7 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
     let claimed = 0;
     let nextDue: number | null = null;
     try {
+      deliverOwed();
       await startScheduled();
       claimed += await claim(true, Math.min(slots.freeHeavy, slots.freeRuns));
       claimed += await claim(false, slots.freeRuns);
@@ -148,7 +171,7 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
     await sleepReal(Math.min(options.idleMs, untilDue, untilDeadline), AbortSignal.any([options.shutdown, wake.signal]));
   }
   // On shutdown the tasks see the same signal: each abandons its step and hands its run back.
-  await Promise.allSettled([...tasks]);
+  await Promise.allSettled([...tasks, delivery.running]);
   if (options.untilIdle) await reportBusy(deps, names, report);
   return report;
 }

@@ -26,6 +26,8 @@ export interface CreateDatabaseOptions {
 }
 
 const SOURCE_BUSY = '55006';
+/** How long a fork's copy waits for the source's other sessions to end before it cuts them. */
+const SOURCE_WAIT_MS = 10_000;
 const DEPENDENT_OBJECTS = '2BP01';
 
 function pgCode(error: unknown): string | undefined {
@@ -98,17 +100,25 @@ export class DatabaseServer {
     return credential;
   }
 
-  /** The source must have no other sessions while it is copied; retried briefly because clients reconnect. */
+  /**
+   * CREATE DATABASE ... TEMPLATE needs the source to itself, which a Heroku fork does not: its
+   * production keeps serving. So the copy waits for the source's sessions to end (refork's own are
+   * short reads), and only a session that outlives SOURCE_WAIT_MS (a test fixture's idle pool) is
+   * cut, as a last resort that Heroku would never take.
+   */
   private async copyFrom(source: string, target: string): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      await this.pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
-        source,
-      ]);
+    const cutAt = Date.now() + SOURCE_WAIT_MS;
+    for (;;) {
+      if (Date.now() >= cutAt) {
+        await this.pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+          source,
+        ]);
+      }
       try {
         await this.pool.query(`CREATE DATABASE ${quoteIdent(target)} TEMPLATE ${quoteIdent(source)}`);
         return;
       } catch (error) {
-        if (pgCode(error) !== SOURCE_BUSY || attempt >= 20) throw error;
+        if (pgCode(error) !== SOURCE_BUSY || Date.now() >= cutAt + SOURCE_WAIT_MS) throw error;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }

@@ -7,7 +7,8 @@ import type { Knex } from 'knex';
 import { appendEvent } from './appendEvent.js';
 import { claimDue } from './claimDue.js';
 import { claimRun } from './claimRun.js';
-import { activeRun, databaseNow, getRun, hasEvent, latestRuns, listRuns, nextDueInMs, runEvents } from './queries.js';
+import { recordNotice, settleNotice, takeOwedNotices } from './notices.js';
+import { activeRun, databaseNow, getRun, latestRuns, listRuns, nextDueInMs, runEvents } from './queries.js';
 import { releaseLease } from './releaseLease.js';
 import { renewLease } from './renewLease.js';
 import { requestAbort } from './requestAbort.js';
@@ -27,7 +28,9 @@ export function createControlStore(knex: Knex): ControlStore {
     activeRun: (pipeline) => activeRun(knex, pipeline),
     nextDueInMs: (pipelines, options = { includeLeased: true }) => nextDueInMs(knex, pipelines, options),
     latestRuns: (pipelines) => latestRuns(knex, pipelines),
-    hasEvent: (runId, type) => hasEvent(knex, runId, type),
+    recordNotice: (notice) => recordNotice(knex, notice),
+    takeOwedNotices: (request) => takeOwedNotices(knex, request),
+    settleNotice: (id, settlement) => settleNotice(knex, id, settlement),
     getRun: (runId) => getRun(knex, runId),
     listRuns: (filter) => listRuns(knex, filter),
     runEvents: (runId) => runEvents(knex, runId),

@@ -96,12 +96,3 @@ export async function latestRuns(knex: Knex, pipelines: string[]): Promise<Lates
   );
   return result.rows.map((row) => ({ pipeline: row.pipeline, status: row.status, createdAt: row.created_at }));
 }
-
-export async function hasEvent(knex: Knex, runId: string, type: string): Promise<boolean> {
-  if (!UUID.test(runId)) return false;
-  const result = await knex.raw<{ rows: unknown[] }>(`SELECT 1 FROM refork_run_events WHERE run_id = :runId AND type = :type LIMIT 1`, {
-    runId,
-    type,
-  });
-  return result.rows.length > 0;
-}

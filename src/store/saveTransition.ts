@@ -1,9 +1,11 @@
-// Persists one machine transition: the run row (snapshot, state, status, error) and its
-// event row commit together or not at all, fenced by the lease token. The runner calls it
-// before starting the next side effect (invariant 6, docs/design.md#invariants).
+// Persists one machine transition: the run row (snapshot, state, status, error), its event row
+// and, when the run ends, the notice it owes commit together or not at all, fenced by the lease
+// token. The runner calls it before starting the next side effect (invariant 6,
+// docs/design.md#invariants).
 import type { Knex } from 'knex';
 import { FENCE, fenceBindings } from './fence.js';
 import { insertEvent } from './insertEvent.js';
+import { recordNotice } from './notices.js';
 import { toJsonb } from './jsonb.js';
 import { writeTransaction } from './transaction.js';
 import type { Lease, Transition } from './types.js';
@@ -50,6 +52,8 @@ export async function saveTransition(knex: Knex, lease: Lease, transition: Trans
       to: transition.event.to,
       detail: transition.event.detail ?? {},
     });
+    // The end of a run and the notice that says so commit together: no process can die between them.
+    if (transition.status !== 'active') await recordNotice(trx, { runId: lease.runId, kind: transition.status, state: transition.status });
     return true;
   });
 }

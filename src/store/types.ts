@@ -67,6 +67,36 @@ export interface Transition {
   event: { type: string; from: string | null; to: string | null; detail?: Record<string, unknown> };
 }
 
+/** What a run tells the webhook: how it ended, or (once) that it is stuck. */
+export type NoticeKind = 'succeeded' | 'failed' | 'aborted' | 'stuck';
+
+export interface NewNotice {
+  runId: string;
+  kind: NoticeKind;
+  state: string;
+  /** Absent: the run's own error column. */
+  error?: string | null;
+}
+
+/** A recorded notice not yet delivered, taken by this process for a while to send it. */
+export interface OwedNotice {
+  /** Stable across attempts: a receiver that sees it twice has the same notice twice. */
+  id: string;
+  runId: string;
+  pipeline: string;
+  kind: NoticeKind;
+  state: string;
+  error: string | null;
+  /** From the run's start to its end, or to when the notice was recorded. */
+  elapsedMs: number;
+  /** Including the one under way. */
+  attempts: number;
+  /** Since it was recorded, on the database clock. */
+  ageMs: number;
+}
+
+export type NoticeSettlement = { delivered: true } | { delivered: false; retryInMs: number } | { delivered: false; giveUp: true };
+
 export interface ClaimDueRequest {
   owner: string;
   leaseTtlMs: number;
@@ -120,8 +150,11 @@ export interface ControlStore {
   nextDueInMs(pipelines: string[], options?: { includeLeased: boolean }): Promise<number | null>;
   /** Each pipeline's newest run. */
   latestRuns(pipelines: string[]): Promise<LatestRun[]>;
-  /** Whether the run's log has an event of this type. */
-  hasEvent(runId: string, type: string): Promise<boolean>;
+  /** Records a notice the run owes unless one of its kind already is; `true` when this call did. */
+  recordNotice(notice: NewNotice): Promise<boolean>;
+  /** Takes owed notices that are due (of one run, or any) for `holdMs`, so no other process sends them meanwhile. */
+  takeOwedNotices(request: { runId?: string; limit: number; holdMs: number }): Promise<OwedNotice[]>;
+  settleNotice(id: string, settlement: NoticeSettlement): Promise<void>;
   getRun(runId: string): Promise<RunRecord | null>;
   /** Newest first. */
   listRuns(filter?: { pipeline?: string; status?: RunStatus; limit?: number }): Promise<RunRecord[]>;

@@ -159,12 +159,12 @@ describe('refork history and events', () => {
 describe('notifications', () => {
   async function receiver() {
     const { createServer } = await import('node:http');
-    const bodies: Array<{ text: string; refork: { kind: string } }> = [];
+    const bodies: Array<{ text: string; refork: { kind: string; id: string } }> = [];
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        bodies.push(JSON.parse(body) as { text: string; refork: { kind: string } });
+        bodies.push(JSON.parse(body) as { text: string; refork: { kind: string; id: string } });
         res.writeHead(200).end('ok');
       });
     });
@@ -190,22 +190,54 @@ describe('notifications', () => {
     }
   });
 
-  it('reports a run stuck past the threshold once, and never fails a run for a dead webhook', async () => {
+  it('a tick sends the end notice a killed process had not marked sent, with the same id', async () => {
+    const hook = await receiver();
+    try {
+      world = await createWorld();
+      const env = { REFORK_WEBHOOK_URL: hook.url, REFORK_NOTIFY_HOLD_MS: '500' };
+      const killed = await world.cli(['run', 'staging'], { ...env, REFORK_CRASH_AT: 'notify:succeeded:sent' });
+      expect(killed.signal).toBe('SIGKILL');
+      await new Promise((r) => setTimeout(r, 600)); // the notice's hold runs out
+      const tick = await world.cli(['tick'], env);
+      expect(tick.code).toBe(0);
+      expect(hook.bodies.map((b) => b.refork.kind)).toEqual(['succeeded', 'succeeded']);
+      expect(hook.bodies[1]?.refork.id).toBe(hook.bodies[0]?.refork.id);
+      expect(await readControl(world, 'SELECT kind FROM refork_notifications WHERE delivered_at IS NULL')).toEqual([]);
+      expect((await checkInvariants(world, { status: 'succeeded' })).violations).toEqual([]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('reports a run stuck once, sends the same notice again after a kill, and never fails a run for a dead webhook', async () => {
     const hook = await receiver();
     try {
       world = await createWorld({ provisionDelayMs: 5_000, config: { notify: { stuck_after_minutes: 0.001 } } });
       const w = world;
-      const first = w.spawn(['run', 'staging'], { REFORK_WEBHOOK_URL: hook.url });
-      await until(inState(w, 'waiting'), 'the run to wait');
-      first.child.kill('SIGKILL');
-      await first.done;
-      await new Promise((r) => setTimeout(r, 1_600));
-      const second = await w.cli(['run', 'staging', '--budget-minutes', '0.01'], { REFORK_WEBHOOK_URL: hook.url });
+      const env = { REFORK_WEBHOOK_URL: hook.url, REFORK_NOTIFY_HOLD_MS: '1000' };
+      // Killed after the webhook took the stuck notice, before it was marked delivered.
+      const first = await w.cli(['run', 'staging'], { ...env, REFORK_CRASH_AT: 'notify:stuck:sent' });
+      expect(first.signal).toBe('SIGKILL');
+      expect(hook.bodies.map((b) => b.refork.kind)).toEqual(['stuck']);
+      await new Promise((r) => setTimeout(r, 1_600)); // the lease and the notice's hold run out
+      const second = await w.cli(['run', 'staging', '--budget-minutes', '0.01'], env);
       expect(second.stdout).toMatch(/paused|succeeded/);
+      // At least once, and recognisably the same notice: never a second "stuck".
+      const stuck = hook.bodies.filter((b) => b.refork.kind === 'stuck');
+      expect(stuck).toHaveLength(2);
+      expect(new Set(stuck.map((b) => b.refork.id)).size).toBe(1);
       const third = await w.cli(['run', 'staging'], { REFORK_WEBHOOK_URL: 'http://127.0.0.1:9/nobody-listens' });
       expect(third.stdout).toMatch(/succeeded/);
-      expect(hook.bodies.filter((b) => b.refork.kind === 'stuck')).toHaveLength(1);
       expect(third.stderr).toMatch(/notification failed/);
+      // The end notice nobody took stays owed, for a later beat to send.
+      const notices = await readControl<{ kind: string; delivered: boolean }>(
+        w,
+        'SELECT kind, delivered_at IS NOT NULL AS delivered FROM refork_notifications ORDER BY created_at',
+      );
+      expect(notices).toEqual([
+        { kind: 'stuck', delivered: true },
+        { kind: 'succeeded', delivered: false },
+      ]);
     } finally {
       await hook.close();
     }

@@ -1,7 +1,9 @@
 // Add-on create with config.fork: provisioning, a real forked database owned by its own role,
 // the data API's 404 -> preparing -> available, and the refusals Heroku makes.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
+import { adminQuery, serverUrl } from '../support/databases.js';
 import {
   type AddonBody,
   api,
@@ -74,6 +76,37 @@ describe('forking a database', () => {
     // Production is untouched by the fork's writes.
     const prodRows = await query<{ email: string }>(sim.databaseUrl(prodAddon), 'SELECT email FROM customers ORDER BY id');
     expect(prodRows[0]?.email).toBe('ada@example.com');
+  });
+
+  it("leaves production's sessions alone while it forks, as Heroku does", async () => {
+    // A session on production (an app's, or refork's own preflight reading table sizes) is open
+    // when the fork is copied; it is still usable afterwards, and the fork still comes.
+    const session = new pg.Client({ connectionString: sim.databaseUrl(prodAddon) });
+    await session.connect();
+    try {
+      await session.query('SELECT 1');
+      const name = uniqueName('refork-fork');
+      const created = await api<AddonBody>(sim, 'POST', `/apps/${staging}/addons`, {
+        plan: 'heroku-postgresql:standard-0',
+        name,
+        attachment: { name: 'REFORK_BUSY' },
+        config: { fork: prodAddon, fast: true },
+      });
+      expect(created.status).toBe(202);
+      // The copy is waiting for the session to end: production answers it meanwhile.
+      await eventually(async () => {
+        const copying = await adminQuery(serverUrl(), "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE % TEMPLATE %'");
+        return copying.rows.length > 0 ? true : undefined;
+      });
+      expect((await session.query<{ n: number }>('SELECT count(*)::int AS n FROM customers')).rows[0]?.n).toBe(2);
+      await session.end();
+      await settled(sim, staging, name);
+      await waitAvailable(sim, created.body.id);
+      const rows = await query<{ email: string }>(sim.databaseUrl(name), 'SELECT email FROM customers ORDER BY id');
+      expect(rows).toHaveLength(2);
+    } finally {
+      await session.end().catch(() => {});
+    }
   });
 
   it('reports 404, then waiting "preparing", then "available" on the data API', async () => {

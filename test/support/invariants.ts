@@ -98,6 +98,16 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
     violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'} after a ${expect.status} run, expected the old database`);
   }
 
+  // 6b. Every finished run owes the notice of its end, recorded with its last transition: a kill
+  // can lose it neither before it is sent nor after.
+  const notices = await readControl<{ run_id: string; kind: string }>(world, 'SELECT run_id, kind FROM refork_notifications');
+  for (const run of runs) {
+    const kinds = notices.filter((notice) => notice.run_id === run.id).map((notice) => notice.kind);
+    const ends = kinds.filter((kind) => kind !== 'stuck');
+    if (run.status !== 'active' && (ends.length !== 1 || ends[0] !== run.status))
+      violations.push(`run ${run.id} ended ${run.status} with end notices [${ends.join(', ')}]`);
+  }
+
   // 8. Every configured fix-up was applied exactly once in the fork staging now runs on.
   if (expect.status === 'succeeded' && world.fixups.length > 0 && databaseAddon?.startsWith('refork-') && last)
     violations.push(...(await fixupsAppliedOnce(world, databaseAddon, last.id)));

@@ -5,6 +5,7 @@ import type { ServeDeps } from '../../runner/serve.js';
 export function serveDeps(app: App): ServeDeps {
   return {
     store: app.store,
+    outbox: app.outbox,
     logger: app.logger,
     owner: app.owner,
     leaseTtlMs: app.tuning.leaseTtlMs,
