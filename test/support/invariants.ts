@@ -108,7 +108,7 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
       violations.push(`run ${run.id} ended ${run.status} with end notices [${ends.join(', ')}]`);
   }
 
-  // 8. Every configured fix-up was applied exactly once in the fork staging now runs on.
+  // 6c. Every configured fix-up was applied exactly once in the fork staging now runs on.
   if (expect.status === 'succeeded' && world.fixups.length > 0 && databaseAddon?.startsWith('refork-') && last)
     violations.push(...(await fixupsAppliedOnce(world, databaseAddon, last.id)));
 
