@@ -19,6 +19,8 @@ import type {
   EnterMaintenanceOutput,
   LeaveMaintenanceInput,
   LeaveMaintenanceOutput,
+  FixUpInput,
+  FixUpOutput,
   PreflightInput,
   PreflightOutput,
   PromoteInput,
@@ -36,7 +38,8 @@ import { attachmentNameFor, forkNameFor } from '../src/steps/names.js';
  * migrates the older snapshots it can and refuses the rest with a clear message.
  * 2: forks are made on `forkApp` (in the context and the effects' inputs).
  * 3: retries by time windows (`retry`, `failing`) instead of five attempts.
- * 4: maintenance mode around the swap (`maintenanceMode`, `maintenance`, two states).
+ * 4: `fixingUp` between anonymizing and verifying; maintenance mode around the swap
+ *    (`maintenanceMode`, `maintenance`, two states).
  */
 export const MACHINE_VERSION = 4;
 
@@ -58,6 +61,8 @@ export const STEPS = {
   waiting: { window: 'fork', heavy: false },
   /** Heavy: holds database sessions on the fork for long; a process runs few side by side. */
   anonymizing: { window: 'work', heavy: true },
+  /** Light: one session, the pipeline's own statements; the ledger makes trying again safe. */
+  fixingUp: { window: 'work', heavy: false },
   verifying: { window: 'work', heavy: true },
   enteringMaintenance: { window: 'work', heavy: false },
   promoting: { window: 'work', heavy: false },
@@ -205,6 +210,7 @@ const actors = {
   createFork: effect<CreateForkInput, CreateForkOutput>(),
   waitForFork: effect<WaitForForkInput, WaitForForkOutput>(),
   anonymize: effect<AnonymizeInput, AnonymizeOutput>(),
+  fixUp: effect<FixUpInput, FixUpOutput>(),
   verify: effect<VerifyInput, VerifyOutput>(),
   enterMaintenance: effect<EnterMaintenanceInput, EnterMaintenanceOutput>(),
   promote: effect<PromoteInput, PromoteOutput>(),
@@ -417,8 +423,26 @@ export const refreshMachine = setup({
           attachmentName: context.attachmentName,
           runId: context.runId,
         }),
-        onDone: { target: 'verifying', actions: 'clearSchedule' },
+        onDone: { target: 'fixingUp', actions: 'clearSchedule' },
         onError: retryOr('anonymizing', { target: 'compensating', actions: 'recordFailure' }),
+      },
+    },
+
+    // The pipeline's fix-ups (docs/fixups.md), on the masked data and before the gates, so what
+    // is verified is what staging will see. A failing statement is final; a lost session is retried.
+    fixingUp: {
+      on: { ABORT: { target: 'compensating', actions: 'recordAbort' } },
+      invoke: {
+        id: 'fixUp',
+        src: 'fixUp',
+        input: ({ context }) => ({
+          app: context.forkApp,
+          forkId: context.fork?.id ?? '',
+          attachmentName: context.attachmentName,
+          runId: context.runId,
+        }),
+        onDone: { target: 'verifying', actions: 'clearSchedule' },
+        onError: retryOr('fixingUp', { target: 'compensating', actions: 'recordFailure' }),
       },
     },
 

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { loadCatalog } from './catalog.js';
 import type { Gate, GateContext } from './gates/check.js';
 import { coverageGate } from './gates/coverage.js';
+import { fixupsGate } from './gates/fixups.js';
 import { formatsGate } from './gates/formats.js';
 import { indexesGate } from './gates/indexes.js';
 import { ledgerGate } from './gates/ledger.js';
@@ -14,6 +15,7 @@ import { scanScope } from './gates/scope.js';
 import { statisticsGate } from './gates/statistics.js';
 import { tableSamples } from './gates/table-sample.js';
 import { compilePlan } from './plan.js';
+import { appliedFixups, type FixupRef } from './fixups.js';
 import type { AnonymizeRules } from './rules.js';
 import { messageOf, scrub } from './session.js';
 
@@ -22,6 +24,8 @@ export interface VerifyOptions {
   rules: AnonymizeRules;
   runId: string;
   key: string;
+  /** The pipeline's fix-ups (docs/fixups.md): each must be in this run's ledger; default none. */
+  fixups?: FixupRef[];
 }
 
 export interface CheckResult {
@@ -46,7 +50,7 @@ export interface VerifyReport {
 }
 
 /** In the order they run: cheap catalog checks first, sampling last. */
-export const GATES: Gate[] = [coverageGate, ledgerGate, residualGate, indexesGate, formatsGate, statisticsGate, piiGate];
+export const GATES: Gate[] = [coverageGate, ledgerGate, fixupsGate, residualGate, indexesGate, formatsGate, statisticsGate, piiGate];
 
 export async function verifyAnonymized(options: VerifyOptions, gates: Gate[] = GATES): Promise<VerifyReport> {
   const results: CheckResult[] = [];
@@ -66,7 +70,15 @@ export async function verifyAnonymized(options: VerifyOptions, gates: Gate[] = G
       problems.map((problem) => `rules do not match the database: ${scrub(problem, options.key)}`),
     );
     const scope = scanScope(options.rules, catalog);
-    const samples = tableSamples(client, plan, scope, options.key);
+    const applied = await appliedFixups(client, options.runId);
+    // What a fix-up wrote is judged by the fixups gate, not by the shape of a masked value.
+    const samples = tableSamples(
+      client,
+      plan,
+      scope,
+      options.key,
+      applied.map((fixup) => fixup.xid),
+    );
     const context: GateContext = {
       client,
       rules: options.rules,
@@ -76,6 +88,7 @@ export async function verifyAnonymized(options: VerifyOptions, gates: Gate[] = G
       plan,
       scope,
       samples,
+      fixups: { expected: options.fixups ?? [], applied },
       extras,
     };
     for (const gate of gates) {

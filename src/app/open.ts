@@ -145,6 +145,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
             forkAppAccess: pipeline.forkAppAccess,
             controlDatabaseUrl: env.controlDatabaseUrl,
             anonymizeKey: env.anonymizeKey,
+            fixups: pipeline.fixups,
             disk: { plan: pipeline.plan, ...pipeline.disk },
             polling: {
               minMs: tuning.pollMinMs,

@@ -9,6 +9,7 @@ import { parseRules, type AnonymizeRules } from '../anonymize/index.js';
 import { GB } from '../bytes.js';
 import { validateSchedule } from '../schedule/index.js';
 import { ConfigError } from './errors.js';
+import { fileFixups, listedFixups } from './fixups.js';
 
 export interface PipelineConfig {
   name: string;
@@ -35,6 +36,8 @@ export interface PipelineConfig {
   /** The target goes into maintenance mode just before promotion and leaves it once its release phase is over (docs/maintenance.md). */
   maintenance: boolean;
   anonymize: AnonymizeRules;
+  /** SQL statements run in order inside the masked fork before verification (docs/fixups.md); [] when none. */
+  fixups: string[];
 }
 
 /** The fork's disk (docs/disk.md): what refork knows of it beyond Heroku's plan list. */
@@ -98,6 +101,11 @@ const pipelineSchema = z.strictObject({
   fork_app_access: z.enum(['warn', 'refuse'], { error: 'must be warn or refuse' }).default('warn'),
   maintenance: z.boolean({ error: 'must be true or false (true puts the target in maintenance mode around the swap)' }).default(false),
   anonymize: z.unknown(),
+  fixups: z
+    .array(z.string({ error: 'must be an SQL statement (quote it in YAML)' }), { error: 'must be a list of SQL statements' })
+    .optional(),
+  /** Read, and replaced by `fixups`, in loadConfig (withFixupFiles). */
+  fixups_file: z.string({ error: 'must be the path of a file of SQL statements' }).optional(),
 });
 
 const configSchema = z.strictObject({
@@ -166,6 +174,10 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
     if (raw.anonymize === undefined) {
       throw new ConfigError(`${where}.anonymize: required: the anonymization rules (a fork is never promoted unmasked)`);
     }
+    if (raw.fixups_file !== undefined)
+      throw new ConfigError(`${where}.fixups_file: was not read (${raw.fixups_file}): load the config with loadConfig`);
+    const fixups = listedFixups(raw.fixups ?? []);
+    if ('problem' in fixups) throw new ConfigError(`${where}.fixups${fixups.problem}`.replace(/[\r\n]+/g, ' '));
     pipelines[name] = {
       name,
       source: raw.source,
@@ -183,6 +195,7 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
       forkAppAccess: raw.fork_app_access,
       maintenance: raw.maintenance,
       anonymize: parseRules(raw.anonymize, `${where}.anonymize`),
+      fixups: fixups.statements,
     };
   }
   return {
@@ -239,7 +252,7 @@ export async function loadConfig(path: string): Promise<ReforkConfig> {
     const reason = error instanceof Error ? error.message.split('\n')[0] : 'invalid YAML';
     throw new ConfigError(`${path}: not valid YAML: ${reason}`);
   }
-  return parseConfig(await withRuleFiles(document, path), path);
+  return parseConfig(await withFixupFiles(await withRuleFiles(document, path), path), path);
 }
 
 /**
@@ -267,6 +280,36 @@ async function withRuleFiles(document: unknown, configPath: string): Promise<unk
     } catch (error) {
       throw new ConfigError(`${where}: ${file} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'invalid'}`);
     }
+  }
+  return { ...document, pipelines };
+}
+
+/**
+ * `fixups_file: fixups/staging.sql` names a file of statements ended by `;` (relative to the
+ * config file); it is read and checked here and stands in the pipeline as its `fixups:` list.
+ */
+async function withFixupFiles(document: unknown, configPath: string): Promise<unknown> {
+  if (!isRecord(document) || !isRecord(document.pipelines)) return document;
+  const pipelines: Record<string, unknown> = {};
+  for (const [name, pipeline] of Object.entries(document.pipelines)) {
+    if (!isRecord(pipeline) || pipeline.fixups_file === undefined) {
+      pipelines[name] = pipeline;
+      continue;
+    }
+    const where = `${configPath}: pipelines.${name}.fixups_file`;
+    if (typeof pipeline.fixups_file !== 'string') throw new ConfigError(`${where}: must be the path of a file of SQL statements`);
+    if (pipeline.fixups !== undefined) throw new ConfigError(`${where}: set fixups or fixups_file, not both: move the statements into one`);
+    const file = resolve(dirname(configPath), pipeline.fixups_file);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw new ConfigError(`${where}: ${file} cannot be read; fix the path (it is relative to ${configPath})`);
+    }
+    const fixups = fileFixups(text);
+    if ('problem' in fixups) throw new ConfigError(`${where}: ${file} ${fixups.problem}`.replace(/[\r\n]+/g, ' '));
+    const { fixups_file: _read, ...rest } = pipeline;
+    pipelines[name] = { ...rest, fixups: fixups.statements };
   }
   return { ...document, pipelines };
 }

@@ -51,10 +51,11 @@ function fromVersion2(stored: PersistedSnapshot): PersistedSnapshot {
 }
 
 /**
- * Version 4 added maintenance mode around the swap: two states between verifying and cleaning
- * that only a pipeline with `maintenance: true` enters. A run saved by version 3 is in a state
- * version 4 still has, with the same invoke ids and inputs; it goes on without maintenance mode
- * (it was started without it), whatever the config says now.
+ * Version 4 added `fixingUp` after anonymizing (a version-3 run saved in anonymizing goes on to
+ * it) and maintenance mode around the swap: two states between verifying and cleaning that only
+ * a pipeline with `maintenance: true` enters. A run saved by version 3 is in a state version 4
+ * still has, with the same invoke ids and inputs; it goes on without maintenance mode (it was
+ * started without it), whatever the config says now.
  */
 function fromVersion3(stored: PersistedSnapshot): PersistedSnapshot {
   return { ...stored, context: { ...(stored.context as Record<string, unknown>), maintenanceMode: false, maintenance: null } };

@@ -1,6 +1,7 @@
 // Mask the fork in place (the engine keeps a per-table ledger inside the fork, so a resumed
 // run skips finished tables) and verify it before it may be promoted.
 import pg from 'pg';
+import { fixupRefs } from '../anonymize/fixups.js';
 import { anonymizeDatabase, verifyAnonymized } from '../anonymize/index.js';
 import { ledgerRows } from '../anonymize/ledger.js';
 import { forkStorageBytes } from '../heroku/plan-storage.js';
@@ -10,7 +11,7 @@ import { anonymizeFacts, verifyFacts } from './record.js';
 import { StepError, type AnonymizeInput, type AnonymizeOutput, type StepContext, type VerifyInput, type VerifyOutput } from './types.js';
 
 /** The URL is read afresh from the fork's config var on every connect: credentials rotate. */
-function forkConnector(deps: StepDeps, input: AnonymizeInput, { signal, logger }: StepContext) {
+export function forkConnector(deps: StepDeps, input: AnonymizeInput, { signal, logger }: StepContext) {
   return async (): Promise<pg.Client> => {
     const variable = `${input.attachmentName}_URL`;
     const vars = await deps.heroku.getConfigVars(input.app, { signal });
@@ -69,6 +70,7 @@ export async function verifyFork(deps: StepDeps, input: VerifyInput, context: St
     rules: deps.rules,
     runId: input.runId,
     key: deps.anonymizeKey,
+    fixups: fixupRefs(deps.fixups ?? [], deps.anonymizeKey),
   });
   // What a gate found is final: the fork is never promoted. A gate that could not run found
   // nothing either way: verifying is read-only, so the step is tried again (within its window).

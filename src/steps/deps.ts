@@ -15,6 +15,8 @@ export interface StepDeps {
   /** The control database's URL: it must never be the database a refresh replaces. */
   controlDatabaseUrl: string;
   anonymizeKey: string;
+  /** The pipeline's fix-ups, run in the fork after masking (docs/fixups.md); unset: none. */
+  fixups?: string[];
   /** The fork's plan and what the pipeline says of its disk (docs/disk.md); unset: no disk checks or limits. */
   disk?: { plan: string; storageBytes?: number; budgetBytes?: number };
   polling: {

@@ -5,6 +5,7 @@ import { compensate } from './compensate.js';
 import { createFork } from './create-fork.js';
 import type { StepDeps } from './deps.js';
 import { enterMaintenance, leaveMaintenance } from './maintenance.js';
+import { fixUpFork } from './fix-up-fork.js';
 import { preflight } from './preflight.js';
 import { promote } from './promote.js';
 import type { Effects } from './types.js';
@@ -16,6 +17,7 @@ export function createEffects(deps: StepDeps): Effects {
     createFork: (input, ctx) => createFork(deps, input, ctx),
     waitForFork: (input, ctx) => waitForFork(deps, input, ctx),
     anonymize: (input, ctx) => anonymizeFork(deps, input, ctx),
+    fixUp: (input, ctx) => fixUpFork(deps, input, ctx),
     verify: (input, ctx) => verifyFork(deps, input, ctx),
     enterMaintenance: (input, ctx) => enterMaintenance(deps, input, ctx),
     promote: (input, ctx) => promote(deps, input, ctx),

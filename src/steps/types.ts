@@ -116,6 +116,21 @@ export interface ColumnRecord {
   ruleKey: string;
 }
 
+export type FixUpInput = AnonymizeInput;
+/** What each fix-up did (docs/fixups.md): digests and counts, never statement text (it may hold a password). */
+export interface FixUpOutput {
+  statements: Array<{
+    ordinal: number;
+    digest: string;
+    /** Rows the statement reported; null for one that reports none (DDL). */
+    rows: number | null;
+    /** Tables it wrote rows of, e.g. `public.users`. */
+    tables: string[];
+    /** Applied by an earlier attempt of this run, found in the fork's ledger. */
+    resumed: boolean;
+  }>;
+}
+
 export type VerifyInput = AnonymizeInput;
 export interface VerifyOutput {
   checks: number;
@@ -218,6 +233,7 @@ export interface Effects {
   createFork(input: CreateForkInput, ctx: StepContext): Promise<CreateForkOutput>;
   waitForFork(input: WaitForForkInput, ctx: StepContext): Promise<WaitForForkOutput>;
   anonymize(input: AnonymizeInput, ctx: StepContext): Promise<AnonymizeOutput>;
+  fixUp(input: FixUpInput, ctx: StepContext): Promise<FixUpOutput>;
   verify(input: VerifyInput, ctx: StepContext): Promise<VerifyOutput>;
   enterMaintenance(input: EnterMaintenanceInput, ctx: StepContext): Promise<EnterMaintenanceOutput>;
   promote(input: PromoteInput, ctx: StepContext): Promise<PromoteOutput>;

@@ -36,6 +36,7 @@ describe('verification gates', () => {
       'rules',
       'coverage',
       'ledger',
+      'fixups',
       'residual',
       'indexes',
       'formats',

@@ -254,7 +254,7 @@ class ScheduleRun {
   private async cutForkConnections(activeStates: () => Promise<string[]>): Promise<void> {
     while (this.forkCutsLeft > 0 && !this.finished) {
       const states = await activeStates();
-      const cutting = states.find((state) => state === 'anonymizing' || state === 'verifying');
+      const cutting = states.find((state) => state === 'anonymizing' || state === 'fixingUp' || state === 'verifying');
       if (cutting) {
         const fork = this.world.sim
           .addons(this.world.forkApp)
@@ -358,6 +358,7 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     forkApp: schedule.forkApp !== 'none',
     previousFork: schedule.forkApp === 'steady',
     maintenance: schedule.maintenance,
+    fixups: schedule.fixups,
   });
   const { proxy } = await proxiedControl(world);
   const run = new ScheduleRun(schedule, world, proxy);
@@ -403,6 +404,7 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     if (runs.length > 1) run.fired.add('rerun');
     if (schedule.forkApp !== 'none') run.fired.add(`forkApp:${schedule.forkApp}`);
     if (schedule.maintenance && world.sim.events.some((e) => e.type === 'app.updated')) run.fired.add('maintenance');
+    if (schedule.fixups) run.fired.add('fixups');
     if (status === 'succeeded') run.fired.add('status:succeeded');
     if (status === 'failed') run.fired.add('status:failed');
     if (status !== expected) run.violations.push(`last run error: ${runs.at(-1)?.error ?? 'none'}`);

@@ -56,6 +56,8 @@ export interface Schedule {
   forkCuts: number;
   /** The pipeline has `maintenance: true` (its boundaries and endpoints may then be hit too). */
   maintenance: boolean;
+  /** The pipeline has fix-ups (the invariants then check each was applied exactly once). */
+  fixups: boolean;
 }
 
 /** The kinds of trouble a schedule can feature; each seed is guaranteed at least its theme. */
@@ -173,6 +175,8 @@ export function drawSchedule(seed: number, options: ScheduleOptions): Schedule {
     launches,
     outage,
     forkCuts: theme === 'forkCut' ? random.int(1, 2) : random.chance(0.1) ? 1 : 0,
+    // From the seed too (odd seeds), so every seed keeps the rest of its schedule.
+    fixups: seed % 2 === 1,
   };
 }
 
@@ -210,5 +214,6 @@ export function describeSchedule(schedule: Schedule): string {
     : '';
   const forkApp = schedule.forkApp === 'none' ? '' : `fork app (${schedule.forkApp}), `;
   const maintenance = schedule.maintenance ? 'maintenance mode, ' : '';
-  return `seed ${schedule.seed}: ${forkApp}${maintenance}provision ${schedule.provisionDelayMs}ms${schedule.forkFails ? ', fork fails' : ''}${schedule.forkCuts ? `, ${schedule.forkCuts} fork cut(s)` : ''}; launches [${launches}]; faults [${faults}]${outage}`;
+  const fixups = schedule.fixups ? 'fix-ups, ' : '';
+  return `seed ${schedule.seed}: ${forkApp}${maintenance}${fixups}provision ${schedule.provisionDelayMs}ms${schedule.forkFails ? ', fork fails' : ''}${schedule.forkCuts ? `, ${schedule.forkCuts} fork cut(s)` : ''}; launches [${launches}]; faults [${faults}]${outage}`;
 }

@@ -1,7 +1,8 @@
 // The CI-sized chaos sweep: seeded fault schedules over whole runs (kills at boundaries and at
 // random moments, SIGTERM, frozen lease holders, racing runners, ticks and workers, Heroku 5xx/429/
 // dropped and applied-then-dropped requests, slow provisioning, failed forks, the fork's
-// connections cut while anonymizing, the control database refused or black-holed), each
+// connections cut while anonymizing, the control database refused or black-holed; odd seeds with
+// fix-ups), each
 // checked against the design's invariants. A failing seed is printed with its replay command.
 import { describe, expect, it } from 'vitest';
 import { coverageLine, sweep } from './sweep.js';
@@ -37,6 +38,7 @@ describe('chaos sweep (CI size)', () => {
       'forkApp:first',
       'forkApp:steady',
       'maintenance',
+      'fixups',
     ]) {
       expect(summary.coverage[tag] ?? 0, `fault "${tag}" never fired`).toBeGreaterThan(0);
     }

@@ -3,17 +3,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminQuery } from '../support/databases.js';
 import { checkInvariants } from '../support/invariants.js';
-import { ANONYMIZE_KEY, TOKEN, createWorld, readControl, type World } from '../support/world.js';
+import { ANONYMIZE_KEY, TOKEN, createWorld, readControl, stagingDatabase, type World } from '../support/world.js';
 
 let world: World | undefined;
 afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-function stagingDatabase(w: World): string | undefined {
-  return w.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace)?.addon.name;
-}
 
 describe('refork run, end to end', () => {
   it('forks production, anonymizes, promotes, destroys the old database', async () => {
@@ -59,6 +55,7 @@ describe('refork run, end to end', () => {
       'forking',
       'waiting',
       'anonymizing',
+      'fixingUp',
       'verifying',
       'promoting',
       'cleaning',

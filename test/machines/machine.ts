@@ -46,5 +46,6 @@ export function toPromoting(runInput: RefreshInput = input): RefreshSnapshot {
   s = step(s, done('createFork', fork));
   s = step(s, done('waitForFork', { available: true, message: 'available', notFound: 0, observedAt: 5, nextPollAt: 5 }));
   s = step(s, done('anonymize', { tables: 3, rows: 10, skipped: 0 }));
+  s = step(s, done('fixUp', { statements: [] }));
   return step(s, done('verify', { checks: 3 }));
 }

@@ -6,6 +6,8 @@ import { PREFLIGHT_WINDOW_MS, forkNameFor, refreshMachine } from '../../machines
 import { pendingEffect, persist, restore, stateOf, type RefreshSnapshot } from '../../src/runner/snapshot.js';
 import { MACHINE_VERSION } from '../../machines/refresh.js';
 import { MINUTE, done, fail, fork, input, old, source, step, toPromoting } from './machine.js';
+import type { PersistedSnapshot } from '../../src/store/types.js';
+import v3Anonymizing from './fixtures/v3-anonymizing.json' with { type: 'json' };
 
 describe('refresh machine', () => {
   it('names the fork deterministically from the pipeline and run id', () => {
@@ -34,6 +36,12 @@ describe('refresh machine', () => {
     expect(stateOf(s)).toBe('anonymizing');
     expect(s.context.notBefore).toBeNull();
     s = step(s, done('anonymize', { tables: 3, rows: 10, skipped: 0 }));
+    expect(pendingEffect(s)).toMatchObject({ src: 'fixUp', input: { app: 'acme-refork', forkId: 'fork-id', runId: input.runId } });
+    s = step(
+      s,
+      done('fixUp', { statements: [{ ordinal: 1, digest: '0123456789abcdef', rows: 2, tables: ['public.users'], resumed: false }] }),
+    );
+    expect(stateOf(s)).toBe('verifying');
     s = step(s, done('verify', { checks: 3 }));
     expect(pendingEffect(s)).toMatchObject({ src: 'promote', input: { fork, oldDatabase: old } });
     s = step(s, done('promote', { promoted: true, releaseFailure: null }));
@@ -53,6 +61,7 @@ describe('refresh machine', () => {
       ['createFork', fork],
       ['waitForFork', { available: true, message: 'available', notFound: 0, observedAt: 1, nextPollAt: 1 }],
       ['anonymize', { tables: 1, rows: 1, skipped: 0 }],
+      ['fixUp', { statements: [] }],
       ['verify', { checks: 1 }],
       ['promote', { promoted: true, releaseFailure: null }],
       ['cleanup', { oldDatabase: 'destroyed' }],
@@ -68,6 +77,7 @@ describe('refresh machine', () => {
       createFork: 'acme-refork',
       waitForFork: 'acme-refork',
       anonymize: 'acme-refork',
+      fixUp: 'acme-refork',
       verify: 'acme-refork',
       promote: 'acme-staging',
       cleanup: { app: 'acme-staging', forkApp: 'acme-refork' },
@@ -126,13 +136,15 @@ describe('refresh machine', () => {
 
   it.each([
     ['anonymize', 'anonymizing'],
+    ['fixUp', 'fixingUp'],
     ['verify', 'verifying'],
   ] as const)('retries a lost connection while %s for the work window, then compensates', (effect, state) => {
     let s = initialTransition(refreshMachine, input)[0];
     s = step(s, done('preflight', { source, oldDatabase: old }));
     s = step(s, done('createFork', fork));
     s = step(s, done('waitForFork', { available: true, message: 'available', notFound: 0, observedAt: 1, nextPollAt: 1 }));
-    if (effect === 'verify') s = step(s, done('anonymize', { tables: 1, rows: 1, skipped: 0 }));
+    if (effect !== 'anonymize') s = step(s, done('anonymize', { tables: 1, rows: 1, skipped: 0 }));
+    if (effect === 'verify') s = step(s, done('fixUp', { statements: [] }));
     s = step(s, fail(effect, { step: state, retryable: true, at: 10 * MINUTE }));
     s = step(s, fail(effect, { step: state, retryable: true, at: 129 * MINUTE }));
     expect(stateOf(s)).toBe(state);
@@ -179,13 +191,14 @@ describe('refresh machine', () => {
     expect(s.context.error?.message).toBe('no such app');
   });
 
-  it.each(['createFork', 'waitForFork', 'anonymize', 'verify'] as const)('compensates when %s fails for good', (effect) => {
+  it.each(['createFork', 'waitForFork', 'anonymize', 'fixUp', 'verify'] as const)('compensates when %s fails for good', (effect) => {
     let s = initialTransition(refreshMachine, input)[0];
     s = step(s, done('preflight', { source, oldDatabase: old }));
     const path: Array<[string, unknown]> = [
       ['createFork', fork],
       ['waitForFork', { available: true, message: 'available', notFound: 0, observedAt: 1, nextPollAt: 1 }],
       ['anonymize', { tables: 1, rows: 1, skipped: 0 }],
+      ['fixUp', { statements: [] }],
     ];
     for (const [id, output] of path) {
       if (id === effect) break;
@@ -287,6 +300,19 @@ describe('refresh machine', () => {
       src: 'compensate',
       input: { app: 'acme-staging', forkApp: 'acme-staging', forkName: compensating.context.forkName },
     });
+  });
+
+  it('continues a run saved by machine version 3 in anonymizing, through fixingUp to verifying', () => {
+    const stored = v3Anonymizing as unknown as { machineVersion: number; snapshot: PersistedSnapshot };
+    const restored = restore(stored.snapshot, stored.machineVersion);
+    expect(stateOf(restored)).toBe('anonymizing');
+    expect(restored.context.failing).toMatchObject({ step: 'anonymizing', failures: 1 });
+    expect(pendingEffect(restored)).toMatchObject({ src: 'anonymize', input: { app: 'acme-refork', forkId: 'fork-id' } });
+    let s = step(restored, done('anonymize', { tables: 3, rows: 10, skipped: 0 }));
+    expect(pendingEffect(s)).toMatchObject({ src: 'fixUp', input: { app: 'acme-refork', forkId: 'fork-id', runId: input.runId } });
+    expect(s.context.failing).toBeNull();
+    s = step(s, done('fixUp', { statements: [] }));
+    expect(pendingEffect(s)).toMatchObject({ src: 'verify' });
   });
 
   it('asks the machine whether an abort is still honoured', () => {

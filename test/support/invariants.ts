@@ -1,7 +1,9 @@
 // The design's invariants, checked against the simulator's ground truth (its mutation log and
 // live state) and the control tables, after a scenario however many crashes it had.
+import { fixupRefs } from '../../src/anonymize/fixups.js';
+import { adminQuery } from './databases.js';
 import type { World } from './world.js';
-import { readControl, verifiedForks } from './world.js';
+import { ANONYMIZE_KEY, FIXUP_BUMP, FIXUPS, readControl, verifiedForks } from './world.js';
 
 export interface InvariantReport {
   violations: string[];
@@ -106,6 +108,10 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
       violations.push(`run ${run.id} ended ${run.status} with end notices [${ends.join(', ')}]`);
   }
 
+  // 6c. Every configured fix-up was applied exactly once in the fork staging now runs on.
+  if (expect.status === 'succeeded' && world.fixups.length > 0 && databaseAddon?.startsWith('refork-') && last)
+    violations.push(...(await fixupsAppliedOnce(world, databaseAddon, last.id)));
+
   // 7. With a fork app, no config var of the target ever held the URL of a fork that had not passed
   // verification (world.ts records each one the instant before it goes live). Without one, the
   // fork's own attachment on the target exposes it: what a fork app is for.
@@ -172,6 +178,25 @@ export async function unverifiedForksOnTarget(world: World): Promise<string[]> {
       continue; // not provisioned yet: it has no URL anyone could hold
     }
     for (const [name, value] of vars) if (value === url) found.push(`acme-staging's ${name} holds the unverified fork ${addon.name}`);
+  }
+  return found;
+}
+
+/** The fork's ledger names each configured fix-up once, for this run; the counter fix-up moved order 1 once. */
+async function fixupsAppliedOnce(world: World, addon: string, runId: string): Promise<string[]> {
+  const url = world.sim.databaseUrl(addon);
+  const ledger = await adminQuery(url, 'SELECT ordinal, digest FROM refork.fixups WHERE run_id = $1 ORDER BY ordinal', [runId]).catch(
+    (error: unknown) => ({ rows: [], error }),
+  );
+  const expected = fixupRefs(world.fixups, ANONYMIZE_KEY);
+  const found: string[] = [];
+  if (JSON.stringify(ledger.rows) !== JSON.stringify(expected))
+    found.push(`fix-up ledger of ${addon} is ${JSON.stringify(ledger.rows)}, expected ${JSON.stringify(expected)}`);
+  if (world.fixups.includes(FIXUPS[1] ?? '')) {
+    const total = async (from: string) =>
+      Number((await adminQuery(from, 'SELECT total_cents::text AS t FROM orders WHERE id = 1')).rows[0]?.t as string | undefined);
+    const moved = (await total(url)) - (await total(world.sim.databaseUrl(world.prodAddon)));
+    if (moved !== FIXUP_BUMP) found.push(`the counter fix-up moved order 1 by ${moved}, not once (${FIXUP_BUMP})`);
   }
   return found;
 }

@@ -11,7 +11,7 @@ import { seedDemoDatabase } from '../../src/demo/seed.js';
 import { startSimulator, type FaultRule, type Simulator } from '../../src/sim/index.js';
 import { findLeaks, passwordOf, secretsOfEnv, type Exhibit } from '../secrets/scan.js';
 import { runCli, simulatorEnv, spawnCli, type CliResult, type SpawnedCli } from './cli.js';
-import { RULES } from './pipeline.js';
+import { FIXUP_BUMP, FIXUP_SECRET, FIXUPS, RULES } from './pipeline.js';
 import { adminQuery, createTestDatabase, databaseUrl, serverUrl, type TestDatabase } from './databases.js';
 
 export const TOKEN = `test-token-${randomBytes(8).toString('hex')}`;
@@ -56,6 +56,8 @@ export interface World {
   attachChecks: AttachCheck[];
   /** stdout + stderr of every CLI call, for the secrets scan. */
   output: string[];
+  /** The pipeline's fix-ups (FIXUPS with `fixups: true`, else none). */
+  fixups: string[];
   /** Values that must never appear in output or control tables; close() scans for them. */
   secrets: Set<string>;
   cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
@@ -88,6 +90,8 @@ export interface WorldOptions {
   ownersMaintenance?: boolean;
   /** Heroku faults in place before the first run. */
   faults?: FaultRule[];
+  /** The pipeline runs FIXUPS in the fork (the invariants then check each was applied once). */
+  fixups?: boolean;
 }
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
@@ -95,6 +99,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const attachChecks: AttachCheck[] = [];
   const output: string[] = [];
   const secrets = new Set<string>([TOKEN, ANONYMIZE_KEY]);
+  // A fix-up may hold a password: its literal never leaves the fork (no log, event or status).
+  if (options.fixups) secrets.add(FIXUP_SECRET);
   const serverPassword = passwordOf(server);
   if (serverPassword) secrets.add(serverPassword);
   const running = new Set<Promise<unknown>>();
@@ -144,6 +150,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     plan: 'heroku-postgresql:standard-0',
     anonymize: RULES,
     ...(options.maintenance ? { maintenance: true } : {}),
+    ...(options.fixups ? { fixups: FIXUPS } : {}),
     ...options.pipeline,
   };
   const forkApp = options.forkApp ? { fork_app: FORK_APP } : {};
@@ -168,6 +175,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     forkApp: options.forkApp ? FORK_APP : 'acme-staging',
     maintenanceMode: options.maintenance ?? false,
     ownersMaintenance: options.ownersMaintenance ?? false,
+    fixups: options.fixups ? FIXUPS : [],
     targetExposures,
     attachChecks,
     output,
@@ -260,6 +268,11 @@ async function inspectAnonymized(url: string): Promise<{ anonymized: boolean; de
   }
 }
 
+/** The add-on staging's DATABASE points at now. */
+export function stagingDatabase(w: World): string | undefined {
+  return w.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace)?.addon.name;
+}
+
 export async function readControl<T extends pg.QueryResultRow>(world: World, sql: string, params: unknown[] = []): Promise<T[]> {
   return (await adminQuery(world.control.url, sql, params)).rows as T[];
 }
@@ -276,4 +289,4 @@ export async function until(check: () => Promise<boolean>, what: string, timeout
 
 export { databaseUrl, readFile };
 export { runCli, spawnCli, type CliResult, type SpawnedCli };
-export { RULES };
+export { FIXUP_BUMP, FIXUP_SECRET, FIXUPS, RULES };

@@ -2,6 +2,7 @@
 // throws could not check (the verifier records that apart from what gates found).
 import type pg from 'pg';
 import type { Catalog } from '../catalog.js';
+import type { AppliedFixup, FixupRef } from '../fixups.js';
 import type { Plan } from '../plan.js';
 import type { AnonymizeRules } from '../rules.js';
 import type { ScanScope } from './scope.js';
@@ -18,6 +19,8 @@ export interface GateContext {
   scope: ScanScope;
   /** One sample per table, shared by every gate that reads rows. */
   samples: TableSamples;
+  /** The pipeline's fix-ups and what this run's ledger in the fork says it applied. */
+  fixups: { expected: FixupRef[]; applied: AppliedFixup[] };
   /** Where a gate leaves what the report carries besides problems. */
   extras: { suggestedPatch?: string };
 }

@@ -30,7 +30,8 @@ export interface TableSamples {
   of(table: TableInfo): Promise<TableSample>;
 }
 
-export function tableSamples(client: pg.Client, plan: Plan, scope: ScanScope, key: string): TableSamples {
+/** `fixupXids`: transactions of fix-ups (as `xmin` shows them), whose rows no masked shape is asked of. */
+export function tableSamples(client: pg.Client, plan: Plan, scope: ScanScope, key: string, fixupXids: string[] = []): TableSamples {
   const cache = new Map<string, Promise<TableSample>>();
   const steps = new Map(plan.updates.map((step) => [tableKey(step.table), step]));
   const take = async (table: TableInfo): Promise<TableSample> => {
@@ -41,7 +42,9 @@ export function tableSamples(client: pg.Client, plan: Plan, scope: ScanScope, ke
       if (!column) continue;
       const ref = `r.${quoteIdent(column.name)}`;
       const predicate = formatPredicate(masked.strategy, column, { text: `${ref}::text`, typed: ref }, params);
-      if (predicate) checks.push({ column: column.name, sql: `COALESCE(${predicate}, false)` });
+      if (!predicate) continue;
+      const byFixup = fixupXids.length > 0 ? ` OR r.xmin::text = ANY (${params.shared('fixupXids', fixupXids)}::text[])` : '';
+      checks.push({ column: column.name, sql: `(COALESCE(${predicate}, false)${byFixup})` });
     }
     const scanned = table.columns.filter((column) => isScannable(column) && !scope.exempt(table.name, column.name)).map((c) => c.name);
     const rows = await sampleRows<unknown[]>(
