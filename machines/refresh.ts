@@ -14,11 +14,11 @@ import type {
   CompensateOutput,
   CreateForkInput,
   CreateForkOutput,
-  EffectName,
   PreflightInput,
   PreflightOutput,
   PromoteInput,
   PromoteOutput,
+  RefreshEffects,
   StepFailure,
   VerifyInput,
   VerifyOutput,
@@ -103,6 +103,8 @@ export interface RefreshInput {
   fast: boolean;
   maxWaitMinutes: number;
   retry: RetryPolicy;
+  /** `keep_previous` in ms: the replaced database is kept for a rollback (absent in runs saved before it: destroyed as then). */
+  keepPreviousMs?: number | null;
 }
 
 export interface RefreshContext extends RefreshInput {
@@ -183,7 +185,7 @@ const actors = {
   promote: effect<PromoteInput, PromoteOutput>(),
   cleanup: effect<CleanupInput, CleanupOutput>(),
   compensate: effect<CompensateInput, CompensateOutput>(),
-} satisfies Record<EffectName, unknown>;
+} satisfies Record<keyof RefreshEffects, unknown>;
 
 export const refreshMachine = setup({
   types: {
@@ -415,6 +417,9 @@ export const refreshMachine = setup({
           attachmentName: context.attachmentName,
           oldDatabase: context.oldDatabase,
           keepOldDatabase: context.releaseFailure !== null,
+          ...(context.keepPreviousMs
+            ? { keepPrevious: { pipeline: context.pipeline, runId: context.runId, windowMs: context.keepPreviousMs } }
+            : {}),
         }),
         onDone: [
           {

@@ -14,7 +14,7 @@ import { defaultOwner, type RunnerDeps } from '../runner/run-pipeline.js';
 import { DEFAULT_LIMITS, type Limits } from '../runner/slots.js';
 import { noNotifier, webhookNotifier } from '../notify/webhook.js';
 import { createEffects } from '../steps/index.js';
-import { createControlStore, createKnex } from '../store/index.js';
+import { createControlStore, createKnex, createPreviousStore, type PreviousStore } from '../store/index.js';
 import type { ControlStore } from '../store/types.js';
 
 export interface Tuning {
@@ -57,6 +57,8 @@ export interface App {
   config: ReforkConfig;
   knex: Knex;
   store: ControlStore;
+  /** The rollback window's records (docs/rollback.md). */
+  previous: PreviousStore;
   heroku: HerokuApi;
   logger: Logger;
   clock: Clock;
@@ -97,6 +99,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
   });
   const knex = createKnex(env.controlDatabaseUrl, { logger });
   const store = createControlStore(knex);
+  const previous = createPreviousStore(knex);
   const owner = defaultOwner();
   const notifier = env.webhookUrl ? webhookNotifier(env.webhookUrl, { logger }) : noNotifier;
   const runnerDeps = new Map<string, RunnerDeps>();
@@ -105,6 +108,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
     config,
     knex,
     store,
+    previous,
     heroku,
     logger,
     clock,
@@ -135,6 +139,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
             forkAppAccess: pipeline.forkAppAccess,
             controlDatabaseUrl: env.controlDatabaseUrl,
             anonymizeKey: env.anonymizeKey,
+            previous,
             disk: { plan: pipeline.plan, ...pipeline.disk },
             polling: {
               minMs: tuning.pollMinMs,

@@ -32,6 +32,11 @@ export interface PipelineConfig {
   /** How long anonymizing, verifying, promoting and cleaning ride out lost connections and API errors. */
   retryWindowMinutes: number;
   disk: DiskConfig;
+  /**
+   * How long the database a refresh replaces stays on the target (under REFORK_PREVIOUS) for
+   * `refork rollback`, in ms; null: it is destroyed at once (docs/rollback.md).
+   */
+  keepPreviousMs: number | null;
   anonymize: AnonymizeRules;
 }
 
@@ -69,6 +74,18 @@ const sourceSchema = z.union([
   }),
 ]);
 
+/** `90m`, `24h`, `2d`: a whole number of minutes, hours or days. */
+const DURATION = /^(\d{1,6})(m|h|d)$/;
+const DURATION_HINT =
+  'must be a duration such as 90m, 24h or 2d (minutes, hours or days), or left out to destroy the replaced database at once';
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+function durationMs(text: string): number {
+  const match = DURATION.exec(text);
+  if (!match) return 0;
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
 const pipelineSchema = z.strictObject({
   source: sourceSchema,
   target: z.union([appName('target').transform((app) => ({ app })), z.strictObject({ app: appName('target') })]),
@@ -92,6 +109,12 @@ const pipelineSchema = z.strictObject({
     .default({}),
   fork_app: appName('fork').optional(),
   fork_app_access: z.enum(['warn', 'refuse'], { error: 'must be warn or refuse' }).default('warn'),
+  keep_previous: z
+    .string({ error: DURATION_HINT })
+    .regex(DURATION, { error: DURATION_HINT })
+    .transform(durationMs)
+    .refine((ms) => ms > 0, { error: DURATION_HINT })
+    .optional(),
   anonymize: z.unknown(),
 });
 
@@ -170,6 +193,7 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
       },
       forkApp: forkApp ?? raw.target.app,
       forkAppAccess: raw.fork_app_access,
+      keepPreviousMs: raw.keep_previous ?? null,
       anonymize: parseRules(raw.anonymize, `${where}.anonymize`),
     };
   }

@@ -22,6 +22,8 @@ export interface ServeDeps {
   leaseTtlMs: number;
   /** The runner's deps for one pipeline (its effects carry its rules). */
   depsFor(pipeline: PipelineConfig): RunnerDeps;
+  /** Work done at each beat besides runs (the rollback window's expiry); it logs its own failures, retried at the next beat. */
+  beat?: (pipelines: string[], shutdown: AbortSignal) => Promise<void>;
 }
 
 export interface ServeOptions {
@@ -67,6 +69,7 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
   const report: ServeReport = { outcomes: new Map(), errors: [] };
   let wake = new AbortController();
   let scheduleReadAt = Number.NEGATIVE_INFINITY;
+  let beatAt = Number.NEGATIVE_INFINITY;
 
   const pastDeadline = () => options.deadline !== null && Date.now() >= options.deadline;
 
@@ -105,6 +108,16 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
     }
   };
 
+  const beat = async () => {
+    if (!deps.beat || performance.now() - beatAt < SCHEDULE_EVERY_MS) return;
+    beatAt = performance.now();
+    try {
+      await deps.beat(names, options.shutdown);
+    } catch (error) {
+      logger.warn('beat failed; tried again at the next one', { error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
   const claim = async (heavy: boolean, limit: number): Promise<number> => {
     if (limit <= 0) return 0;
     const acquiredAt = performance.now();
@@ -130,6 +143,7 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
     let nextDue: number | null = null;
     try {
       await startScheduled();
+      await beat();
       claimed += await claim(true, Math.min(slots.freeHeavy, slots.freeRuns));
       claimed += await claim(false, slots.freeRuns);
       nextDue = await store.nextDueInMs(names, { includeLeased: !options.untilIdle });

@@ -4,6 +4,7 @@ import type { ForkAppAccessPolicy } from '../config/pipeline.js';
 import type { HerokuApi } from '../heroku/types.js';
 import type { Boundary } from '../boundary.js';
 import type { Clock } from '../clock.js';
+import type { PreviousStore } from '../store/previous.js';
 
 export interface StepDeps {
   heroku: HerokuApi;
@@ -15,6 +16,8 @@ export interface StepDeps {
   /** The control database's URL: it must never be the database a refresh replaces. */
   controlDatabaseUrl: string;
   anonymizeKey: string;
+  /** The rollback window's records in the control database (docs/rollback.md); needed by `keep_previous` and rollbacks. */
+  previous?: PreviousStore;
   /** The fork's plan and what the pipeline says of its disk (docs/disk.md); unset: no disk checks or limits. */
   disk?: { plan: string; storageBytes?: number; budgetBytes?: number };
   polling: {
@@ -30,7 +33,7 @@ export interface StepDeps {
 }
 
 /** Runs a Heroku mutation between two named boundaries (crash points for the test suite). */
-export async function mutation<T>(deps: StepDeps, name: string, call: () => Promise<T>): Promise<T> {
+export async function mutation<T>(deps: Pick<StepDeps, 'boundary'>, name: string, call: () => Promise<T>): Promise<T> {
   deps.boundary(`heroku:${name}:before`);
   const result = await call();
   deps.boundary(`heroku:${name}:after`);

@@ -6,6 +6,7 @@ import { createFork } from './create-fork.js';
 import type { StepDeps } from './deps.js';
 import { preflight } from './preflight.js';
 import { promote } from './promote.js';
+import { cleanupRollback, releaseRollback, reservePrevious } from './rollback.js';
 import type { Effects } from './types.js';
 import { waitForFork } from './wait-for-fork.js';
 
@@ -19,6 +20,9 @@ export function createEffects(deps: StepDeps): Effects {
     promote: (input, ctx) => promote(deps, input, ctx),
     cleanup: (input, ctx) => cleanup(deps, input, ctx),
     compensate: (input, ctx) => compensate(deps, input, ctx),
+    reservePrevious: (input, ctx) => reservePrevious(deps, input, ctx),
+    cleanupRollback: (input, ctx) => cleanupRollback(deps, input, ctx),
+    releaseRollback: (input, ctx) => releaseRollback(deps, input, ctx),
   };
 }
 
