@@ -109,7 +109,8 @@ function contextOf(run: RunRecord): SnapshotContext {
 
 export function stepTimes(run: RunRecord, events: RunEvent[], now: Date): StepTime[] {
   const steps: StepTime[] = [];
-  let current: { step: string; at: Date } = { step: 'preflight', at: run.createdAt };
+  // A run starts in its machine's first state (`run.started` names it): preflight, or a rollback's reserving.
+  let current: { step: string; at: Date } = { step: events[0]?.to ?? 'preflight', at: run.createdAt };
   for (const event of events) {
     if (!event.to || event.to === current.step) continue;
     steps.push({ step: current.step, enteredAt: current.at.toISOString(), elapsedMs: event.at.getTime() - current.at.getTime() });

@@ -36,6 +36,7 @@ describe('chaos sweep (CI size)', () => {
       'workers',
       'forkApp:first',
       'forkApp:steady',
+      'keepPrevious',
     ]) {
       expect(summary.coverage[tag] ?? 0, `fault "${tag}" never fired`).toBeGreaterThan(0);
     }

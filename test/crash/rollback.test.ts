@@ -59,12 +59,14 @@ async function crashRollbackAt(point: string): Promise<Crash> {
     const crashed = await world.cli(['rollback', 'staging'], { REFORK_CRASH_AT: point });
     const reached = crashed.signal === 'SIGKILL';
     let last = '';
+    // Resume until the rollback that was started has ended (killed before its run existed: start it).
     for (let attempt = 0; attempt < 6; attempt++) {
+      const active = await readControl(world, "SELECT 1 FROM refork_runs WHERE status = 'active'");
+      const started = await readControl(world, "SELECT 1 FROM refork_runs WHERE kind = 'rollback'");
+      if (active.length === 0 && started.length > 0) break;
       await leaseFree(world);
       const result = await world.cli(['rollback', 'staging']);
       last = (result.stdout + result.stderr).trim();
-      const active = await readControl(world, "SELECT 1 FROM refork_runs WHERE status = 'active'");
-      if (active.length === 0) break;
     }
     const violations = await checkPreviousInvariants(world);
     const database = world.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace)?.addon.name;

@@ -47,8 +47,17 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
   for (const [name, count] of perName) if (count > 1) violations.push(`fork ${name} created ${count} times`);
   if (perName.size > runs.length) violations.push(`${perName.size} forks for ${runs.length} runs`);
 
-  // 2. Nothing refork created outlives its run but the promoted database (on any app: a fork app's too).
-  const live = world.sim.addons().filter((a) => a.name.startsWith('refork-'));
+  // 2. Nothing refork created outlives its run but the promoted database (on any app: a fork app's too),
+  // and the previous database a pipeline with keep_previous keeps (recorded; checkPreviousInvariants checks those).
+  const kept = new Set(
+    (
+      await readControl<{ addon_name: string }>(
+        world,
+        "SELECT addon_name FROM refork_previous_databases WHERE state IN ('kept', 'restoring', 'destroying')",
+      ).catch(() => [])
+    ).map((row) => row.addon_name),
+  );
+  const live = world.sim.addons().filter((a) => a.name.startsWith('refork-') && !kept.has(a.name));
   const database = world.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace);
   const databaseAddon = database ? addonNameOf(database) : undefined;
   for (const addon of live) {
@@ -91,7 +100,8 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
 
   if (expect.status === 'succeeded') {
     if (!databaseAddon?.startsWith('refork-')) violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'}, not a fork`);
-    if (world.sim.addons().some((a) => a.name === world.oldStagingAddon)) violations.push('old staging database not destroyed');
+    if (world.sim.addons().some((a) => a.name === world.oldStagingAddon) && !kept.has(world.oldStagingAddon))
+      violations.push('old staging database not destroyed');
   } else if (databaseAddon !== world.oldStagingAddon) {
     violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'} after a ${expect.status} run, expected the old database`);
   }
