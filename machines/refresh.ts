@@ -81,6 +81,24 @@ export function retryDelay(policy: RetryPolicy, failures: number): number {
   return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
 }
 
+/** What a machine keeps of its failures, for `retryAfter`. */
+export interface FailureBookkeeping {
+  attempts: Record<string, number>;
+  failing: Failing | null;
+  retry: RetryPolicy;
+}
+
+/** A step failed and may be retried: one more failure counted, the streak extended, the next try scheduled. Shared by every machine. */
+export function retryAfter(context: FailureBookkeeping, failure: StepFailure, closesAt: number | null) {
+  const same = context.failing?.step === failure.step ? context.failing : null;
+  const failures = (same?.failures ?? 0) + 1;
+  return {
+    attempts: { ...context.attempts, [failure.step]: (context.attempts[failure.step] ?? 0) + 1 },
+    failing: { step: failure.step, since: same?.since ?? failure.at, failures, closesAt, last: failure },
+    notBefore: failure.at + retryDelay(context.retry, failures),
+  };
+}
+
 /** A run of failures of one step: when it began (its window counts from there) and the last one. */
 export interface Failing {
   step: string;
@@ -210,19 +228,7 @@ export const refreshMachine = setup({
   actions: {
     scheduleRetry: assign(({ context, event }) => {
       const failure = failureOf(event as ErrorEvent);
-      const same = context.failing?.step === failure.step ? context.failing : null;
-      const failures = (same?.failures ?? 0) + 1;
-      return {
-        attempts: { ...context.attempts, [failure.step]: (context.attempts[failure.step] ?? 0) + 1 },
-        failing: {
-          step: failure.step,
-          since: same?.since ?? failure.at,
-          failures,
-          closesAt: windowClosesAt(context, failure),
-          last: failure,
-        },
-        notBefore: failure.at + retryDelay(context.retry, failures),
-      };
+      return retryAfter(context, failure, windowClosesAt(context, failure));
     }),
     recordFailure: assign(({ context, event }) => {
       const failure = failureOf(event as ErrorEvent);

@@ -23,7 +23,7 @@ import type {
   RollbackEffects,
   StepFailure,
 } from '../src/steps/types.js';
-import { retryDelay, type Failing, type RetryPolicy } from './refresh.js';
+import { retryAfter, type Failing, type RetryPolicy } from './refresh.js';
 
 /** Bump when a state, invoke id or context field changes meaning (src/runner/snapshot.ts). */
 export const ROLLBACK_MACHINE_VERSION = 1;
@@ -104,13 +104,7 @@ export const rollbackMachine = setup({
   actions: {
     scheduleRetry: assign(({ context, event }) => {
       const failure = failureOf(event as ErrorEvent);
-      const same = context.failing?.step === failure.step ? context.failing : null;
-      const failures = (same?.failures ?? 0) + 1;
-      return {
-        attempts: { ...context.attempts, [failure.step]: (context.attempts[failure.step] ?? 0) + 1 },
-        failing: { step: failure.step, since: same?.since ?? failure.at, failures, closesAt: closesAt(context, failure), last: failure },
-        notBefore: failure.at + retryDelay(context.retry, failures),
-      };
+      return retryAfter(context, failure, closesAt(context, failure));
     }),
     recordFailure: assign(({ context, event }) => {
       const failure = failureOf(event as ErrorEvent);
