@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import * as runs from './001_runs.js';
 import * as runEvents from './002_run_events.js';
 import * as dueRuns from './003_due_runs.js';
-import * as rollback from './004_rollback.js';
+import * as rollback from './005_rollback.js';
 
 interface NamedMigration {
   name: string;
@@ -16,7 +16,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '001_runs', migration: runs },
   { name: '002_run_events', migration: runEvents },
   { name: '003_due_runs', migration: dueRuns },
-  { name: '004_rollback', migration: rollback },
+  { name: '005_rollback', migration: rollback },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

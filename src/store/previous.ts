@@ -1,4 +1,4 @@
-// The rollback window's records (`refork_previous_databases`, migrations/004_rollback.ts): the
+// The rollback window's records (`refork_previous_databases`, migrations/005_rollback.ts): the
 // database a refresh replaced, kept on the target until its window ends. Each change of state
 // is a conditional UPDATE, so a step that runs again after a crash (or an expiry beat that
 // races a cleanup) finds the row already moved and does nothing twice; each one also appends
