@@ -14,7 +14,6 @@ import type {
   CompensateOutput,
   CreateForkInput,
   CreateForkOutput,
-  EffectName,
   EnterMaintenanceInput,
   EnterMaintenanceOutput,
   LeaveMaintenanceInput,
@@ -25,6 +24,7 @@ import type {
   PreflightOutput,
   PromoteInput,
   PromoteOutput,
+  RefreshEffects,
   StepFailure,
   VerifyInput,
   VerifyOutput,
@@ -94,6 +94,24 @@ export function retryDelay(policy: RetryPolicy, failures: number): number {
   return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
 }
 
+/** What a machine keeps of its failures, for `retryAfter`. */
+export interface FailureBookkeeping {
+  attempts: Record<string, number>;
+  failing: Failing | null;
+  retry: RetryPolicy;
+}
+
+/** A step failed and may be retried: one more failure counted, the streak extended, the next try scheduled. Shared by every machine. */
+export function retryAfter(context: FailureBookkeeping, failure: StepFailure, closesAt: number | null) {
+  const same = context.failing?.step === failure.step ? context.failing : null;
+  const failures = (same?.failures ?? 0) + 1;
+  return {
+    attempts: { ...context.attempts, [failure.step]: (context.attempts[failure.step] ?? 0) + 1 },
+    failing: { step: failure.step, since: same?.since ?? failure.at, failures, closesAt, last: failure },
+    notBefore: failure.at + retryDelay(context.retry, failures),
+  };
+}
+
 /** A run of failures of one step: when it began (its window counts from there) and the last one. */
 export interface Failing {
   step: string;
@@ -118,6 +136,8 @@ export interface RefreshInput {
   retry: RetryPolicy;
   /** The target goes into maintenance mode around the swap (docs/maintenance.md). */
   maintenanceMode: boolean;
+  /** `keep_previous` in ms: the replaced database is kept for a rollback (absent in runs saved before it: destroyed as then). */
+  keepPreviousMs?: number | null;
 }
 
 /** What refork found and did to the target's maintenance mode; all of it persisted, so a resumed run knows. */
@@ -217,7 +237,7 @@ const actors = {
   leaveMaintenance: effect<LeaveMaintenanceInput, LeaveMaintenanceOutput>(),
   cleanup: effect<CleanupInput, CleanupOutput>(),
   compensate: effect<CompensateInput, CompensateOutput>(),
-} satisfies Record<EffectName, unknown>;
+} satisfies Record<keyof RefreshEffects, unknown>;
 
 export const refreshMachine = setup({
   types: {
@@ -249,19 +269,7 @@ export const refreshMachine = setup({
   actions: {
     scheduleRetry: assign(({ context, event }) => {
       const failure = failureOf(event as ErrorEvent);
-      const same = context.failing?.step === failure.step ? context.failing : null;
-      const failures = (same?.failures ?? 0) + 1;
-      return {
-        attempts: { ...context.attempts, [failure.step]: (context.attempts[failure.step] ?? 0) + 1 },
-        failing: {
-          step: failure.step,
-          since: same?.since ?? failure.at,
-          failures,
-          closesAt: windowClosesAt(context, failure),
-          last: failure,
-        },
-        notBefore: failure.at + retryDelay(context.retry, failures),
-      };
+      return retryAfter(context, failure, windowClosesAt(context, failure));
     }),
     recordFailure: assign(({ context, event }) => {
       const failure = failureOf(event as ErrorEvent);
@@ -549,6 +557,9 @@ export const refreshMachine = setup({
           attachmentName: context.attachmentName,
           oldDatabase: context.oldDatabase,
           keepOldDatabase: context.releaseFailure !== null,
+          ...(context.keepPreviousMs
+            ? { keepPrevious: { pipeline: context.pipeline, runId: context.runId, windowMs: context.keepPreviousMs } }
+            : {}),
         }),
         onDone: [
           {

@@ -5,6 +5,7 @@ import * as runs from './001_runs.js';
 import * as runEvents from './002_run_events.js';
 import * as dueRuns from './003_due_runs.js';
 import * as notifications from './004_notifications.js';
+import * as rollback from './005_rollback.js';
 import * as runFacts from './006_run_facts.js';
 
 interface NamedMigration {
@@ -18,6 +19,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '002_run_events', migration: runEvents },
   { name: '003_due_runs', migration: dueRuns },
   { name: '004_notifications', migration: notifications },
+  { name: '005_rollback', migration: rollback },
   { name: '006_run_facts', migration: runFacts },
 ];
 

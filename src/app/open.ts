@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, type Limits } from '../runner/slots.js';
 import { notificationOutbox, type Outbox } from '../notify/outbox.js';
 import { noNotifier, webhookNotifier } from '../notify/webhook.js';
 import { createEffects } from '../steps/index.js';
-import { createControlStore, createKnex } from '../store/index.js';
+import { createControlStore, createKnex, createPreviousStore, type PreviousStore } from '../store/index.js';
 import type { ControlStore } from '../store/types.js';
 
 export interface Tuning {
@@ -63,6 +63,8 @@ export interface App {
   store: ControlStore;
   /** Sends the notices runs owe; every process that serves runs also sends what others left owed. */
   outbox: Outbox;
+  /** The rollback window's records (docs/rollback.md). */
+  previous: PreviousStore;
   heroku: HerokuApi;
   logger: Logger;
   clock: Clock;
@@ -103,6 +105,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
   });
   const knex = createKnex(env.controlDatabaseUrl, { logger });
   const store = createControlStore(knex);
+  const previous = createPreviousStore(knex);
   const owner = defaultOwner();
   const notifier = env.webhookUrl
     ? webhookNotifier(env.webhookUrl, { logger, format: env.webhookFormat, secret: env.webhookSecret })
@@ -115,6 +118,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
     knex,
     store,
     outbox,
+    previous,
     heroku,
     logger,
     clock,
@@ -146,6 +150,7 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
             controlDatabaseUrl: env.controlDatabaseUrl,
             anonymizeKey: env.anonymizeKey,
             fixups: pipeline.fixups,
+            previous,
             disk: { plan: pipeline.plan, ...pipeline.disk },
             polling: {
               minMs: tuning.pollMinMs,

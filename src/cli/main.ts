@@ -101,6 +101,11 @@ program
   .action(async (pipeline: string) => set(await (await import('./commands/abort.js')).abortCommand(pipeline)));
 
 program
+  .command('rollback <pipeline>')
+  .description('promote the database the last refresh replaced (kept by keep_previous) back to DATABASE')
+  .action(async (pipeline: string) => set(await (await import('./commands/rollback.js')).rollbackCommand(pipeline)));
+
+program
   .command('gc')
   .description('list refork add-ons that no live run owns; destroy them with --yes (never a DATABASE)')
   .option('--yes', 'destroy them')

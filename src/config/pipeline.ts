@@ -35,6 +35,11 @@ export interface PipelineConfig {
   disk: DiskConfig;
   /** The target goes into maintenance mode just before promotion and leaves it once its release phase is over (docs/maintenance.md). */
   maintenance: boolean;
+  /**
+   * How long the database a refresh replaces stays on the target (under REFORK_PREVIOUS) for
+   * `refork rollback`, in ms; null: it is destroyed at once (docs/rollback.md).
+   */
+  keepPreviousMs: number | null;
   anonymize: AnonymizeRules;
   /** SQL statements run in order inside the masked fork before verification (docs/fixups.md); [] when none. */
   fixups: string[];
@@ -76,6 +81,18 @@ const sourceSchema = z.union([
   }),
 ]);
 
+/** `90m`, `24h`, `2d`: a whole number of minutes, hours or days. */
+const DURATION = /^(\d{1,6})(m|h|d)$/;
+const DURATION_HINT =
+  'must be a duration such as 90m, 24h or 2d (minutes, hours or days), or left out to destroy the replaced database at once';
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+function durationMs(text: string): number {
+  const match = DURATION.exec(text);
+  if (!match) return 0;
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
 const pipelineSchema = z.strictObject({
   source: sourceSchema,
   target: z.union([appName('target').transform((app) => ({ app })), z.strictObject({ app: appName('target') })]),
@@ -100,6 +117,12 @@ const pipelineSchema = z.strictObject({
   fork_app: appName('fork').optional(),
   fork_app_access: z.enum(['warn', 'refuse'], { error: 'must be warn or refuse' }).default('warn'),
   maintenance: z.boolean({ error: 'must be true or false (true puts the target in maintenance mode around the swap)' }).default(false),
+  keep_previous: z
+    .string({ error: DURATION_HINT })
+    .regex(DURATION, { error: DURATION_HINT })
+    .transform(durationMs)
+    .refine((ms) => ms > 0, { error: DURATION_HINT })
+    .optional(),
   anonymize: z.unknown(),
   fixups: z
     .array(z.string({ error: 'must be an SQL statement (quote it in YAML)' }), { error: 'must be a list of SQL statements' })
@@ -194,6 +217,7 @@ export function parseConfig(document: unknown, file = 'refork.yml'): ReforkConfi
       forkApp: forkApp ?? raw.target.app,
       forkAppAccess: raw.fork_app_access,
       maintenance: raw.maintenance,
+      keepPreviousMs: raw.keep_previous ?? null,
       anonymize: parseRules(raw.anonymize, `${where}.anonymize`),
       fixups: fixups.statements,
     };

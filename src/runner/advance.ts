@@ -4,8 +4,8 @@
 // anywhere resumes from the last stored snapshot and re-runs at most the one effect in flight.
 // It never sleeps: when the next step is due later (a poll, a retry), the due time is stored
 // with the transition and the run is handed back, so a waiting run holds no process.
-import { transition } from 'xstate';
-import { STEPS, refreshMachine, type Failing } from '../../machines/refresh.js';
+import type { EventObject } from 'xstate';
+import { STEPS, type Failing } from '../../machines/refresh.js';
 import type { Boundary } from '../boundary.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
@@ -14,7 +14,7 @@ import type { Effects, StepContext } from '../steps/types.js';
 import type { ControlStore, RunFacts } from '../store/types.js';
 import { toStepFailure } from './failure.js';
 import type { LeaseKeeper } from './lease-keeper.js';
-import { pendingEffect, persist, stateOf, statusOf, type RefreshSnapshot } from './snapshot.js';
+import { nextSnapshot, pendingEffect, persist, stateOf, statusOf, type RunSnapshot } from './snapshot.js';
 
 export interface AdvanceDeps {
   store: ControlStore;
@@ -51,19 +51,17 @@ export type AdvanceOutcome =
   | { kind: 'stopped'; state: string }
   | { kind: 'lost'; state: string; reason: string };
 
-type MachineEvent = Parameters<typeof transition<typeof refreshMachine>>[2];
-
 function isHeavy(state: string): boolean {
   return Object.hasOwn(STEPS, state) && STEPS[state as keyof typeof STEPS].heavy;
 }
 
-export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options: AdvanceOptions): Promise<AdvanceOutcome> {
+export async function advance(deps: AdvanceDeps, start: RunSnapshot, options: AdvanceOptions): Promise<AdvanceOutcome> {
   const { store, effects, clock, logger, boundary } = deps;
   const { keeper, runId } = options;
   const stop = AbortSignal.any([options.shutdown, keeper.lostSignal]);
   let snapshot = start;
 
-  const save = async (next: RefreshSnapshot, event: { type: string; detail: Record<string, unknown> }, facts?: RunFacts) => {
+  const save = async (next: RunSnapshot, event: { type: string; detail: Record<string, unknown> }, facts?: RunFacts) => {
     const from = stateOf(snapshot);
     const to = stateOf(next);
     const status = statusOf(next);
@@ -82,7 +80,7 @@ export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options
       return false;
     }
     boundary(`store:save:${to}:after`);
-    const waitMessage = to === 'waiting' ? next.context.wait.message : undefined;
+    const waitMessage = to === 'waiting' && 'wait' in next.context ? next.context.wait.message : undefined;
     logger.info('transition', { from, to, event: event.type, status, ...(waitMessage ? { waitMessage } : {}) });
     snapshot = next;
     return true;
@@ -112,7 +110,7 @@ export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options
     if (snapshot.can({ type: 'ABORT' })) {
       const run = await store.getRun(runId);
       if (run?.abortRequestedAt) {
-        const [next] = transition(refreshMachine, snapshot, { type: 'ABORT' });
+        const next = nextSnapshot(snapshot, { type: 'ABORT' });
         // A failed save marks the lease lost; the next turn of the loop returns.
         await save(next, { type: 'ABORT', detail: { requestedAt: run.abortRequestedAt.toISOString() } });
         continue;
@@ -131,7 +129,7 @@ export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options
     if (heavy && !heavy.enter()) return yielded(snapshot, null);
 
     boundary(`effect:${pending.src}:before`);
-    let event: MachineEvent;
+    let event: EventObject;
     let detail: Record<string, unknown>;
     let facts: RunFacts | undefined;
     try {
@@ -139,7 +137,7 @@ export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options
       // What the step learned for the run's record is stored apart from its event (it may be long).
       const { output, facts: learned } = splitFacts(await run(pending.input, { signal: stop, logger }));
       facts = learned;
-      event = { type: `xstate.done.actor.${pending.id}`, output } as unknown as MachineEvent;
+      event = { type: `xstate.done.actor.${pending.id}`, output } as EventObject;
       detail = { output: output as Record<string, unknown> };
     } catch (error) {
       // An effect cut short by shutdown or a lost lease is not a failure of the step: it re-runs on resume.
@@ -147,7 +145,7 @@ export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options
       if (halt) return halt;
       const failure = toStepFailure(error, state, clock.now());
       logger.warn('step failed', { step: state, error: failure.message, code: failure.code, retryable: failure.retryable });
-      event = { type: `xstate.error.actor.${pending.id}`, error: failure } as unknown as MachineEvent;
+      event = { type: `xstate.error.actor.${pending.id}`, error: failure } as EventObject;
       detail = { error: failure };
     } finally {
       heavy?.leave();
@@ -155,8 +153,8 @@ export async function advance(deps: AdvanceDeps, start: RefreshSnapshot, options
     boundary(`effect:${pending.src}:after`);
     const afterEffect = halted();
     if (afterEffect) return afterEffect;
-    const [next] = transition(refreshMachine, snapshot, event);
-    await save(next, { type: (event as { type: string }).type, detail }, facts);
+    const next = nextSnapshot(snapshot, event);
+    await save(next, { type: event.type, detail }, facts);
   }
 }
 
@@ -167,12 +165,12 @@ function splitFacts(output: unknown): { output: unknown; facts?: RunFacts } {
   return facts ? { output: rest, facts } : { output: rest };
 }
 
-function yielded(snapshot: RefreshSnapshot, resumeAt: number | null): AdvanceOutcome {
+function yielded(snapshot: RunSnapshot, resumeAt: number | null): AdvanceOutcome {
   return { kind: 'yielded', state: stateOf(snapshot), resumeAt, failing: snapshot.context.failing };
 }
 
 /** Wall-clock ms until the snapshot's next step is due (null: now), paced by the rate budget. */
-function dueInMs(deps: AdvanceDeps, snapshot: RefreshSnapshot): number | null {
+function dueInMs(deps: AdvanceDeps, snapshot: RunSnapshot): number | null {
   const notBefore = snapshot.context.notBefore;
   if (notBefore === null) return null;
   const wait = notBefore - deps.clock.now();
@@ -183,14 +181,14 @@ function dueInMs(deps: AdvanceDeps, snapshot: RefreshSnapshot): number | null {
  * The run's error column, for `status`: how it ended; while it is active, the last failure of a
  * step that keeps failing, else the failure that sent it to compensation.
  */
-function runError(snapshot: RefreshSnapshot): string | null {
+function runError(snapshot: RunSnapshot): string | null {
   const status = statusOf(snapshot);
   if (status === 'succeeded') return null;
   const last = status === 'active' ? snapshot.context.failing?.last : undefined;
   return last ? `${last.step}: ${last.message}` : formatError(snapshot);
 }
 
-function formatError(snapshot: RefreshSnapshot): string | null {
+function formatError(snapshot: RunSnapshot): string | null {
   const error = snapshot.context.error;
   return error ? `${error.step}: ${error.message}` : null;
 }

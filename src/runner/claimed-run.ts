@@ -8,7 +8,7 @@ import type { Effects } from '../steps/types.js';
 import type { ControlStore, Lease, RunRecord } from '../store/types.js';
 import { advance, type AdvanceDeps, type AdvanceOutcome, type HeavySlot } from './advance.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { restore, type RefreshSnapshot } from './snapshot.js';
+import { restore, type RunSnapshot } from './snapshot.js';
 
 export interface ClaimDeps extends AdvanceDeps {
   store: ControlStore;
@@ -36,7 +36,7 @@ export interface Claim {
   /** performance.now() when the lease was taken: the local lease deadline counts from here. */
   acquiredAt: number;
   /** The run was just started by this process (not resumed from the control table). */
-  fresh?: RefreshSnapshot;
+  fresh?: RunSnapshot;
 }
 
 export interface ClaimOptions {
@@ -50,7 +50,7 @@ export async function workClaim(deps: ClaimDeps, claim: Claim, options: ClaimOpt
   const { run } = claim;
   // A snapshot this version cannot restore keeps its lease until it expires: the run is tried
   // again a lease later (by a newer refork during a rolling deploy, say), not claimed in a loop.
-  const snapshot = claim.fresh ?? restore(run.snapshot, run.machineVersion);
+  const snapshot = claim.fresh ?? restore(run.snapshot, run.machineVersion, run.kind);
   const logger = deps.logger.child({ runId: run.id, pipeline: run.pipeline });
   const keeper = new LeaseKeeper(store, claim.lease, deps.leaseTtlMs, claim.acquiredAt);
   keeper.start();

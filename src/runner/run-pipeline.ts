@@ -5,12 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { initialTransition } from 'xstate';
-import { MACHINE_VERSION, refreshMachine, type RefreshInput, type RetryPolicy } from '../../machines/refresh.js';
+import { refreshMachine, type RefreshInput, type RetryPolicy } from '../../machines/refresh.js';
+import { rollbackMachine, type RollbackInput } from '../../machines/rollback.js';
 import { sleepReal } from '../clock.js';
 import type { PipelineConfig } from '../config/pipeline.js';
 import type { RunTrigger } from '../store/types.js';
 import { workClaim, type ClaimDeps, type ClaimOptions, type RunOutcome } from './claimed-run.js';
-import { persist, stateOf } from './snapshot.js';
+import type { RunKind } from '../store/types.js';
+import { MACHINES, persist, stateOf, type RunSnapshot } from './snapshot.js';
 
 export type { RunOutcome } from './claimed-run.js';
 
@@ -61,7 +63,24 @@ export function refreshInput(pipeline: PipelineConfig, runId: string, retry: Omi
     maxWaitMinutes: pipeline.maxWaitMinutes,
     retry: { ...retry, windowMinutes: pipeline.retryWindowMinutes },
     maintenanceMode: pipeline.maintenance,
+    keepPreviousMs: pipeline.keepPreviousMs,
   };
+}
+
+export function rollbackInput(pipeline: PipelineConfig, runId: string, retry: Omit<RetryPolicy, 'windowMinutes'>): RollbackInput {
+  return {
+    runId,
+    pipeline: pipeline.name,
+    targetApp: pipeline.target.app,
+    forkApp: pipeline.forkApp,
+    keepPreviousMs: pipeline.keepPreviousMs,
+    retry: { ...retry, windowMinutes: pipeline.retryWindowMinutes },
+  };
+}
+
+function initialSnapshot(kind: RunKind, pipeline: PipelineConfig, runId: string, retry: Omit<RetryPolicy, 'windowMinutes'>): RunSnapshot {
+  if (kind === 'rollback') return initialTransition(rollbackMachine, rollbackInput(pipeline, runId, retry))[0];
+  return initialTransition(refreshMachine, refreshInput(pipeline, runId, retry))[0];
 }
 
 /** What the runner needs for one pipeline: a claim's deps, and the retry pace new runs start with. */
@@ -69,24 +88,29 @@ export interface RunnerDeps extends ClaimDeps {
   retry: Omit<RetryPolicy, 'windowMinutes'>;
 }
 
-/** Creates a run (the partial unique index refuses a second active one) and works it under its fresh lease. */
+/**
+ * Creates a run (the partial unique index refuses a second active one of the pipeline, of
+ * either kind) and works it under its fresh lease. A refresh unless told otherwise.
+ */
 export async function startAndWork(
   deps: RunnerDeps,
   pipeline: PipelineConfig,
   options: ClaimOptions,
   trigger: RunTrigger = commandTrigger('refork run'),
+  kind: RunKind = 'refresh',
 ): Promise<RunOutcome> {
   const { store, boundary } = deps;
   const runId = randomUUID();
-  const [initial] = initialTransition(refreshMachine, refreshInput(pipeline, runId, deps.retry));
+  const initial = initialSnapshot(kind, pipeline, runId, deps.retry);
   const acquiredAt = performance.now();
   boundary('store:startRun:before');
   const started = await store.startRun({
     id: runId,
     pipeline: pipeline.name,
+    kind,
     state: stateOf(initial),
     snapshot: persist(initial),
-    machineVersion: MACHINE_VERSION,
+    machineVersion: MACHINES[kind].version,
     owner: deps.owner,
     leaseTtlMs: deps.leaseTtlMs,
     trigger,
@@ -95,7 +119,7 @@ export async function startAndWork(
     return { kind: 'busy', runId: started.active.id, owner: started.active.leaseOwner, until: started.active.leaseExpiresAt };
   }
   boundary('store:startRun:after');
-  deps.logger.info('run started', { runId, pipeline: pipeline.name, owner: deps.owner });
+  deps.logger.info('run started', { runId, pipeline: pipeline.name, kind, owner: deps.owner });
   return workClaim(deps, { run: started.run, lease: started.lease, acquiredAt, previousOwner: null, fresh: initial }, options);
 }
 

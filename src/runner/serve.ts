@@ -25,6 +25,8 @@ export interface ServeDeps {
   outbox: Outbox;
   /** The runner's deps for one pipeline (its effects carry its rules). */
   depsFor(pipeline: PipelineConfig): RunnerDeps;
+  /** Work done at each beat besides runs (the rollback window's expiry); it logs its own failures, retried at the next beat. */
+  beat?: (pipelines: string[], shutdown: AbortSignal) => Promise<void>;
 }
 
 export interface ServeOptions {
@@ -72,6 +74,7 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
   let scheduleReadAt = Number.NEGATIVE_INFINITY;
   let outboxReadAt = Number.NEGATIVE_INFINITY;
   const delivery: { running: Promise<void> | null } = { running: null };
+  let beatAt = Number.NEGATIVE_INFINITY;
 
   const pastDeadline = () => options.deadline !== null && Date.now() >= options.deadline;
 
@@ -128,6 +131,16 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
       });
   };
 
+  const beat = async () => {
+    if (!deps.beat || performance.now() - beatAt < SCHEDULE_EVERY_MS) return;
+    beatAt = performance.now();
+    try {
+      await deps.beat(names, options.shutdown);
+    } catch (error) {
+      logger.warn('beat failed; tried again at the next one', { error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
   const claim = async (heavy: boolean, limit: number): Promise<number> => {
     if (limit <= 0) return 0;
     const acquiredAt = performance.now();
@@ -154,6 +167,7 @@ export async function serve(deps: ServeDeps, options: ServeOptions): Promise<Ser
     try {
       deliverOwed();
       await startScheduled();
+      await beat();
       claimed += await claim(true, Math.min(slots.freeHeavy, slots.freeRuns));
       claimed += await claim(false, slots.freeRuns);
       nextDue = await store.nextDueInMs(names, { includeLeased: !options.untilIdle });

@@ -1,16 +1,46 @@
-// Between the machine and the control table: restore a stored snapshot (migrating one saved
-// by an older machine version when its meaning is known), find the effect it has pending (its
-// active invoked child is the outbox entry), and derive the run's status.
-import { createActor, type AnyStateMachine, type Snapshot, type SnapshotFrom } from 'xstate';
+// Between the machines and the control table: restore a stored snapshot of a run of either
+// kind (migrating one saved by an older machine version when its meaning is known), find the
+// effect it has pending (its active invoked child is the outbox entry), take the next
+// snapshot, and derive the run's status.
+import {
+  createActor,
+  transition,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  type EventObject,
+  type Snapshot,
+  type SnapshotFrom,
+  type StateValue,
+} from 'xstate';
 import { DEFAULT_RETRY, MACHINE_VERSION, refreshMachine, type FinalState } from '../../machines/refresh.js';
-import type { PersistedSnapshot, RunStatus } from '../store/types.js';
+import { ROLLBACK_MACHINE_VERSION, rollbackMachine } from '../../machines/rollback.js';
+import type { PersistedSnapshot, RunKind, RunStatus } from '../store/types.js';
 import type { EffectName } from '../steps/types.js';
 
 export type RefreshSnapshot = SnapshotFrom<typeof refreshMachine>;
+export type RollbackSnapshot = SnapshotFrom<typeof rollbackMachine>;
+/** A run of either kind: the runtime reads only what both contexts have (notBefore, failing, error, retry). */
+export type RunSnapshot = RefreshSnapshot | RollbackSnapshot;
 
-export function persist(snapshot: RefreshSnapshot): PersistedSnapshot {
+/** Each kind's machine and the version its runs are saved with. */
+export const MACHINES: Record<RunKind, { machine: AnyStateMachine; version: number }> = {
+  refresh: { machine: refreshMachine, version: MACHINE_VERSION },
+  rollback: { machine: rollbackMachine, version: ROLLBACK_MACHINE_VERSION },
+};
+
+function machineOf(snapshot: RunSnapshot): AnyStateMachine {
+  return snapshot.machine as AnyStateMachine;
+}
+
+export function persist(snapshot: RunSnapshot): PersistedSnapshot {
   // Through JSON, so what we keep in memory is exactly what a restore will read.
-  return JSON.parse(JSON.stringify(refreshMachine.getPersistedSnapshot(snapshot))) as PersistedSnapshot;
+  return JSON.parse(JSON.stringify(machineOf(snapshot).getPersistedSnapshot(snapshot as AnyMachineSnapshot))) as PersistedSnapshot;
+}
+
+/** The machine's pure next snapshot: same kind as the one given. */
+export function nextSnapshot(snapshot: RunSnapshot, event: EventObject): RunSnapshot {
+  const [next] = transition(machineOf(snapshot), snapshot as AnyMachineSnapshot, event);
+  return next as RunSnapshot;
 }
 
 export class IncompatibleSnapshotError extends Error {
@@ -78,25 +108,29 @@ function upgrade(stored: PersistedSnapshot, machineVersion: number): PersistedSn
 }
 
 /** An actor is created but never started: we only want the snapshot object `transition()` needs. */
-export function restore(stored: PersistedSnapshot, machineVersion: number): RefreshSnapshot {
-  if (machineVersion > MACHINE_VERSION) {
+export function restore(stored: PersistedSnapshot, machineVersion: number): RefreshSnapshot;
+export function restore(stored: PersistedSnapshot, machineVersion: number, kind: RunKind): RunSnapshot;
+export function restore(stored: PersistedSnapshot, machineVersion: number, kind: RunKind = 'refresh'): RunSnapshot {
+  const { machine, version } = MACHINES[kind];
+  if (machineVersion > version) {
     throw new IncompatibleSnapshotError(
-      `run was saved by machine version ${machineVersion}, newer than this refork's ${MACHINE_VERSION}: run it with the newer refork, or \`refork abort\` it there`,
+      `run was saved by ${kind} machine version ${machineVersion}, newer than this refork's ${version}: run it with the newer refork, or \`refork abort\` it there`,
     );
   }
-  const machine: AnyStateMachine = refreshMachine;
-  const current = upgrade(stored, machineVersion);
-  const snapshot = createActor(machine, { snapshot: current as unknown as Snapshot<unknown> }).getSnapshot() as RefreshSnapshot;
+  // A rollback has had one version so far: nothing to migrate.
+  const current = kind === 'refresh' ? upgrade(stored, machineVersion) : stored;
+  const snapshot = createActor(machine, { snapshot: current as unknown as Snapshot<unknown> }).getSnapshot() as RunSnapshot;
   if (snapshot.status === 'error')
     throw new IncompatibleSnapshotError('stored snapshot cannot be restored (unknown state): `refork abort` the run');
   return snapshot;
 }
 
-export function stateOf(snapshot: RefreshSnapshot): string {
-  return typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value);
+export function stateOf(snapshot: RunSnapshot): string {
+  const value: StateValue = snapshot.value;
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-export function statusOf(snapshot: RefreshSnapshot): RunStatus {
+export function statusOf(snapshot: RunSnapshot): RunStatus {
   if (snapshot.status !== 'done') return 'active';
   return stateOf(snapshot) as FinalState;
 }
@@ -108,16 +142,16 @@ export interface PendingEffect {
   input: unknown;
 }
 
-/** The effects the machine names (its `setup({ actors })`), asked of the machine itself. */
-const EFFECTS: ReadonlySet<string> = new Set(Object.keys(refreshMachine.implementations.actors));
+/** The effects the machines name (their `setup({ actors })`), asked of the machines themselves. */
+const EFFECTS: ReadonlySet<string> = new Set(Object.values(MACHINES).flatMap(({ machine }) => Object.keys(machine.implementations.actors)));
 
 function isEffectName(src: unknown): src is EffectName {
   return typeof src === 'string' && EFFECTS.has(src);
 }
 
 /** The effect the current state has started (per the persisted snapshot), or null in a final state. */
-export function pendingEffect(snapshot: RefreshSnapshot): PendingEffect | null {
-  const persisted = refreshMachine.getPersistedSnapshot(snapshot) as unknown as {
+export function pendingEffect(snapshot: RunSnapshot): PendingEffect | null {
+  const persisted = machineOf(snapshot).getPersistedSnapshot(snapshot as AnyMachineSnapshot) as unknown as {
     children: Record<string, { src: unknown; snapshot: { status: string; input: unknown } }>;
   };
   for (const [id, child] of Object.entries(persisted.children)) {

@@ -1,5 +1,5 @@
 // Plain-text rendering of status summaries; `--json` prints the summaries themselves.
-import type { PipelineSummary, RunSummary } from './summary.js';
+import type { PipelineSummary, PreviousSummary, RunSummary } from './summary.js';
 
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -17,7 +17,8 @@ function formatRun(label: string, run: RunSummary): string[] {
       : run.status === 'failed' && run.failedStep
         ? `failed at ${run.failedStep}`
         : run.status;
-  const lines = [`  ${label}: run ${run.runId} ${what} (${when})`];
+  const kind = run.kind === 'rollback' ? ' (rollback)' : '';
+  const lines = [`  ${label}: run ${run.runId}${kind} ${what} (${when})`];
   if (run.fork) lines.push(`    fork: ${run.fork}`);
   if (run.waitMessage && run.status === 'active') lines.push(`    wait: ${run.waitMessage}`);
   const attempts = Object.entries(run.attempts).filter(([, n]) => n > 0);
@@ -35,6 +36,14 @@ function formatRun(label: string, run: RunSummary): string[] {
   return lines;
 }
 
+function formatPrevious(pipeline: string, previous: PreviousSummary): string {
+  const where = `${previous.addon} (REFORK_PREVIOUS on ${previous.app})`;
+  if (previous.windowOpen)
+    return `  previous database: ${where}, kept until ${previous.keptUntil}; \`refork rollback ${pipeline}\` promotes it back`;
+  if (previous.state === 'restoring') return `  previous database: ${where}, being rolled back to`;
+  return `  previous database: ${where}, window ended ${previous.keptUntil}; destroyed at the next beat`;
+}
+
 export function formatStatus(summaries: PipelineSummary[]): string {
   if (summaries.length === 0) return 'no pipelines configured';
   const out: string[] = [];
@@ -43,6 +52,7 @@ export function formatStatus(summaries: PipelineSummary[]): string {
     if (summary.current) out.push(...formatRun('current', summary.current));
     if (summary.last) out.push(...formatRun('last', summary.last));
     if (!summary.current && !summary.last) out.push('  no runs yet');
+    if (summary.previous) out.push(formatPrevious(summary.pipeline, summary.previous));
     out.push(`  last successful refresh: ${summary.lastSuccessAt ?? 'never'}`);
     out.push(`  next scheduled refresh: ${summary.nextScheduledAt ?? 'none (no schedule; run it with `refork run`)'}`);
   }

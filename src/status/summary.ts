@@ -2,6 +2,7 @@
 // Heroku call, no secret): current or last run, time spent per step, fork, wait message,
 // attempts, what is being retried and why, last error and last success.
 import { nextRun } from '../schedule/index.js';
+import type { PreviousDatabase, PreviousStore } from '../store/previous.js';
 import type { ControlStore, RunEvent, RunRecord } from '../store/types.js';
 
 export interface StepTime {
@@ -13,6 +14,7 @@ export interface StepTime {
 
 export interface RunSummary {
   runId: string;
+  kind: RunRecord['kind'];
   status: RunRecord['status'];
   state: string;
   startedAt: string;
@@ -50,6 +52,33 @@ export interface PipelineSummary {
   lastSuccessAt: string | null;
   /** The next instant the schedule makes a run due; null without a schedule. */
   nextScheduledAt: string | null;
+  /** The database kept for `refork rollback` (docs/rollback.md); null when none is. */
+  previous: PreviousSummary | null;
+}
+
+export interface PreviousSummary {
+  addon: string;
+  /** The app it is kept on, under REFORK_PREVIOUS. */
+  app: string;
+  keptSince: string;
+  keptUntil: string;
+  /** `kept` and inside the window: `refork rollback` can promote it back. */
+  state: PreviousDatabase['state'];
+  windowOpen: boolean;
+  /** The run that kept it. */
+  runId: string;
+}
+
+function previousSummary(previous: PreviousDatabase, now: Date): PreviousSummary {
+  return {
+    addon: previous.addonName,
+    app: previous.targetApp,
+    keptSince: previous.keptSince.toISOString(),
+    keptUntil: previous.keptUntil.toISOString(),
+    state: previous.state,
+    windowOpen: previous.state === 'kept' && previous.keptUntil > now,
+    runId: previous.runId,
+  };
 }
 
 interface SnapshotContext {
@@ -80,7 +109,8 @@ function contextOf(run: RunRecord): SnapshotContext {
 
 export function stepTimes(run: RunRecord, events: RunEvent[], now: Date): StepTime[] {
   const steps: StepTime[] = [];
-  let current: { step: string; at: Date } = { step: 'preflight', at: run.createdAt };
+  // A run starts in its machine's first state (`run.started` names it): preflight, or a rollback's reserving.
+  let current: { step: string; at: Date } = { step: events[0]?.to ?? 'preflight', at: run.createdAt };
   for (const event of events) {
     if (!event.to || event.to === current.step) continue;
     steps.push({ step: current.step, enteredAt: current.at.toISOString(), elapsedMs: event.at.getTime() - current.at.getTime() });
@@ -96,6 +126,7 @@ export function summarizeRun(run: RunRecord, events: RunEvent[], now: Date): Run
   const held = run.status === 'active' && run.leaseExpiresAt !== null && run.leaseExpiresAt > now;
   return {
     runId: run.id,
+    kind: run.kind,
     status: run.status,
     state: run.state,
     startedAt: run.createdAt.toISOString(),
@@ -119,16 +150,19 @@ export async function summarizePipeline(
   store: ControlStore,
   pipeline: string,
   schedule: { cron: string; timezone: string } | null = null,
+  previousStore?: PreviousStore,
 ): Promise<PipelineSummary> {
   const now = await store.now();
   const [latest] = await store.listRuns({ pipeline, limit: 1 });
   const [success] = await store.listRuns({ pipeline, status: 'succeeded', limit: 1 });
   const summary = latest ? summarizeRun(latest, await store.runEvents(latest.id), now) : null;
+  const previous = previousStore ? await previousStore.current(pipeline) : null;
   return {
     pipeline,
     current: summary && latest?.status === 'active' ? summary : null,
     last: summary && latest?.status !== 'active' ? summary : null,
     lastSuccessAt: success?.finishedAt?.toISOString() ?? null,
     nextScheduledAt: schedule ? nextRun(schedule.cron, schedule.timezone, now).toISOString() : null,
+    previous: previous ? previousSummary(previous, now) : null,
   };
 }

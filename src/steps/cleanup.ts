@@ -1,10 +1,12 @@
 // After a confirmed promotion: drop the fork's temporary attachment and get rid of the old
 // database. It is destroyed only if the target owns it or refork created it on the fork app;
 // a database owned by any other app is detached from the target, never destroyed
-// (docs/fork-app.md "Who owns what"). Gone already (404) counts as done.
+// (docs/fork-app.md "Who owns what"). Gone already (404) counts as done. With `keep_previous`
+// it is kept instead, as the pipeline's previous database (docs/rollback.md).
 import type { Attachment } from '../heroku/types.js';
 import { attachesAddon, mayDestroy, primaryDatabase } from './attachments.js';
 import { mutation, type StepDeps } from './deps.js';
+import { keepAsPrevious } from './previous.js';
 import { StepError, type CleanupInput, type CleanupOutput, type StepContext } from './types.js';
 
 export async function cleanup(deps: StepDeps, input: CleanupInput, { signal, logger }: StepContext): Promise<CleanupOutput> {
@@ -34,6 +36,12 @@ export async function cleanup(deps: StepDeps, input: CleanupInput, { signal, log
       );
     }
     return { oldDatabase: 'kept' };
+  }
+  if (input.keepPrevious) {
+    const { pipeline, runId, windowMs } = input.keepPrevious;
+    const { record, replaced } = await keepAsPrevious(deps, { app, forkApp, pipeline, runId, database: oldDatabase, windowMs, signal });
+    logger.info('old database kept for a rollback', { app, addon: oldDatabase.name, keptUntil: record.keptUntil.toISOString(), replaced });
+    return { oldDatabase: 'kept', previous: { addon: oldDatabase.name, keptUntil: record.keptUntil.toISOString(), replaced } };
   }
   if (mayDestroy(oldDatabase, { target: app, forkApp })) {
     // One the fork app owns may still be attached here (an alias): Heroku destroys only what no other app uses.

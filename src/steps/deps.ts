@@ -4,6 +4,7 @@ import type { ForkAppAccessPolicy } from '../config/pipeline.js';
 import type { HerokuApi } from '../heroku/types.js';
 import type { Boundary } from '../boundary.js';
 import type { Clock } from '../clock.js';
+import type { PreviousStore } from '../store/previous.js';
 
 export interface StepDeps {
   heroku: HerokuApi;
@@ -17,6 +18,8 @@ export interface StepDeps {
   anonymizeKey: string;
   /** The pipeline's fix-ups, run in the fork after masking (docs/fixups.md); unset: none. */
   fixups?: string[];
+  /** The rollback window's records in the control database (docs/rollback.md); needed by `keep_previous` and rollbacks. */
+  previous?: PreviousStore;
   /** The fork's plan and what the pipeline says of its disk (docs/disk.md); unset: no disk checks or limits. */
   disk?: { plan: string; storageBytes?: number; budgetBytes?: number };
   polling: {
@@ -32,7 +35,7 @@ export interface StepDeps {
 }
 
 /** Runs a Heroku mutation between two named boundaries (crash points for the test suite). */
-export async function mutation<T>(deps: StepDeps, name: string, call: () => Promise<T>): Promise<T> {
+export async function mutation<T>(deps: Pick<StepDeps, 'boundary'>, name: string, call: () => Promise<T>): Promise<T> {
   deps.boundary(`heroku:${name}:before`);
   const result = await call();
   deps.boundary(`heroku:${name}:after`);

@@ -8,6 +8,7 @@ import { enterMaintenance, leaveMaintenance } from './maintenance.js';
 import { fixUpFork } from './fix-up-fork.js';
 import { preflight } from './preflight.js';
 import { promote } from './promote.js';
+import { cleanupRollback, releaseRollback, reservePrevious } from './rollback.js';
 import type { Effects } from './types.js';
 import { waitForFork } from './wait-for-fork.js';
 
@@ -24,6 +25,9 @@ export function createEffects(deps: StepDeps): Effects {
     leaveMaintenance: (input, ctx) => leaveMaintenance(deps, input, ctx),
     cleanup: (input, ctx) => cleanup(deps, input, ctx),
     compensate: (input, ctx) => compensate(deps, input, ctx),
+    reservePrevious: (input, ctx) => reservePrevious(deps, input, ctx),
+    cleanupRollback: (input, ctx) => cleanupRollback(deps, input, ctx),
+    releaseRollback: (input, ctx) => releaseRollback(deps, input, ctx),
   };
 }
 

@@ -15,6 +15,13 @@ export function attachmentNameFor(runId: string): string {
   return `${ATTACHMENT_PREFIX}${runId.replace(/-/g, '').slice(0, 8).toUpperCase()}`;
 }
 
+/** A fork's own attachment (`REFORK_` and 8 hex digits): not a use of the add-on, for `gc`. */
 export function isForkAttachmentName(name: string): boolean {
-  return name.startsWith(ATTACHMENT_PREFIX);
+  return /^REFORK_[0-9A-F]{8}$/.test(name);
 }
+
+/**
+ * The name the database a refresh replaced is kept under on the target, during the rollback
+ * window: config var REFORK_PREVIOUS_URL (docs/rollback.md). Not a fork's attachment name (no hex).
+ */
+export const PREVIOUS_ATTACHMENT = `${ATTACHMENT_PREFIX}PREVIOUS`;

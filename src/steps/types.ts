@@ -189,9 +189,68 @@ export interface CleanupInput {
   oldDatabase: AddonRef | null;
   /** After a failed release phase the old database stays, under its alias, for a rollback. */
   keepOldDatabase: boolean;
+  /**
+   * `keep_previous`: the old database is kept as the pipeline's previous database for this
+   * long (docs/rollback.md). Absent in runs saved before the rollback window, and when unset.
+   */
+  keepPrevious?: KeepPrevious;
 }
 export interface CleanupOutput {
   oldDatabase: 'destroyed' | 'detached' | 'kept' | 'none';
+  /** When it was kept as the previous database: until when (ISO), and the previous one it replaced. */
+  previous?: { addon: string; keptUntil: string; replaced: string | null };
+}
+
+export interface KeepPrevious {
+  pipeline: string;
+  runId: string;
+  windowMs: number;
+}
+
+export interface ReservePreviousInput {
+  /** The target app. */
+  app: string;
+  pipeline: string;
+  runId: string;
+}
+export interface ReservePreviousOutput {
+  /** The kept previous database, now held by this rollback. */
+  previous: AddonRef;
+  /** The target's DATABASE now: the database rolled back from. */
+  current: AddonRef;
+}
+
+export interface CleanupRollbackInput {
+  app: string;
+  forkApp: string;
+  pipeline: string;
+  runId: string;
+  /** The database promoted back (DATABASE now). */
+  previous: AddonRef;
+  /** The database rolled back from. */
+  current: AddonRef;
+  /** Keep the database rolled back from as the new previous for this long; null: destroy it. */
+  keepPreviousMs: number | null;
+  /** The release phase failed on the restored database: keep the other one whatever the config says. */
+  releaseFailed: boolean;
+}
+export interface CleanupRollbackOutput {
+  rolledBackFrom: 'kept' | 'destroyed' | 'detached' | 'left';
+  keptUntil?: string;
+}
+
+export interface ReleaseRollbackInput {
+  app: string;
+  pipeline: string;
+  runId: string;
+  /** The previous database, when the rollback had reserved it. */
+  previous: AddonRef | null;
+  /** The promotion had started: DATABASE may be the previous database already. */
+  promotionStarted: boolean;
+}
+export interface ReleaseRollbackOutput {
+  /** The previous database already is DATABASE: roll forward to cleaning. */
+  promoted: boolean;
 }
 
 export interface CompensateInput {
@@ -227,8 +286,8 @@ export interface StepContext {
   logger: Logger;
 }
 
-/** The pipeline's effects, keyed by the machine's actor names. */
-export interface Effects {
+/** The refresh's effects, keyed by the machine's actor names. */
+export interface RefreshEffects {
   preflight(input: PreflightInput, ctx: StepContext): Promise<PreflightOutput>;
   createFork(input: CreateForkInput, ctx: StepContext): Promise<CreateForkOutput>;
   waitForFork(input: WaitForForkInput, ctx: StepContext): Promise<WaitForForkOutput>;
@@ -241,6 +300,16 @@ export interface Effects {
   cleanup(input: CleanupInput, ctx: StepContext): Promise<CleanupOutput>;
   compensate(input: CompensateInput, ctx: StepContext): Promise<CompensateOutput>;
 }
+
+/** A rollback's own effects (it promotes with the refresh's `promote`). */
+export interface RollbackEffects {
+  reservePrevious(input: ReservePreviousInput, ctx: StepContext): Promise<ReservePreviousOutput>;
+  cleanupRollback(input: CleanupRollbackInput, ctx: StepContext): Promise<CleanupRollbackOutput>;
+  releaseRollback(input: ReleaseRollbackInput, ctx: StepContext): Promise<ReleaseRollbackOutput>;
+}
+
+/** Every effect a run of any kind may have pending, by name. */
+export type Effects = RefreshEffects & RollbackEffects;
 
 export type EffectName = keyof Effects;
 

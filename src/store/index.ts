@@ -44,4 +44,5 @@ export function createControlStore(knex: Knex): ControlStore {
 
 export { connectionConfig, createKnex } from './connection.js';
 export { forceFreeMigrationLock, migrateToLatest, pendingMigrations, type MigrateResult } from './migrate.js';
+export { createPreviousStore, type PreviousDatabase, type PreviousStore } from './previous.js';
 export type * from './types.js';

@@ -1,10 +1,11 @@
 // Rows as pg returns them (snake_case, bigint as string, timestamptz as Date, jsonb parsed)
 // mapped to the store's records.
-import type { Lease, PersistedSnapshot, RunEvent, RunRecord, RunStatus } from './types.js';
+import type { Lease, PersistedSnapshot, RunEvent, RunKind, RunRecord, RunStatus } from './types.js';
 
 export interface RunRow {
   id: string;
   pipeline: string;
+  kind: RunKind;
   status: RunStatus;
   state: string;
   snapshot: PersistedSnapshot;
@@ -42,6 +43,7 @@ export function runFromRow(row: RunRow): RunRecord {
   return {
     id: row.id,
     pipeline: row.pipeline,
+    kind: row.kind,
     status: row.status,
     state: row.state,
     snapshot: row.snapshot,

@@ -33,15 +33,16 @@ async function insertRun(knex: Knex, run: NewRun, ttl: number): Promise<StartRun
     const result = await trx.raw<{ rows: RunRow[] }>(
       `
       INSERT INTO refork_runs
-        (id, pipeline, status, state, snapshot, machine_version, lease_owner, lease_token, lease_expires_at)
+        (id, pipeline, kind, status, state, snapshot, machine_version, lease_owner, lease_token, lease_expires_at)
       VALUES
-        (:id, :pipeline, 'active', :state, CAST(:snapshot AS jsonb), :machineVersion, :owner, 1,
+        (:id, :pipeline, :kind, 'active', :state, CAST(:snapshot AS jsonb), :machineVersion, :owner, 1,
          now() + CAST(:ttl AS double precision) * interval '1 millisecond')
       RETURNING *
       `,
       {
         id: run.id,
         pipeline: run.pipeline,
+        kind: run.kind ?? 'refresh',
         state: run.state,
         snapshot: toJsonb(run.snapshot),
         machineVersion: run.machineVersion,
@@ -56,7 +57,12 @@ async function insertRun(knex: Knex, run: NewRun, ttl: number): Promise<StartRun
       type: 'run.started',
       from: null,
       to: row.state,
-      detail: { owner: run.owner, machineVersion: run.machineVersion, ...(run.trigger ? { trigger: run.trigger } : {}) },
+      detail: {
+        owner: run.owner,
+        machineVersion: run.machineVersion,
+        kind: run.kind ?? 'refresh',
+        ...(run.trigger ? { trigger: run.trigger } : {}),
+      },
     });
     return { started: true, run: runFromRow(row), lease: leaseFromRow(row) };
   });

@@ -3,12 +3,16 @@
 
 export type RunStatus = 'active' | 'succeeded' | 'failed' | 'aborted';
 
+/** A refresh, or a rollback that promotes the kept previous database back (docs/rollback.md). */
+export type RunKind = 'refresh' | 'rollback';
+
 /** A persisted xstate snapshot (from `machine.getPersistedSnapshot`), JSON as stored in jsonb. */
 export type PersistedSnapshot = Record<string, unknown>;
 
 export interface RunRecord {
   id: string;
   pipeline: string;
+  kind: RunKind;
   status: RunStatus;
   /** The machine's state value as a string, e.g. `waiting`. */
   state: string;
@@ -50,6 +54,8 @@ export interface RunEvent {
 export interface NewRun {
   id: string;
   pipeline: string;
+  /** Default: a refresh. */
+  kind?: RunKind;
   state: string;
   snapshot: PersistedSnapshot;
   machineVersion: number;

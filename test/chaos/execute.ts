@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { forkNameFor } from '../../machines/refresh.js';
 import { adminQuery, serverUrl } from '../support/databases.js';
-import { checkInvariants } from '../support/invariants.js';
+import { checkInvariants, checkPreviousInvariants } from '../support/invariants.js';
 import { onceCron } from '../support/pipeline.js';
 import { createWorld, readControl, spawnCli, type CliResult, type World } from '../support/world.js';
 import { proxiedControl } from './control.js';
@@ -354,7 +354,7 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
   const world = await createWorld({
     provisionDelayMs: schedule.provisionDelayMs,
     customers: schedule.forkCuts ? 3000 : 200,
-    pipeline: { schedule: onceCron(), timezone: 'UTC' },
+    pipeline: { schedule: onceCron(), timezone: 'UTC', ...(schedule.keepPrevious ? { keep_previous: '24h' } : {}) },
     forkApp: schedule.forkApp !== 'none',
     previousFork: schedule.forkApp === 'steady',
     maintenance: schedule.maintenance,
@@ -400,6 +400,10 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     const expected = lastForkFailed ? 'failed' : 'succeeded';
     const report = await checkInvariants(world, { status: expected });
     run.violations.push(...report.violations);
+    if (schedule.keepPrevious) {
+      run.violations.push(...(await checkPreviousInvariants(world)));
+      run.fired.add('keepPrevious');
+    }
     run.violations.push(...sequentialRuns(runs, run.processes));
     if (runs.length > 1) run.fired.add('rerun');
     if (schedule.forkApp !== 'none') run.fired.add(`forkApp:${schedule.forkApp}`);

@@ -47,6 +47,8 @@ export type ForkAppMode = 'none' | 'first' | 'steady';
 export interface Schedule {
   seed: number;
   forkApp: ForkAppMode;
+  /** The pipeline keeps the database it replaces (`keep_previous`): cleaning keeps and records instead of destroying. */
+  keepPrevious: boolean;
   provisionDelayMs: number;
   forkFails: boolean;
   faults: HerokuFault[];
@@ -169,6 +171,7 @@ export function drawSchedule(seed: number, options: ScheduleOptions): Schedule {
     maintenance,
     // From the seed, not the random stream: every seed keeps the rest of its schedule.
     forkApp: (['steady', 'none', 'first'] as const)[seed % 3] ?? 'none',
+    keepPrevious: seed % 2 === 0,
     provisionDelayMs: theme === 'slow' ? random.int(2000, 6000) : random.int(50, 1500),
     forkFails: theme === 'forkFails' || random.chance(0.05),
     faults,
@@ -215,5 +218,6 @@ export function describeSchedule(schedule: Schedule): string {
   const forkApp = schedule.forkApp === 'none' ? '' : `fork app (${schedule.forkApp}), `;
   const maintenance = schedule.maintenance ? 'maintenance mode, ' : '';
   const fixups = schedule.fixups ? 'fix-ups, ' : '';
-  return `seed ${schedule.seed}: ${forkApp}${maintenance}${fixups}provision ${schedule.provisionDelayMs}ms${schedule.forkFails ? ', fork fails' : ''}${schedule.forkCuts ? `, ${schedule.forkCuts} fork cut(s)` : ''}; launches [${launches}]; faults [${faults}]${outage}`;
+  const keep = schedule.keepPrevious ? 'keep_previous, ' : '';
+  return `seed ${schedule.seed}: ${forkApp}${maintenance}${fixups}${keep}provision ${schedule.provisionDelayMs}ms${schedule.forkFails ? ', fork fails' : ''}${schedule.forkCuts ? `, ${schedule.forkCuts} fork cut(s)` : ''}; launches [${launches}]; faults [${faults}]${outage}`;
 }

@@ -39,6 +39,7 @@ describe('chaos sweep (CI size)', () => {
       'forkApp:steady',
       'maintenance',
       'fixups',
+      'keepPrevious',
     ]) {
       expect(summary.coverage[tag] ?? 0, `fault "${tag}" never fired`).toBeGreaterThan(0);
     }

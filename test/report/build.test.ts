@@ -14,6 +14,7 @@ function run(overrides: Partial<RunRecord> = {}): RunRecord {
   return {
     id: RUN_ID,
     pipeline: 'staging',
+    kind: 'refresh',
     status: 'failed',
     state: 'failed',
     snapshot: {

@@ -67,6 +67,7 @@ describe('queries', () => {
     expect(read).toEqual({
       id: run.id,
       pipeline: run.pipeline,
+      kind: 'refresh',
       status: 'active',
       state: 'preflight',
       snapshot: run.snapshot,

@@ -38,7 +38,7 @@ describe('startRun', () => {
         from: null,
         to: 'preflight',
         type: 'run.started',
-        detail: { owner: 'worker-a', machineVersion: 1 },
+        detail: { owner: 'worker-a', machineVersion: 1, kind: 'refresh' },
         at: expect.any(Date),
       },
     ]);

@@ -49,8 +49,17 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
   for (const [name, count] of perName) if (count > 1) violations.push(`fork ${name} created ${count} times`);
   if (perName.size > runs.length) violations.push(`${perName.size} forks for ${runs.length} runs`);
 
-  // 2. Nothing refork created outlives its run but the promoted database (on any app: a fork app's too).
-  const live = world.sim.addons().filter((a) => a.name.startsWith('refork-'));
+  // 2. Nothing refork created outlives its run but the promoted database (on any app: a fork app's too),
+  // and the previous database a pipeline with keep_previous keeps (recorded; checkPreviousInvariants checks those).
+  const kept = new Set(
+    (
+      await readControl<{ addon_name: string }>(
+        world,
+        "SELECT addon_name FROM refork_previous_databases WHERE state IN ('kept', 'restoring', 'destroying')",
+      ).catch(() => [])
+    ).map((row) => row.addon_name),
+  );
+  const live = world.sim.addons().filter((a) => a.name.startsWith('refork-') && !kept.has(a.name));
   const database = world.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace);
   const databaseAddon = database ? addonNameOf(database) : undefined;
   for (const addon of live) {
@@ -93,7 +102,8 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
 
   if (expect.status === 'succeeded') {
     if (!databaseAddon?.startsWith('refork-')) violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'}, not a fork`);
-    if (world.sim.addons().some((a) => a.name === world.oldStagingAddon)) violations.push('old staging database not destroyed');
+    if (world.sim.addons().some((a) => a.name === world.oldStagingAddon) && !kept.has(world.oldStagingAddon))
+      violations.push('old staging database not destroyed');
   } else if (databaseAddon !== world.oldStagingAddon) {
     violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'} after a ${expect.status} run, expected the old database`);
   }
@@ -116,7 +126,8 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
   // verification (world.ts records each one the instant before it goes live). Without one, the
   // fork's own attachment on the target exposes it: what a fork app is for.
   if (world.forkApp !== 'acme-staging') {
-    for (const exposure of world.targetExposures.filter((e) => !e.verified))
+    // Last night's fork was staging's DATABASE before the run began (kept under REFORK_PREVIOUS, it is exposed again, not newly).
+    for (const exposure of world.targetExposures.filter((e) => !e.verified && e.addon !== world.oldStagingAddon))
       violations.push(`acme-staging's ${exposure.variable} held the unverified fork ${exposure.addon}`);
   }
   violations.push(...maintenanceViolations(world, runs));
@@ -205,4 +216,61 @@ function addonNameOf(attachment: unknown): string | undefined {
   const a = attachment as { addon?: { name?: string } | string; addonName?: string };
   if (typeof a.addon === 'string') return a.addon;
   return a.addon?.name ?? a.addonName;
+}
+
+/**
+ * The rollback window's invariants (docs/rollback.md), from the control tables and the
+ * simulator's ground truth: never more than one previous database per pipeline; never one
+ * destroyed inside its window, nor without its intent recorded first; none recorded as kept
+ * that Heroku no longer has; DATABASE only ever the old database, a recorded previous one or a
+ * verified fork.
+ */
+export async function checkPreviousInvariants(world: World): Promise<string[]> {
+  const violations: string[] = [];
+  const rows = await readControl<{
+    id: string;
+    pipeline: string;
+    addon_name: string;
+    state: string;
+    reason: string | null;
+    kept_until: Date;
+  }>(world, 'SELECT id, pipeline, addon_name, state, reason, kept_until FROM refork_previous_databases ORDER BY id');
+  const liveRows = rows.filter((r) => ['kept', 'restoring', 'destroying'].includes(r.state));
+  const perPipeline = new Map<string, number>();
+  for (const row of liveRows) perPipeline.set(row.pipeline, (perPipeline.get(row.pipeline) ?? 0) + 1);
+  for (const [pipeline, count] of perPipeline) if (count > 1) violations.push(`${count} previous databases kept for ${pipeline}`);
+
+  // An expiry is recorded (`previous.destroying`) only once the window has ended.
+  const early = await readControl<{ addon: string }>(
+    world,
+    `SELECT e.detail->>'addon' AS addon FROM refork_run_events e
+       JOIN refork_previous_databases p ON p.addon_name = e.detail->>'addon' AND p.run_id = e.run_id
+      WHERE e.type = 'previous.destroying' AND e.detail->>'reason' = 'expired' AND e.at < p.kept_until`,
+  );
+  for (const row of early) violations.push(`previous database ${row.addon} retired inside its window`);
+
+  const events = world.sim.events as unknown as SimEventLike[];
+  const destroyed = new Set(
+    events.filter((e) => e.type === 'addon.destroy_requested' || e.type === 'addon.destroyed').map((e) => field(e, 'addon', 'name') ?? ''),
+  );
+  const liveAddons = new Set(world.sim.addons().map((a) => a.name));
+  for (const row of rows) {
+    const gone = destroyed.has(row.addon_name) || !liveAddons.has(row.addon_name);
+    if ((row.state === 'kept' || row.state === 'restoring') && gone)
+      violations.push(`previous database ${row.addon_name} (${row.state}) is gone from Heroku`);
+  }
+  // Every destroyed database that was ever kept had its intent recorded: its newest record is on its way out or gone.
+  const newest = new Map(rows.map((row) => [row.addon_name, row]));
+  for (const [addon, row] of newest) {
+    if (destroyed.has(addon) && row.state !== 'destroying' && row.state !== 'destroyed')
+      violations.push(`previous database ${addon} destroyed while recorded as ${row.state}`);
+  }
+
+  const verified = await verifiedForks(world.control.url);
+  const recorded = new Set(rows.map((row) => row.addon_name));
+  for (const check of world.attachChecks) {
+    if (check.addon !== world.oldStagingAddon && !recorded.has(check.addon) && !verified.has(check.addon))
+      violations.push(`${check.addon} became DATABASE: not the old database, a previous one or a verified fork`);
+  }
+  return violations;
 }

@@ -1,4 +1,5 @@
 import type { App } from '../../app/open.js';
+import { expirePrevious } from '../../gc/expire-previous.js';
 import type { ServeDeps } from '../../runner/serve.js';
 
 /** The part of the app that `worker` and `tick` hand to the runner. */
@@ -10,5 +11,8 @@ export function serveDeps(app: App): ServeDeps {
     owner: app.owner,
     leaseTtlMs: app.tuning.leaseTtlMs,
     depsFor: (pipeline) => app.runnerDeps(pipeline),
+    beat: async (pipelines, shutdown) => {
+      await expirePrevious(app, pipelines, shutdown);
+    },
   };
 }

@@ -10,7 +10,7 @@ export async function statusCommand(name: string | undefined, options: { json?: 
     await migrateToLatest(app.knex);
     const pipelines = name ? [app.pipeline(name)] : Object.values(app.config.pipelines);
     const summaries = [];
-    for (const pipeline of pipelines) summaries.push(await summarizePipeline(app.store, pipeline.name, pipeline.schedule));
+    for (const pipeline of pipelines) summaries.push(await summarizePipeline(app.store, pipeline.name, pipeline.schedule, app.previous));
     console.log(options.json ? JSON.stringify(summaries, null, 2) : formatStatus(summaries));
     return 0;
   } finally {
