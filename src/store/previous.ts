@@ -32,16 +32,13 @@ export interface PreviousDatabase {
   rollbackRun: string | null;
 }
 
-export interface KeepRequest {
-  pipeline: string;
-  addonId: string;
-  addonName: string;
-  ownerApp: string;
-  targetApp: string;
-  mayDestroy: boolean;
-  runId: string;
+/** What a cleanup keeps: the record's facts, and how long from now (database clock) to keep it. */
+export type KeepRequest = Pick<
+  PreviousDatabase,
+  'pipeline' | 'addonId' | 'addonName' | 'ownerApp' | 'targetApp' | 'mayDestroy' | 'runId'
+> & {
   windowMs: number;
-}
+};
 
 interface PreviousRow {
   id: string;
