@@ -5,7 +5,15 @@ import type pg from 'pg';
 import { loadCatalog, type Catalog, type TableInfo } from './catalog.js';
 import { canStageInParallel, createStage, dropLeftoverStages, fillStage } from './stage.js';
 import { listMaterializedViews, refreshMaterializedView, type MaterializedView } from './views.js';
-import { completedTables, ensureLedger, isCompleted, recordCompletion } from './ledger.js';
+import {
+  completedTables,
+  ensureLedger,
+  isCompleted,
+  pendingKeys,
+  recordCompletion,
+  recordPendingKeys,
+  settlePendingKey,
+} from './ledger.js';
 import { analyzeMasked } from './analyze.js';
 import { maskInStripes } from './batched.js';
 import {
@@ -20,7 +28,15 @@ import {
 import { buildPlan, type Plan, type TableStep } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
 import { sampleOriginals } from './residual.js';
-import { chooseMethod, rebuildsIndexes, rewriteTable, updateWithoutIndexes, type Method } from './rewrite.js';
+import {
+  chooseMethod,
+  raiseRebuildMemory,
+  rebuildsIndexes,
+  rewriteTable,
+  updateWithoutIndexes,
+  type Method,
+  type PendingKey,
+} from './rewrite.js';
 import { RulesError, type AnonymizeRules } from './rules.js';
 import { backendPid, messageOf, prepareSession, scrub } from './session.js';
 import { disableUserTriggers, restoreTriggers } from './triggers.js';
@@ -159,6 +175,7 @@ async function executePlan(client: pg.Client, plan: Plan, schema: Schema, option
     started(step.display, step.estimatedRows);
     report(await maskTable(client, step, schema, options));
   }
+  await validatePendingKeys(client, options);
 
   // Materialized views still hold what they computed from the originals until refreshed.
   for (const view of await listMaterializedViews(client)) {
@@ -206,6 +223,23 @@ async function refreshView(client: pg.Client, view: MaterializedView, options: A
     await recordCompletion(client, view.display, options.runId, rows);
     return { table: view.display, rows, skipped: false, elapsedMs: Math.round(performance.now() - started) };
   });
+}
+
+/**
+ * Validates, each in its own transaction with its ledger row, every foreign key a rewrite re-added
+ * NOT VALID: one check per key once both its tables are masked, not one per rewrite of either.
+ * Left by any run (a resumed run finishes what a killed one began).
+ */
+async function validatePendingKeys(client: pg.Client, options: AnonymizeOptions): Promise<void> {
+  for (const key of await pendingKeys(client)) {
+    const what = `foreign key ${quoteIdent(key.name)} of ${key.table}`;
+    checkAborted(options, what);
+    await inTransaction(client, `(validating ${what})`, key.table, options, async () => {
+      await raiseRebuildMemory(client);
+      await client.query(`ALTER TABLE ${key.table} VALIDATE CONSTRAINT ${quoteIdent(key.name)}`);
+      await settlePendingKey(client, key);
+    });
+  }
 }
 
 function checkAborted(options: AnonymizeOptions, before: string): void {
@@ -294,7 +328,8 @@ async function runUpdate(
         : undefined;
       const triggers = await disableUserTriggers(client, step.table, new Set(step.recompute.map((trigger) => trigger.name)));
       const probe = await sampleOriginals(client, step, table, options.key);
-      const { rows, ...how } = await maskRows(client, step, table, method, options, stage);
+      const { rows, pending, ...how } = await maskRows(client, step, table, method, options, stage);
+      await recordPendingKeys(client, pending, options.runId);
       const residual = await probe.check();
       await restoreTriggers(client, triggers);
       // Until ANALYZE, pg_stats still shows original values (most common values, histogram bounds)
@@ -320,14 +355,21 @@ async function maskRows(
   method: Method,
   options: AnonymizeOptions,
   stage: { name: string; rows: number } | undefined,
-): Promise<{ rows: number; method: Method; staged?: 'parallel' | 'single'; indexes?: 'rebuilt'; fallback?: string }> {
+): Promise<{
+  rows: number;
+  pending: PendingKey[];
+  method: Method;
+  staged?: 'parallel' | 'single';
+  indexes?: 'rebuilt';
+  fallback?: string;
+}> {
   const plainUpdate = async () => (await client.query(step.sql, step.params)).rowCount ?? 0;
   if (method === 'rewrite') {
     return orPlainUpdate(
       client,
       options,
       plainUpdate,
-      async () => ({ rows: await rewriteTable(client, step, table, stage), method, staged: stage ? 'parallel' : 'single' }),
+      async () => ({ ...(await rewriteTable(client, step, table, stage)), method, staged: stage ? 'parallel' : 'single' }),
       async () => {
         if (stage) await client.query(`DROP TABLE IF EXISTS ${stage.name}`);
       },
@@ -335,22 +377,22 @@ async function maskRows(
   }
   if (rebuildsIndexes(table)) {
     return orPlainUpdate(client, options, plainUpdate, async () => ({
-      rows: await updateWithoutIndexes(client, step, table),
+      ...(await updateWithoutIndexes(client, step, table)),
       method,
       indexes: 'rebuilt',
     }));
   }
-  return { rows: await plainUpdate(), method: 'update' };
+  return { rows: await plainUpdate(), pending: [], method: 'update' };
 }
 
 /** Tries `attempt` under a savepoint; on an error (not an abort) rolls it back and runs the plain UPDATE. */
-async function orPlainUpdate<T extends { rows: number; method: Method }>(
+async function orPlainUpdate<T extends { rows: number; pending: PendingKey[]; method: Method }>(
   client: pg.Client,
   options: AnonymizeOptions,
   plainUpdate: () => Promise<number>,
   attempt: () => Promise<T>,
   cleanUp: () => Promise<void> = async () => {},
-): Promise<T | { rows: number; method: Method; fallback: string }> {
+): Promise<T | { rows: number; pending: PendingKey[]; method: Method; fallback: string }> {
   await client.query('SAVEPOINT refork_method');
   try {
     const done = await attempt();
@@ -360,7 +402,7 @@ async function orPlainUpdate<T extends { rows: number; method: Method }>(
     if (options.signal?.aborted) throw error;
     await client.query('ROLLBACK TO SAVEPOINT refork_method');
     await cleanUp();
-    return { rows: await plainUpdate(), method: 'update', fallback: scrub(messageOf(error), options.key) };
+    return { rows: await plainUpdate(), pending: [], method: 'update', fallback: scrub(messageOf(error), options.key) };
   }
 }
 

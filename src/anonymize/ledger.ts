@@ -2,6 +2,7 @@
 // transaction that masks it, so "in the ledger" and "masked" can never disagree after a crash.
 import type pg from 'pg';
 import type { ResidualResult } from './residual.js';
+import type { PendingKey } from './rewrite.js';
 
 export const LEDGER_TABLE = 'refork.anonymized';
 
@@ -28,6 +29,16 @@ export async function ensureLedger(client: pg.Client): Promise<void> {
        rows bigint NOT NULL,
        rebuild jsonb NOT NULL,
        residual jsonb NOT NULL
+     )`,
+  );
+  // Foreign keys a rewrite re-added NOT VALID, written in the table's transaction and deleted in
+  // the one that validates them, so no crash can forget one (docs/anonymization.md#foreign-keys-checked-once).
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS refork.pending_keys (
+       table_name text NOT NULL,
+       constraint_name text NOT NULL,
+       run_id text NOT NULL,
+       PRIMARY KEY (table_name, constraint_name)
      )`,
   );
 }
@@ -122,4 +133,30 @@ export async function ledgerRows(
     [runId],
   );
   return result.rows.map((row) => ({ table: row.table_name, rows: row.rows === null ? null : Number(row.rows), checks: row.checks }));
+}
+
+/** Call in the transaction that re-added the keys NOT VALID. */
+export async function recordPendingKeys(client: pg.Client, keys: PendingKey[], runId: string): Promise<void> {
+  if (keys.length === 0) return;
+  await client.query(
+    `INSERT INTO refork.pending_keys (table_name, constraint_name, run_id)
+     SELECT k.table_name, k.constraint_name, $3 FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS k (table_name, constraint_name)
+     ON CONFLICT (table_name, constraint_name) DO UPDATE SET run_id = EXCLUDED.run_id`,
+    [keys.map((key) => key.table), keys.map((key) => key.name), runId],
+  );
+}
+
+/** Foreign keys re-added NOT VALID and not validated yet, whichever run left them. */
+export async function pendingKeys(client: pg.Client): Promise<PendingKey[]> {
+  const exists = await client.query<{ exists: boolean }>(`SELECT pg_catalog.to_regclass('refork.pending_keys') IS NOT NULL AS exists`);
+  if (exists.rows[0]?.exists !== true) return [];
+  const result = await client.query<PendingKey>(
+    'SELECT table_name AS table, constraint_name AS name FROM refork.pending_keys ORDER BY table_name, constraint_name',
+  );
+  return result.rows;
+}
+
+/** Call in the transaction that validated the key. */
+export async function settlePendingKey(client: pg.Client, key: PendingKey): Promise<void> {
+  await client.query('DELETE FROM refork.pending_keys WHERE table_name = $1 AND constraint_name = $2', [key.table, key.name]);
 }

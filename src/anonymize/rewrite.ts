@@ -46,26 +46,53 @@ const REWRITE_MIN_ROWS = 50_000;
 /** maintenance_work_mem for the index rebuilds (and the foreign-key checks, which use it too). */
 const REBUILD_MEMORY = '256MB';
 
+interface Constraint {
+  /** The table it belongs to, quoted. */
+  table: string;
+  name: string;
+  definition: string;
+  /**
+   * A validated foreign key of a plain table: re-added NOT VALID (no check now) and validated once
+   * after every table is masked (docs/anonymization.md#foreign-keys-checked-once), instead of once
+   * per rewrite of either of its two tables.
+   */
+  deferrable: boolean;
+}
+
 interface Dependents {
   /** Foreign keys of other tables that point at this one. */
-  foreignKeys: Array<{ table: string; name: string; definition: string }>;
+  foreignKeys: Constraint[];
   /** This table's keys, exclusion constraints and outgoing foreign keys: re-checked in one pass each, not per row. */
-  constraints: Array<{ name: string; definition: string }>;
+  constraints: Constraint[];
   indexes: Array<{ name: string; definition: string }>;
 }
 
+/** A foreign key re-added NOT VALID, for the ledger to hold until it is validated (ledger.ts). */
+export interface PendingKey {
+  /** Its table, quoted. */
+  table: string;
+  name: string;
+}
+
+// NOT VALID foreign keys on partitioned tables are refused before PostgreSQL 18; a key that was not
+// valid in production stays as it was (validating it could fail on data nobody masked).
+const DEFERRABLE = `(k.contype = 'f' AND k.convalidated AND c.relkind = 'r')`;
+
 async function captureDependents(client: pg.Client, relation: string): Promise<Dependents> {
-  const foreignKeys = await client.query<{ table: string; name: string; definition: string }>(
-    `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS table, k.conname AS name, pg_catalog.pg_get_constraintdef(k.oid) AS definition
+  const foreignKeys = await client.query<Constraint>(
+    `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS table, k.conname AS name,
+            pg_catalog.pg_get_constraintdef(k.oid) AS definition, ${DEFERRABLE} AS deferrable
        FROM pg_catalog.pg_constraint k
        JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE k.contype = 'f' AND k.confrelid = $1::regclass AND k.conrelid <> $1::regclass AND k.conparentid = 0
       ORDER BY k.oid`,
     [relation],
   );
-  const constraints = await client.query<{ name: string; definition: string }>(
-    `SELECT k.conname AS name, pg_catalog.pg_get_constraintdef(k.oid) AS definition
+  const constraints = await client.query<Constraint>(
+    `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS table, k.conname AS name,
+            pg_catalog.pg_get_constraintdef(k.oid) AS definition, ${DEFERRABLE} AS deferrable
        FROM pg_catalog.pg_constraint k
+       JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE k.conrelid = $1::regclass AND k.contype IN ('p', 'u', 'x', 'f')
       -- Re-added in this order: keys before the foreign keys that may point at them (self-references).
       ORDER BY CASE k.contype WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'x' THEN 2 ELSE 3 END, k.oid`,
@@ -83,8 +110,14 @@ async function captureDependents(client: pg.Client, relation: string): Promise<D
   return { foreignKeys: foreignKeys.rows, constraints: constraints.rows, indexes: indexes.rows };
 }
 
+/** What a rewrite did: the rows written, and the foreign keys it left for the validation pass. */
+export interface Rewritten {
+  rows: number;
+  pending: PendingKey[];
+}
+
 /**
- * Rewrites the table with its masks applied; returns the number of rows. Call inside the
+ * Rewrites the table with its masks applied. Call inside the
  * table's transaction with the table locked. Throws (leaving the caller to roll back to a
  * savepoint) if anything depends on the table in a way a drop cannot undo.
  */
@@ -93,7 +126,7 @@ export async function rewriteTable(
   step: UpdateStep,
   table: TableInfo,
   stage?: { name: string; rows: number },
-): Promise<number> {
+): Promise<Rewritten> {
   const relation = quoteTable(table.name);
   const dependents = await captureDependents(client, relation);
   const { columns: list } = maskedSelect(step, table);
@@ -107,22 +140,21 @@ export async function rewriteTable(
     const created = await client.query(`CREATE TEMP TABLE refork_stage ON COMMIT DROP AS ${select.text}`, select.values);
     staged = created.rowCount ?? -1;
   }
-  await dropDependents(client, relation, dependents);
+  await dropDependents(client, dependents);
   await client.query(`TRUNCATE ONLY ${relation}`);
   const overriding = table.columns.some((column) => column.identityAlways) ? 'OVERRIDING SYSTEM VALUE ' : '';
   const loaded = await client.query(`INSERT INTO ${relation} (${list}) ${overriding}SELECT ${list} FROM ${source}`);
   await client.query(`DROP TABLE ${source}`);
   // A stage another session dropped or replaced meanwhile shows here (stage names are per attempt).
   if ((loaded.rowCount ?? -1) !== staged) throw new Error(`rewrite lost rows: ${staged} staged, ${loaded.rowCount} written back`);
-  await restoreDependents(client, relation, dependents);
-  return loaded.rowCount ?? 0;
+  return { rows: loaded.rowCount ?? 0, pending: await restoreDependents(client, dependents) };
 }
 
-async function dropDependents(client: pg.Client, relation: string, dependents: Dependents): Promise<void> {
+async function dropDependents(client: pg.Client, dependents: Dependents): Promise<void> {
   for (const key of dependents.foreignKeys) await client.query(`ALTER TABLE ${key.table} DROP CONSTRAINT ${quoteIdent(key.name)}`);
   for (const index of dependents.indexes) await client.query(`DROP INDEX ${index.name}`);
   for (const constraint of [...dependents.constraints].reverse())
-    await client.query(`ALTER TABLE ${relation} DROP CONSTRAINT ${quoteIdent(constraint.name)}`);
+    await client.query(`ALTER TABLE ${constraint.table} DROP CONSTRAINT ${quoteIdent(constraint.name)}`);
 }
 
 /**
@@ -137,14 +169,20 @@ export async function raiseRebuildMemory(client: pg.Client): Promise<void> {
   );
 }
 
-async function restoreDependents(client: pg.Client, relation: string, dependents: Dependents): Promise<void> {
+/** Re-creates what dropDependents dropped; returns the foreign keys re-added NOT VALID. */
+async function restoreDependents(client: pg.Client, dependents: Dependents): Promise<PendingKey[]> {
   // Sorted builds now, instead of one index entry per row during the load.
   await raiseRebuildMemory(client);
-  for (const constraint of dependents.constraints)
-    await client.query(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${constraint.definition}`);
+  const pending: PendingKey[] = [];
+  const add = async (constraint: Constraint) => {
+    const check = constraint.deferrable ? ' NOT VALID' : '';
+    await client.query(`ALTER TABLE ${constraint.table} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${constraint.definition}${check}`);
+    if (constraint.deferrable) pending.push({ table: constraint.table, name: constraint.name });
+  };
+  for (const constraint of dependents.constraints) await add(constraint);
   for (const index of dependents.indexes) await client.query(index.definition);
-  for (const key of dependents.foreignKeys)
-    await client.query(`ALTER TABLE ${key.table} ADD CONSTRAINT ${quoteIdent(key.name)} ${key.definition}`);
+  for (const key of dependents.foreignKeys) await add(key);
+  return pending;
 }
 
 /** Below this, index entries written one by one cost less than dropping and rebuilding the indexes. */
@@ -162,14 +200,13 @@ export function rebuildsIndexes(table: TableInfo): boolean {
 
 /**
  * The table's UPDATE run with its indexes and key constraints dropped, then rebuilt from their
- * exact definitions; returns the number of rows. Call inside the table's transaction with the
+ * exact definitions. Call inside the table's transaction with the
  * table locked; throws (for the caller to roll back to a savepoint) when something depends on them.
  */
-export async function updateWithoutIndexes(client: pg.Client, step: UpdateStep, table: TableInfo): Promise<number> {
+export async function updateWithoutIndexes(client: pg.Client, step: UpdateStep, table: TableInfo): Promise<Rewritten> {
   const relation = quoteTable(table.name);
   const dependents = await captureDependents(client, relation);
-  await dropDependents(client, relation, dependents);
+  await dropDependents(client, dependents);
   const result = await client.query(step.sql, step.params);
-  await restoreDependents(client, relation, dependents);
-  return result.rowCount ?? 0;
+  return { rows: result.rowCount ?? 0, pending: await restoreDependents(client, dependents) };
 }

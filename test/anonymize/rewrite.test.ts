@@ -92,6 +92,47 @@ describe('rewrite', () => {
     expect((await verifyAnonymized({ connect: fixture.connect, rules: RULES, runId, key })).problems).toEqual([]);
   });
 
+  it('checks the foreign keys it re-adds once, after masking, and a run killed before that checks them when resumed', async () => {
+    // Production's own NOT VALID key is not ours to validate: its rows may break it.
+    await fixture.query(`INSERT INTO orders VALUES (5000, 1); ALTER TABLE orders DROP CONSTRAINT orders_customer_id_fkey`);
+    await fixture.query(`UPDATE orders SET customer_id = ${ROWS + 1} WHERE id = 5000`);
+    await fixture.query(
+      `ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers NOT VALID`,
+    );
+    const validity = `SELECT conname AS name, convalidated AS valid FROM pg_constraint WHERE contype = 'f' ORDER BY 1`;
+    const before = await fixture.query(validity);
+    expect(before).toEqual([
+      { name: 'customers_country_fkey', valid: true },
+      { name: 'customers_referrer_fkey', valid: true },
+      { name: 'orders_customer_id_fkey', valid: false },
+    ]);
+
+    // Stopped once the table is masked: the keys it re-added are left NOT VALID, and said so.
+    const runId = newRunId();
+    const stop = new AbortController();
+    const onProgress = (progress: { table: string; state: string }) => {
+      if (progress.table === 'public.customers' && progress.state === 'done') stop.abort();
+    };
+    await expect(
+      anonymizeDatabase({ connect: fixture.connect, rules: RULES, runId, key, signal: stop.signal, onProgress }),
+    ).rejects.toThrow(/aborted before foreign key "customers_(country|referrer)_fkey" of public\.customers; resume/);
+    expect(await fixture.query(validity)).toEqual([
+      { name: 'customers_country_fkey', valid: false },
+      { name: 'customers_referrer_fkey', valid: false },
+      { name: 'orders_customer_id_fkey', valid: false },
+    ]);
+    const halfway = await verifyAnonymized({ connect: fixture.connect, rules: RULES, runId, key });
+    expect(halfway.results.find((result) => result.name === 'ledger')?.problems).toEqual([
+      'foreign key customers_country_fkey of public.customers was re-added NOT VALID while masking and never validated: resume the run to validate it',
+      'foreign key customers_referrer_fkey of public.customers was re-added NOT VALID while masking and never validated: resume the run to validate it',
+    ]);
+
+    await anonymizeDatabase({ connect: fixture.connect, rules: RULES, runId, key });
+    expect(await fixture.query(validity)).toEqual(before);
+    expect(await fixture.query(`SELECT count(*)::int AS n FROM refork.pending_keys`)).toEqual([{ n: 0 }]);
+    expect((await verifyAnonymized({ connect: fixture.connect, rules: RULES, runId, key })).problems).toEqual([]);
+  });
+
   it('falls back to an in-place UPDATE when something depends on a key it would drop', async () => {
     // A view grouped by the primary key depends on the constraint itself.
     await fixture.query(

@@ -1,6 +1,6 @@
 // Ledger gate (docs/anonymization.md#gates): every planned table, and every materialized view,
-// finished by this very run.
-import { completedTables, ledgerExists } from '../ledger.js';
+// finished by this very run, and every foreign key a rewrite re-added NOT VALID validated since.
+import { completedTables, ledgerExists, pendingKeys } from '../ledger.js';
 import { listMaterializedViews } from '../views.js';
 import type { Gate } from './check.js';
 
@@ -15,6 +15,10 @@ export const ledgerGate: Gate = {
     const views = (await listMaterializedViews(client))
       .filter((view) => !done.has(view.display))
       .map((view) => `materialized view ${view.display} was not refreshed by run ${runId}: it may still hold original values`);
-    return [...tables, ...views];
+    const keys = (await pendingKeys(client)).map(
+      (key) =>
+        `foreign key ${key.name} of ${key.table} was re-added NOT VALID while masking and never validated: resume the run to validate it`,
+    );
+    return [...tables, ...views, ...keys];
   },
 };
