@@ -177,7 +177,7 @@ const checks: Section = {
       ]);
       const passed = facts.gates.every((gate) => gate.ok);
       lines.push(
-        `${plural(facts.gates.length, 'check')} ran on the masked copy, read-only, before it was attached to the target; ${passed ? 'all passed' : 'not all passed'}.`,
+        `${plural(facts.gates.length, 'check')} ran on the masked copy, read-only, before it was attached to the target; ${passed ? 'all passed' : 'not all passed, so it was never attached'}.`,
         '',
         ...table(format, ['Check', 'What it verifies', 'Result'], rows),
       );

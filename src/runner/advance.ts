@@ -10,7 +10,7 @@ import type { Boundary } from '../boundary.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import { redactValue } from '../log/redact.js';
-import type { Effects, StepContext } from '../steps/types.js';
+import { StepError, type Effects, type StepContext } from '../steps/types.js';
 import type { ControlStore, RunFacts } from '../store/types.js';
 import { toStepFailure } from './failure.js';
 import type { LeaseKeeper } from './lease-keeper.js';
@@ -144,6 +144,8 @@ export async function advance(deps: AdvanceDeps, start: RunSnapshot, options: Ad
       const halt = halted();
       if (halt) return halt;
       const failure = toStepFailure(error, state, clock.now());
+      // A step that failed may still have learned something for the run's record (a failed verification's gates).
+      if (error instanceof StepError) facts = splitFacts(error).facts;
       logger.warn('step failed', { step: state, error: failure.message, code: failure.code, retryable: failure.retryable });
       event = { type: `xstate.error.actor.${pending.id}`, error: failure } as EventObject;
       detail = { error: failure };

@@ -75,7 +75,9 @@ export async function verifyFork(deps: StepDeps, input: VerifyInput, context: St
   // What a gate found is final: the fork is never promoted. A gate that could not run found
   // nothing either way: verifying is read-only, so the step is tried again (within its window).
   if (report.problems.length > 0)
-    throw new StepError(`verification failed: ${firstOf(report.problems)}`, 'verification_failed', false, report.problems);
+    throw new StepError(`verification failed: ${firstOf(report.problems)}`, 'verification_failed', false, report.problems, {
+      verify: verifyFacts(report),
+    });
   if (report.unchecked.length > 0)
     throw new StepError(`verification could not finish: ${firstOf(report.unchecked)}`, 'verification_incomplete', true, report.unchecked);
   return { checks: report.checks, facts: { verify: verifyFacts(report) } };

@@ -322,6 +322,8 @@ export class StepError extends Error {
     readonly retryable = false,
     /** Every problem a check found, kept whole in the run's events and `status --json`. */
     readonly problems?: string[],
+    /** What the step learned before it failed, for the run's record (a failed verification's gate by gate). */
+    readonly facts?: { verify: VerifyFacts },
   ) {
     super(message);
   }

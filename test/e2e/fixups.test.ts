@@ -78,6 +78,15 @@ describe('fix-ups, end to end', () => {
       /^verifying: verification failed: fix-up 1 wrote what look like email addresses into public\.customers\."email"/,
     );
     expect((await checkInvariants(world, { status: 'failed' })).violations).toEqual([]);
+    // The record shows each check, the one that failed among those that passed.
+    const [id] = await readControl<{ id: string }>(world, 'SELECT id FROM refork_runs');
+    const report = await world.cli(['report', id?.id ?? '', '--markdown']);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain(
+      'ran on the masked copy, read-only, before it was attached to the target; not all passed, so it was never attached.',
+    );
+    expect(report.stdout).toMatch(/\| `fixups` \| [^|]+ \| FAILED \(1 problem\) \|/);
+    expect(report.stdout).toMatch(/\| `ledger` \| [^|]+ \| passed \|/);
   });
 
   it('refuses bad fix-ups at config load with one line, before any add-on exists', async () => {
