@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, unverifiedForksOnTarget } from '../support/invariants.js';
 import { createWorld, type WorldOptions } from '../support/world.js';
-import { crashAt, recordBoundaries, resume, type CrashResult } from './harness.js';
+import { crashEach, recordBoundaries, resume, type CrashResult } from './harness.js';
 import { isRepeatPoll } from './shard.js';
 
 const EVERY_BOUNDARY = process.env.REFORK_CRASH_ALL === '1';
@@ -18,20 +18,6 @@ const EVERY_BOUNDARY = process.env.REFORK_CRASH_ALL === '1';
 const STEADY: WorldOptions = { forkApp: true, previousFork: true };
 /** The first refresh: staging still owns its database. */
 const FIRST: WorldOptions = { forkApp: true };
-
-/**
- * One point after another (each a fresh world). On a loaded machine a runner can lose its 1.5 s
- * lease before it reaches the point (another process then finishes the run): such a point is
- * tried once more, and must be reached then.
- */
-async function crashEach(points: string[], options: WorldOptions): Promise<CrashResult[]> {
-  const results: CrashResult[] = [];
-  for (const point of points) {
-    const first = await crashAt([point], options);
-    results.push(first.reached ? first : await crashAt([point], options));
-  }
-  return results;
-}
 
 function expectClean(results: CrashResult[], expected: number): void {
   expect(results).toHaveLength(expected);
@@ -55,7 +41,7 @@ describe('crash through a private fork app', () => {
         'store:save:cleaning:after#1',
       ]),
     );
-    const results = await crashEach(points, STEADY);
+    const results = await crashEach(recorded, points, STEADY);
     console.log(
       `fork-app crash suite: ${points.length} of ${fromFork.length} boundaries from the fork on, ${results.filter((r) => r.violations.length).length} with violations`,
     );
@@ -63,7 +49,8 @@ describe('crash through a private fork app', () => {
   });
 
   it('resumes from a SIGKILL around the alias a first refresh keeps (the target owns its old database)', { timeout: 900_000 }, async () => {
-    const mutations = (await recordBoundaries(FIRST)).filter((p) => p.startsWith('heroku:'));
+    const recorded = await recordBoundaries(FIRST);
+    const mutations = recorded.filter((p) => p.startsWith('heroku:'));
     expect(mutations).toEqual([
       'heroku:createAddon:before#1',
       'heroku:createAddon:after#1',
@@ -75,7 +62,7 @@ describe('crash through a private fork app', () => {
       'heroku:destroyOldDatabase:after#1',
     ]);
     const points = EVERY_BOUNDARY ? mutations : ['heroku:aliasOldDatabase:after#1', 'heroku:promote:after#1'];
-    expectClean(await crashEach(points, FIRST), points.length);
+    expectClean(await crashEach(recorded, points, FIRST), points.length);
   });
 
   it.each(['heroku:destroyFork:before#1', 'heroku:destroyFork:after#1'])(

@@ -87,3 +87,87 @@ export async function crashAt(points: string[], options: WorldOptions = {}, endi
     await world.close();
   }
 }
+
+/** `npm run crash`: every point in a world of its own, killed in a clean run (slower; the chains below are `npm test`'s). */
+const FRESH_WORLDS = process.env.REFORK_CRASH_FRESH === '1';
+/** Crash points one world takes in a row: bounds how long a chain runs and how much one violation hides. */
+const CHAIN_LENGTH = 6;
+
+const nameOf = (point: string) => point.slice(0, point.lastIndexOf('#'));
+
+/**
+ * Groups points (in the order of the recorded run) into chains a world can take one after the
+ * other: each point is the kill of one process, and the next process, resuming, is killed at the
+ * next point. A point joins a chain only if its boundary's name occurs nowhere in the recorded
+ * run up to the chain's last point, so that the resuming process, whose counts start at 1,
+ * numbers it as the clean run did.
+ */
+export function chainPoints(recorded: readonly string[], points: readonly string[], length = CHAIN_LENGTH): string[][] {
+  const chains: string[][] = [];
+  for (const point of [...points].sort((a, b) => recorded.indexOf(a) - recorded.indexOf(b))) {
+    const fits = (chain: string[]) => {
+      const last = chain.at(-1);
+      if (last === undefined || chain.length >= length) return false;
+      const seen = recorded.slice(0, recorded.indexOf(last) + 1);
+      return recorded.indexOf(point) > recorded.indexOf(last) && !seen.some((p) => nameOf(p) === nameOf(point));
+    };
+    const chain = chains.find(fits);
+    if (chain) chain.push(point);
+    else chains.push([point]);
+  }
+  return chains;
+}
+
+/**
+ * Kills a runner at each point and resumes, checking the invariants once no run is active. In
+ * chains (chainPoints): every point is still where one process dies and a fresh one takes over,
+ * at a sixth of the worlds and final resumes. A point a chain did not reach (the process before
+ * it ended the run, or lost its lease on a loaded machine) is tried in a world of its own, twice
+ * if need be. REFORK_CRASH_FRESH=1 gives every point its own world.
+ */
+export async function crashEach(
+  recorded: readonly string[],
+  points: readonly string[],
+  options: WorldOptions = {},
+  ending: Ending = 'succeeded',
+): Promise<CrashResult[]> {
+  const results = new Map<string, CrashResult>();
+  const alone = async (point: string) => {
+    const first = await crashAt([point], options, ending);
+    results.set(point, first.reached ? first : await crashAt([point], options, ending));
+  };
+  if (FRESH_WORLDS) {
+    for (const point of points) await alone(point);
+  } else {
+    for (const chain of chainPoints(recorded, points)) {
+      const outcome = await crashChain(chain, options, ending);
+      for (const [i, point] of chain.entries()) {
+        if (outcome.reached[i]) results.set(point, { point, reached: true, violations: outcome.violations });
+        else await alone(point);
+      }
+    }
+  }
+  return points.map((point) => results.get(point) ?? { point, reached: false, violations: [] });
+}
+
+async function crashChain(chain: string[], options: WorldOptions, ending: Ending): Promise<{ reached: boolean[]; violations: string[] }> {
+  const world = await createWorld(options);
+  try {
+    const reached: boolean[] = [];
+    const atCrash: string[] = [];
+    for (const [i, point] of chain.entries()) {
+      if (i > 0) await leaseFree(world);
+      const result = await world.cli(['run', 'staging'], { REFORK_CRASH_AT: point });
+      reached.push(result.signal === 'SIGKILL');
+      if (!reached[i]) break;
+      if (options.forkApp) atCrash.push(...(await unverifiedForksOnTarget(world)).map((found) => `at ${point}: ${found}`));
+    }
+    const final = await resume(world);
+    const found = [...atCrash, ...(await checkInvariants(world, { status: ending })).violations];
+    const label = `after SIGKILLs at ${chain.slice(0, reached.length).join(' then ')}`;
+    const violations = found.length ? [label, ...found, `final output: ${final.trim().split('\n').at(-1) ?? ''}`] : [];
+    return { reached, violations };
+  } finally {
+    await world.close();
+  }
+}

@@ -1,6 +1,7 @@
 // One shard of the every-boundary crash run: all boundaries are recorded from a clean run, and
-// shard i of n takes every n-th one. Each shard prints what it exercised.
-import { crashAt, recordBoundaries, type CrashResult } from './harness.js';
+// shard i of n takes every n-th one, in chains of kills (harness.ts, crashEach). Each shard
+// prints what it exercised.
+import { chainPoints, crashEach, recordBoundaries, type CrashResult } from './harness.js';
 
 const MUST_HAVE = [
   'heroku:createAddon:before#1',
@@ -20,11 +21,10 @@ export async function crashEveryBoundary(shard: number, shards: number): Promise
   const missing = MUST_HAVE.filter((p) => !points.includes(p));
   if (missing.length) throw new Error(`the recorded run lacks boundaries ${missing.join(', ')}`);
   const mine = points.filter((_, i) => i % shards === shard);
-  const results: CrashResult[] = [];
-  for (const point of mine) results.push(await crashAt([point]));
+  const results = await crashEach(points, mine);
   const reached = results.filter((r) => r.reached).length;
   console.log(
-    `crash suite shard ${shard + 1}/${shards}: ${points.length} boundaries found, ${reached} of ${mine.length} crash points exercised here, ${results.filter((r) => r.violations.length).length} with violations`,
+    `crash suite shard ${shard + 1}/${shards}: ${points.length} boundaries found, ${reached} of ${mine.length} crash points exercised here (in ${chainPoints(points, mine).length} chains of kills), ${results.filter((r) => r.violations.length).length} with violations`,
   );
   return { results, total: points.length };
 }
