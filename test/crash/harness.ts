@@ -118,6 +118,11 @@ export function chainPoints(recorded: readonly string[], points: readonly string
   return chains;
 }
 
+/** How crashEach lays the points out in worlds, for a suite's summary line. */
+export function worldsFor(recorded: readonly string[], points: readonly string[]): string {
+  return FRESH_WORLDS ? 'each in a world of its own' : `in ${chainPoints(recorded, points).length} chains of kills`;
+}
+
 /**
  * Kills a runner at each point and resumes, checking the invariants once no run is active. In
  * chains (chainPoints): every point is still where one process dies and a fresh one takes over,

@@ -1,7 +1,7 @@
 // One shard of the every-boundary crash run: all boundaries are recorded from a clean run, and
 // shard i of n takes every n-th one, in chains of kills (harness.ts, crashEach). Each shard
 // prints what it exercised.
-import { chainPoints, crashEach, recordBoundaries, type CrashResult } from './harness.js';
+import { crashEach, recordBoundaries, worldsFor, type CrashResult } from './harness.js';
 
 const MUST_HAVE = [
   'heroku:createAddon:before#1',
@@ -24,7 +24,7 @@ export async function crashEveryBoundary(shard: number, shards: number): Promise
   const results = await crashEach(points, mine);
   const reached = results.filter((r) => r.reached).length;
   console.log(
-    `crash suite shard ${shard + 1}/${shards}: ${points.length} boundaries found, ${reached} of ${mine.length} crash points exercised here (in ${chainPoints(points, mine).length} chains of kills), ${results.filter((r) => r.violations.length).length} with violations`,
+    `crash suite shard ${shard + 1}/${shards}: ${points.length} boundaries found, ${reached} of ${mine.length} crash points exercised here (${worldsFor(points, mine)}), ${results.filter((r) => r.violations.length).length} with violations`,
   );
   return { results, total: points.length };
 }
