@@ -14,43 +14,14 @@
 // case), and the moment between dropping the restored database's alias and keeping the other;
 // with maintenance mode, maintenance turned on but not yet recorded, and the promotion recorded
 // with maintenance still to leave. `npm run crash:rollback` crashes at every boundary.
-import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPreviousInvariants, maintenanceViolations } from '../support/invariants.js';
-import { createWorld, readControl, type World, type WorldOptions } from '../support/world.js';
-import { leaseFree } from './harness.js';
+import { readControl, type WorldOptions } from '../support/world.js';
+import { leaseFree, recordRollbackBoundaries, refreshed } from './harness.js';
 
 const EVERY_BOUNDARY = process.env.REFORK_CRASH_ALL === '1';
 /** Staging runs on last night's fork (billed to the fork app); refreshes keep what they replace. */
 const WORLD: WorldOptions = { forkApp: true, previousFork: true, pipeline: { keep_previous: '24h' } };
-
-/** A world after one clean refresh: staging on a new fork, last night's kept as the previous database. */
-async function refreshed(options: WorldOptions): Promise<{ world: World; fork: string }> {
-  const world = await createWorld(options);
-  const result = await world.cli(['run', 'staging']);
-  if (result.code !== 0) {
-    await world.close();
-    throw new Error(`clean refresh failed: ${result.stdout} ${result.stderr}`);
-  }
-  const fork = world.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace)?.addon.name ?? '';
-  return { world, fork };
-}
-
-async function recordRollback(options: WorldOptions): Promise<string[]> {
-  const { world } = await refreshed(options);
-  const trace = join(tmpdir(), `refork-trace-${randomBytes(4).toString('hex')}`);
-  try {
-    const result = await world.cli(['rollback', 'staging'], { REFORK_TRACE_FILE: trace });
-    if (result.code !== 0) throw new Error(`clean rollback failed: ${result.stdout} ${result.stderr}`);
-    return (await readFile(trace, 'utf8')).trim().split('\n');
-  } finally {
-    await rm(trace, { force: true });
-    await world.close();
-  }
-}
 
 interface Crash {
   point: string;
@@ -113,7 +84,7 @@ async function crashEach(points: string[], options: WorldOptions): Promise<Crash
 
 describe('crash during a rollback', () => {
   it('resumes to a clean rollback from a SIGKILL at its boundaries', { timeout: 1_800_000 }, async () => {
-    const recorded = await recordRollback(WORLD);
+    const recorded = await recordRollbackBoundaries(WORLD);
     expect(recorded).toEqual(
       expect.arrayContaining([
         'store:startRun:after#1',
@@ -138,7 +109,7 @@ describe('crash during a rollback', () => {
 
   it('with maintenance mode, resumes to a clean rollback with staging out of maintenance', { timeout: 1_800_000 }, async () => {
     const options: WorldOptions = { ...WORLD, maintenance: true, releasePhase: true };
-    const recorded = await recordRollback(options);
+    const recorded = await recordRollbackBoundaries(options);
     const from = recorded.indexOf('store:save:enteringMaintenance:before#1');
     const to = recorded.indexOf('store:save:cleaning:after#1');
     expect(from, recorded.join(' ')).toBeGreaterThanOrEqual(0);
