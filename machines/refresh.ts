@@ -32,6 +32,9 @@ import type {
   WaitForForkOutput,
 } from '../src/steps/types.js';
 import { attachmentNameFor, forkNameFor } from '../src/steps/names.js';
+import { entered, initialMaintenance, left, leftOnMessage, maintenanceToLeave, onlyLooked, type MaintenanceRecord } from './maintenance.js';
+
+export type { MaintenanceRecord } from './maintenance.js';
 
 /**
  * Bump when a state, invoke id or context field changes meaning; src/runner/snapshot.ts then
@@ -138,16 +141,6 @@ export interface RefreshInput {
   maintenanceMode: boolean;
   /** `keep_previous` in ms: the replaced database is kept for a rollback (absent in runs saved before it: destroyed as then). */
   keepPreviousMs?: number | null;
-}
-
-/** What refork found and did to the target's maintenance mode; all of it persisted, so a resumed run knows. */
-export interface MaintenanceRecord {
-  /** The target was already in maintenance when refork looked (its owner's window, never turned off by refork); null before it looked. */
-  found: boolean | null;
-  /** Epoch ms when the target was confirmed in maintenance (null before). */
-  onAt: number | null;
-  /** Epoch ms when refork confirmed it out of maintenance again (null before, and for an owner's window). */
-  offAt: number | null;
 }
 
 export interface RefreshContext extends RefreshInput {
@@ -259,9 +252,8 @@ export const refreshMachine = setup({
     abortWasRequested: ({ context }) => context.abortRequested,
     releasePhaseFailed: ({ context }) => context.releaseFailure !== null,
     usesMaintenance: ({ context }) => context.maintenance !== null,
-    maintenanceLooked: (_, output: EnterMaintenanceOutput) => !output.on,
-    /** Refork may have turned maintenance on (it looked and found it off) and has not turned it off yet. */
-    maintenanceToLeave: ({ context }) => context.maintenance?.found === false && context.maintenance.offAt === null,
+    maintenanceLooked: (_, output: EnterMaintenanceOutput) => onlyLooked(output),
+    maintenanceToLeave: ({ context }) => maintenanceToLeave(context),
     wasPromoted: ({ context }) => context.promoted,
     /** An abort ends aborted, unless compensation itself failed for good (the run then ends failed, naming the leftover). */
     endsAborted: ({ context }) => context.abortRequested && context.error?.step !== 'compensating',
@@ -296,10 +288,7 @@ export const refreshMachine = setup({
       error: context.error ?? { step: 'abort', message: 'aborted on request', code: 'aborted', retryable: false, at: 0 },
     })),
     recordMaintenanceOff: assign(({ context, event }) => ({
-      maintenance: context.maintenance && {
-        ...context.maintenance,
-        offAt: (event as unknown as { output: LeaveMaintenanceOutput }).output.at,
-      },
+      maintenance: left(context, (event as unknown as { output: LeaveMaintenanceOutput }).output),
     })),
     recordMaintenanceLeftOn: assign(({ context, event }) => {
       const failure = failureOf(event as ErrorEvent);
@@ -310,7 +299,7 @@ export const refreshMachine = setup({
         failing: null,
         error: {
           ...failure,
-          message: `${failure.message}; ${context.targetApp} is still in maintenance: \`heroku maintenance:off -a ${context.targetApp}\`${kept}${cause}`,
+          message: leftOnMessage(context, failure.message, kept, cause),
         },
       };
     }),
@@ -332,7 +321,7 @@ export const refreshMachine = setup({
     notBefore: null,
     promoted: false,
     releaseFailure: null,
-    maintenance: input.maintenanceMode ? { found: null, onAt: null, offAt: null } : null,
+    maintenance: initialMaintenance(input.maintenanceMode),
     abortRequested: false,
     error: null,
   }),
@@ -487,14 +476,11 @@ export const refreshMachine = setup({
             guard: { type: 'maintenanceLooked', params: ({ event }) => event.output },
             target: 'enteringMaintenance',
             reenter: true,
-            actions: ['clearSchedule', assign(({ event }) => ({ maintenance: { found: event.output.found, onAt: null, offAt: null } }))],
+            actions: ['clearSchedule', assign(({ event }) => ({ maintenance: entered(event.output) }))],
           },
           {
             target: 'promoting',
-            actions: [
-              'clearSchedule',
-              assign(({ event }) => ({ maintenance: { found: event.output.found, onAt: event.output.at, offAt: null } })),
-            ],
+            actions: ['clearSchedule', assign(({ event }) => ({ maintenance: entered(event.output) }))],
           },
         ],
         // Compensation turns maintenance off again if refork may have turned it on.

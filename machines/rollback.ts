@@ -3,10 +3,15 @@
 // effect, resumable after a crash at any point). It promotes the pipeline's previous database
 // back to DATABASE with the refresh's own `promote` effect, so it has the same safety:
 //
-//   reserving → promoting → cleaning → succeeded
-//        ↘ (a failure, an abort)  ↘ (a failure)
-//          releasing ──(DATABASE already moved)──→ cleaning
-//              ↘ failed | aborted
+//   reserving → [enteringMaintenance] → promoting → [leavingMaintenance] → cleaning → succeeded
+//        ↘ (a failure, an abort)  ↘            ↘ (a failure)     ↑
+//          releasing ──(DATABASE already moved)──→ [leavingMaintenance] → cleaning
+//              ↘ [leavingMaintenance] → failed | aborted
+//
+// With `maintenance: true` the target is in maintenance while DATABASE moves back, entered and
+// left exactly as a refresh does (machines/maintenance.ts, docs/maintenance.md): every path out
+// of a run that may have turned it on goes through leavingMaintenance, and an owner's own
+// window is never turned off.
 //
 // Waits and retries are data (`notBefore`), as in machines/refresh.ts, whose retry policy it shares.
 import { assign, fromPromise, setup } from 'xstate';
@@ -14,6 +19,10 @@ import type {
   AddonRef,
   CleanupRollbackInput,
   CleanupRollbackOutput,
+  EnterMaintenanceInput,
+  EnterMaintenanceOutput,
+  LeaveMaintenanceInput,
+  LeaveMaintenanceOutput,
   PromoteInput,
   PromoteOutput,
   ReleaseRollbackInput,
@@ -23,10 +32,14 @@ import type {
   RollbackEffects,
   StepFailure,
 } from '../src/steps/types.js';
+import { entered, initialMaintenance, left, leftOnMessage, maintenanceToLeave, onlyLooked, type MaintenanceRecord } from './maintenance.js';
 import { retryAfter, type Failing, type RetryPolicy } from './refresh.js';
 
-/** Bump when a state, invoke id or context field changes meaning (src/runner/snapshot.ts). */
-export const ROLLBACK_MACHINE_VERSION = 1;
+/**
+ * Bump when a state, invoke id or context field changes meaning (src/runner/snapshot.ts).
+ * 2: maintenance mode around the swap (`maintenanceMode`, `maintenance`, two states).
+ */
+export const ROLLBACK_MACHINE_VERSION = 2;
 
 export interface RollbackInput {
   runId: string;
@@ -36,6 +49,8 @@ export interface RollbackInput {
   /** `keep_previous` in ms when the rollback started: the database rolled back from is kept this long, or destroyed (null). */
   keepPreviousMs: number | null;
   retry: RetryPolicy;
+  /** The target goes into maintenance mode around the swap, as in a refresh (docs/maintenance.md). */
+  maintenanceMode: boolean;
 }
 
 export interface RollbackContext extends RollbackInput {
@@ -46,6 +61,8 @@ export interface RollbackContext extends RollbackInput {
   promotionStarted: boolean;
   promoted: boolean;
   releaseFailure: string | null;
+  /** Null when the pipeline does not use maintenance mode. */
+  maintenance: MaintenanceRecord | null;
   attempts: Record<string, number>;
   failing: Failing | null;
   notBefore: number | null;
@@ -62,25 +79,37 @@ const effect = <I, O>() =>
 
 const actors = {
   reservePrevious: effect<ReservePreviousInput, ReservePreviousOutput>(),
+  enterMaintenance: effect<EnterMaintenanceInput, EnterMaintenanceOutput>(),
   promote: effect<PromoteInput, PromoteOutput>(),
+  leaveMaintenance: effect<LeaveMaintenanceInput, LeaveMaintenanceOutput>(),
   cleanupRollback: effect<CleanupRollbackInput, CleanupRollbackOutput>(),
   releaseRollback: effect<ReleaseRollbackInput, ReleaseRollbackOutput>(),
-} satisfies Record<keyof RollbackEffects | 'promote', unknown>;
+} satisfies Record<keyof RollbackEffects | 'promote' | 'enterMaintenance' | 'leaveMaintenance', unknown>;
 
 type ErrorEvent = { type: string; error: unknown };
 const failureOf = (event: ErrorEvent): StepFailure => event.error as StepFailure;
 
-/** Every step may retry within the pipeline's work window; releasing (the compensation) retries until Heroku answers. */
+/**
+ * Every step may retry within the pipeline's work window; releasing (the compensation) and
+ * leaving maintenance retry until Heroku answers, as in a refresh.
+ */
 function closesAt(context: RollbackContext, failure: StepFailure): number | null {
-  if (failure.step === 'releasing') return null;
+  if (failure.step === 'releasing' || failure.step === 'leavingMaintenance') return null;
   const since = context.failing?.step === failure.step ? context.failing.since : failure.at;
   return since + context.retry.windowMinutes * 60_000;
 }
 
-type RollbackStep = 'reserving' | 'promoting' | 'cleaning' | 'releasing';
+type RollbackStep = 'reserving' | 'enteringMaintenance' | 'promoting' | 'leavingMaintenance' | 'cleaning' | 'releasing';
 
-function retryOr<const S extends RollbackStep>(state: S, otherwise: { target: 'releasing' | 'failed'; actions: 'recordFailure' }) {
-  return [{ guard: 'mayRetry' as const, target: state, reenter: true, actions: 'scheduleRetry' as const }, otherwise];
+function retryOr<const S extends RollbackStep>(
+  state: S,
+  ...otherwise: Array<{
+    guard?: 'maintenanceToLeave' | 'wasPromoted';
+    target: RollbackStep | 'failed';
+    actions: 'recordFailure' | 'recordMaintenanceLeftOn';
+  }>
+) {
+  return [{ guard: 'mayRetry' as const, target: state, reenter: true, actions: 'scheduleRetry' as const }, ...otherwise];
 }
 
 export const rollbackMachine = setup({
@@ -100,6 +129,12 @@ export const rollbackMachine = setup({
     previousIsDatabase: (_, output: ReleaseRollbackOutput) => output.promoted,
     abortWasRequested: ({ context }) => context.abortRequested,
     releasePhaseFailed: ({ context }) => context.releaseFailure !== null,
+    usesMaintenance: ({ context }) => context.maintenance !== null,
+    maintenanceLooked: (_, output: EnterMaintenanceOutput) => onlyLooked(output),
+    maintenanceToLeave: ({ context }) => maintenanceToLeave(context),
+    wasPromoted: ({ context }) => context.promoted,
+    /** Rolled back, but Heroku refused to take the target out of maintenance: cleaned up, then failed. */
+    maintenanceLeftOn: ({ context }) => context.error?.step === 'leavingMaintenance',
   },
   actions: {
     scheduleRetry: assign(({ context, event }) => {
@@ -121,6 +156,19 @@ export const rollbackMachine = setup({
       failing: null,
       error: context.error ?? { step: 'abort', message: 'aborted on request', code: 'aborted', retryable: false, at: 0 },
     })),
+    recordMaintenanceOff: assign(({ context, event }) => ({
+      maintenance: left(context, (event as unknown as { output: LeaveMaintenanceOutput }).output),
+    })),
+    recordMaintenanceLeftOn: assign(({ context, event }) => {
+      const failure = failureOf(event as ErrorEvent);
+      const cause = context.error ? ` (after: ${context.error.step}: ${context.error.message})` : '';
+      return {
+        notBefore: null,
+        failing: null,
+        attempts: { ...context.attempts, [failure.step]: (context.attempts[failure.step] ?? 0) + 1 },
+        error: { ...failure, message: leftOnMessage(context, failure.message, '', cause) },
+      };
+    }),
     clearSchedule: assign({ notBefore: null, failing: null }),
   },
 }).createMachine({
@@ -132,6 +180,7 @@ export const rollbackMachine = setup({
     promotionStarted: false,
     promoted: false,
     releaseFailure: null,
+    maintenance: initialMaintenance(input.maintenanceMode),
     attempts: {},
     failing: null,
     notBefore: null,
@@ -146,12 +195,40 @@ export const rollbackMachine = setup({
         id: 'reservePrevious',
         src: 'reservePrevious',
         input: ({ context }) => ({ app: context.targetApp, pipeline: context.pipeline, runId: context.runId }),
-        onDone: {
-          target: 'promoting',
-          actions: ['clearSchedule', assign(({ event }) => ({ previous: event.output.previous, current: event.output.current }))],
-        },
+        onDone: [
+          {
+            guard: 'usesMaintenance',
+            target: 'enteringMaintenance',
+            actions: ['clearSchedule', assign(({ event }) => ({ previous: event.output.previous, current: event.output.current }))],
+          },
+          {
+            target: 'promoting',
+            actions: ['clearSchedule', assign(({ event }) => ({ previous: event.output.previous, current: event.output.current }))],
+          },
+        ],
         // Whatever it had reserved goes back to `kept`.
         onError: retryOr('reserving', { target: 'releasing', actions: 'recordFailure' }),
+      },
+    },
+
+    // Just before the swap, as in a refresh: look first, then set, each step persisted.
+    enteringMaintenance: {
+      on: { ABORT: { target: 'releasing', actions: 'recordAbort' } },
+      invoke: {
+        id: 'enterMaintenance',
+        src: 'enterMaintenance',
+        input: ({ context }) => ({ app: context.targetApp, found: context.maintenance?.found ?? null }),
+        onDone: [
+          {
+            guard: { type: 'maintenanceLooked', params: ({ event }) => event.output },
+            target: 'enteringMaintenance',
+            reenter: true,
+            actions: ['clearSchedule', assign(({ event }) => ({ maintenance: entered(event.output) }))],
+          },
+          { target: 'promoting', actions: ['clearSchedule', assign(({ event }) => ({ maintenance: entered(event.output) }))] },
+        ],
+        // Releasing gives the reservation back, then leaves maintenance if refork may have turned it on.
+        onError: retryOr('enteringMaintenance', { target: 'releasing', actions: 'recordFailure' }),
       },
     },
 
@@ -166,11 +243,41 @@ export const rollbackMachine = setup({
           fork: context.previous ?? { id: '', name: '' },
           oldDatabase: context.current,
         }),
-        onDone: {
-          target: 'cleaning',
-          actions: ['clearSchedule', assign(({ event }) => ({ promoted: true, releaseFailure: event.output.releaseFailure }))],
-        },
+        // The release phase is over (promote waits for it): staging may open again.
+        onDone: [
+          {
+            guard: 'maintenanceToLeave',
+            target: 'leavingMaintenance',
+            actions: ['clearSchedule', assign(({ event }) => ({ promoted: true, releaseFailure: event.output.releaseFailure }))],
+          },
+          {
+            target: 'cleaning',
+            actions: ['clearSchedule', assign(({ event }) => ({ promoted: true, releaseFailure: event.output.releaseFailure }))],
+          },
+        ],
         onError: retryOr('promoting', { target: 'releasing', actions: 'recordFailure' }),
+      },
+    },
+
+    // Every path that may have turned maintenance on comes through here; where it goes next
+    // follows from the context. After the swap it always goes on to clean up: the records must
+    // not be left holding the restored database, even when Heroku refuses to end maintenance.
+    leavingMaintenance: {
+      invoke: {
+        id: 'leaveMaintenance',
+        src: 'leaveMaintenance',
+        input: ({ context }) => ({ app: context.targetApp }),
+        onDone: [
+          { guard: 'wasPromoted', target: 'cleaning', actions: ['clearSchedule', 'recordMaintenanceOff'] },
+          { guard: 'abortWasRequested', target: 'aborted', actions: ['clearSchedule', 'recordMaintenanceOff'] },
+          { target: 'failed', actions: ['clearSchedule', 'recordMaintenanceOff'] },
+        ],
+        // Retried while Heroku is down (the window never closes); a refusal ends the run, naming it.
+        onError: retryOr(
+          'leavingMaintenance',
+          { guard: 'wasPromoted', target: 'cleaning', actions: 'recordMaintenanceLeftOn' },
+          { target: 'failed', actions: 'recordMaintenanceLeftOn' },
+        ),
       },
     },
 
@@ -189,6 +296,7 @@ export const rollbackMachine = setup({
           releaseFailed: context.releaseFailure !== null,
         }),
         onDone: [
+          { guard: 'maintenanceLeftOn', target: 'failed', actions: 'clearSchedule' },
           {
             guard: 'releasePhaseFailed',
             target: 'failed',
@@ -222,6 +330,11 @@ export const rollbackMachine = setup({
         }),
         onDone: [
           {
+            guard: 'maintenanceToLeave',
+            target: 'leavingMaintenance',
+            actions: ['clearSchedule', assign(({ event }) => ({ promoted: event.output.promoted }))],
+          },
+          {
             guard: { type: 'previousIsDatabase', params: ({ event }) => event.output },
             target: 'cleaning',
             actions: ['clearSchedule', assign({ promoted: true })],
@@ -229,7 +342,11 @@ export const rollbackMachine = setup({
           { guard: 'abortWasRequested', target: 'aborted', actions: 'clearSchedule' },
           { target: 'failed', actions: 'clearSchedule' },
         ],
-        onError: retryOr('releasing', { target: 'failed', actions: 'recordFailure' }),
+        onError: retryOr(
+          'releasing',
+          { guard: 'maintenanceToLeave', target: 'leavingMaintenance', actions: 'recordFailure' },
+          { target: 'failed', actions: 'recordFailure' },
+        ),
       },
     },
 

@@ -75,6 +75,7 @@ export function rollbackInput(pipeline: PipelineConfig, runId: string, retry: Om
     forkApp: pipeline.forkApp,
     keepPreviousMs: pipeline.keepPreviousMs,
     retry: { ...retry, windowMinutes: pipeline.retryWindowMinutes },
+    maintenanceMode: pipeline.maintenance,
   };
 }
 

@@ -81,25 +81,37 @@ function fromVersion2(stored: PersistedSnapshot): PersistedSnapshot {
 }
 
 /**
- * Version 4 added `fixingUp` after anonymizing (a version-3 run saved in anonymizing goes on to
+ * Refresh version 4 added `fixingUp` after anonymizing (a version-3 run saved in anonymizing goes on to
  * it) and maintenance mode around the swap: two states between verifying and cleaning that only
  * a pipeline with `maintenance: true` enters. A run saved by version 3 is in a state version 4
  * still has, with the same invoke ids and inputs; it goes on without maintenance mode (it was
  * started without it), whatever the config says now.
  */
-function fromVersion3(stored: PersistedSnapshot): PersistedSnapshot {
+function startedWithoutMaintenance(stored: PersistedSnapshot): PersistedSnapshot {
   return { ...stored, context: { ...(stored.context as Record<string, unknown>), maintenanceMode: false, maintenance: null } };
 }
 
-const MIGRATIONS: Record<number, (stored: PersistedSnapshot) => PersistedSnapshot> = { 1: fromVersion1, 2: fromVersion2, 3: fromVersion3 };
+type Migrations = Record<number, (stored: PersistedSnapshot) => PersistedSnapshot>;
 
-function upgrade(stored: PersistedSnapshot, machineVersion: number): PersistedSnapshot {
+/** Each kind's migrations: from version N to N + 1. */
+const MIGRATIONS: Record<RunKind, Migrations> = {
+  refresh: { 1: fromVersion1, 2: fromVersion2, 3: startedWithoutMaintenance },
+  /**
+   * Rollback version 2 added maintenance mode around its swap, in the same way as refresh version 4:
+   * two states only a run started with `maintenanceMode` enters, every other state, invoke id and
+   * input unchanged. A version-1 rollback goes on without maintenance mode.
+   */
+  rollback: { 1: startedWithoutMaintenance },
+};
+
+function upgrade(stored: PersistedSnapshot, machineVersion: number, kind: RunKind): PersistedSnapshot {
+  const { version: current } = MACHINES[kind];
   let snapshot = stored;
-  for (let version = machineVersion; version < MACHINE_VERSION; version++) {
-    const migrate = MIGRATIONS[version];
+  for (let version = machineVersion; version < current; version++) {
+    const migrate = MIGRATIONS[kind][version];
     if (!migrate) {
       throw new IncompatibleSnapshotError(
-        `run was saved by machine version ${machineVersion}, this refork has version ${MACHINE_VERSION}: finish it with the refork version that started it, or \`refork abort\` it`,
+        `run was saved by ${kind === 'refresh' ? '' : `${kind} `}machine version ${machineVersion}, this refork has version ${current}: finish it with the refork version that started it, or \`refork abort\` it`,
       );
     }
     snapshot = migrate(snapshot);
@@ -117,8 +129,7 @@ export function restore(stored: PersistedSnapshot, machineVersion: number, kind:
       `run was saved by ${kind} machine version ${machineVersion}, newer than this refork's ${version}: run it with the newer refork, or \`refork abort\` it there`,
     );
   }
-  // A rollback has had one version so far: nothing to migrate.
-  const current = kind === 'refresh' ? upgrade(stored, machineVersion) : stored;
+  const current = upgrade(stored, machineVersion, kind);
   const snapshot = createActor(machine, { snapshot: current as unknown as Snapshot<unknown> }).getSnapshot() as RunSnapshot;
   if (snapshot.status === 'error')
     throw new IncompatibleSnapshotError('stored snapshot cannot be restored (unknown state): `refork abort` the run');

@@ -1,6 +1,7 @@
 // Plays one fault schedule against a fresh world (simulator, production, staging, control
 // database behind a TCP proxy) with real CLI processes, drains the run with clean ticks, and
-// checks the design's invariants plus what each process printed. Returns the violations and
+// checks the design's invariants plus what each process printed; then, for a schedule with a
+// rollback phase, rolls back (disrupted in turn), drains again and checks again. Returns the violations and
 // which faults actually fired (for the sweep's "sometimes" coverage).
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { onceCron } from '../support/pipeline.js';
 import { createWorld, readControl, spawnCli, type CliResult, type World } from '../support/world.js';
 import { proxiedControl } from './control.js';
 import type { TcpProxy } from './proxy.js';
-import { describeSchedule, type ControlOutage, type Launch, type Schedule } from './schedule.js';
+import { describeSchedule, type ControlOutage, type Launch, type RollbackPhase, type Schedule } from './schedule.js';
 
 /** A launch's processes are SIGKILLed after this long, as a scheduler's one-off dyno would be. */
 const LAUNCH_LIMIT_MS = 25_000;
@@ -192,8 +193,11 @@ class ScheduleRun {
     this.outageActive = false;
   }
 
-  /** Every process ends with at most one line of its own (logs are JSON lines on stderr). */
-  private judge(started: Started, result: CliResult): void {
+  /**
+   * Every process ends with at most one line of its own (logs are JSON lines on stderr); a
+   * successful `refork rollback` prints two: the run's end, and what it kept.
+   */
+  private judge(started: Started, result: CliResult, maxLines = 1): void {
     this.results.push({
       label: started.label,
       result,
@@ -203,7 +207,7 @@ class ScheduleRun {
     });
     const plainErr = result.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('{'));
     const out = result.stdout.split('\n').filter((l) => l.trim());
-    if (plainErr.length + out.length > 1)
+    if (plainErr.length + out.length > maxLines)
       this.violations.push(
         `${started.label} printed ${plainErr.length + out.length} lines: ${[...out, ...plainErr].join(' | ').slice(0, 400)}`,
       );
@@ -292,6 +296,48 @@ class ScheduleRun {
     this.violations.push(`run still active after ${DRAIN_TRIES} clean ticks`);
   }
 
+  /**
+   * `refork rollback staging` as an operator types it, with the phase's disruption, then clean
+   * ticks until it has ended (they resume a rollback as they resume a refresh). A rollback
+   * killed before its run existed is typed again, as its operator would.
+   */
+  async rollback(phase: RollbackPhase): Promise<void> {
+    const { disruption } = phase;
+    const children: Started[] = [];
+    for (let r = 0; r < phase.racers; r++) {
+      const extra = r === 0 && disruption.kind === 'crashAt' ? { REFORK_CRASH_AT: disruption.point } : {};
+      children.push(this.start(['rollback', 'staging'], `rollback #${r}`, extra));
+    }
+    const [first] = children;
+    if (!first) return;
+    const tasks: Promise<unknown>[] = children.map((c) => c.done);
+    if (disruption.kind === 'kill' || disruption.kind === 'term') {
+      tasks.push(
+        sleep(disruption.afterMs).then(() => {
+          if (first.child.exitCode !== null || first.child.signalCode !== null) return;
+          if (disruption.kind === 'term') first.termSentAt = Date.now();
+          first.child.kill(disruption.kind === 'kill' ? 'SIGKILL' : 'SIGTERM');
+          this.fired.add(`${disruption.kind}:rollback`);
+        }),
+      );
+    }
+    await Promise.all(tasks);
+    for (const child of children) this.judge(child, await child.done, 2);
+    if (disruption.kind === 'crashAt' && (await first.done).signal === 'SIGKILL' && !first.overran) {
+      this.fired.add('crashAt:rollback');
+      if (/aintenance/.test(disruption.point)) this.fired.add('crashAt:rollback:maintenance');
+    }
+    if (phase.racers > 1) this.fired.add('race:rollback');
+    await this.drain();
+    if ((await readControl(this.world, "SELECT 1 FROM refork_runs WHERE kind = 'rollback'")).length === 0) {
+      this.fired.add('rollback:typedAgain');
+      const again = this.start(['rollback', 'staging'], 'rollback again');
+      this.judge(again, await again.done, 2);
+      await this.drain();
+    }
+    this.fired.add('rollback');
+  }
+
   stop(): void {
     this.finished = true;
   }
@@ -299,6 +345,8 @@ class ScheduleRun {
 
 export interface RunRow {
   id: string;
+  /** `refresh` when absent. */
+  kind?: string;
   status: string;
   error: string | null;
   starter: string | null;
@@ -307,13 +355,14 @@ export interface RunRow {
 }
 
 /**
- * One refresh per schedule, with one exception: a `refork run` launched together with the
+ * Runs never overlap. One refresh per schedule, with one exception: a `refork run` launched together with the
  * first run (the harness turns later `run` launches into `tick`s) that was frozen or slow
  * before it started anything, and so reached `startRun` only after that run had finished.
  * Starting a fresh refresh then is what `refork run` means ("start a refresh now if none is
  * active"), exactly as if it had been launched later. So a second run is allowed only if it
  * began after the previous one finished (never two active at once) and was started by a
  * `refork run` process; a tick (the pipeline is due once) or a drain never starts another.
+ * Every rollback run was started by a `refork rollback` process.
  */
 export function sequentialRuns(runs: RunRow[], processes: ReadonlyMap<number, { label: string; command: string }>): string[] {
   const violations: string[] = [];
@@ -325,12 +374,57 @@ export function sequentialRuns(runs: RunRow[], processes: ReadonlyMap<number, { 
     }
     const pid = Number(current.starter?.split(':').at(-2));
     const starter = processes.get(pid);
-    if (starter?.command !== 'run') {
+    const rollback = current.kind === 'rollback';
+    if (starter?.command !== (rollback ? 'rollback' : 'run')) {
+      const expected = rollback ? 'a `refork rollback`' : 'a `refork run` launched before the first run existed';
       violations.push(
-        `${runs.length} runs recorded: run ${i + 1} (${current.id}) was started by ${starter?.label ?? current.starter ?? 'nobody known'}, not by a \`refork run\` launched before the first run existed`,
+        `${runs.length} runs recorded: run ${i + 1} (${current.id}) was started by ${starter?.label ?? current.starter ?? 'nobody known'}, not by ${expected}`,
       );
     }
   }
+  return violations;
+}
+
+/** The schedule's runs with the facts `sequentialRuns` compares, in the order they started. */
+async function runRows(world: World): Promise<RunRow[]> {
+  return readControl<RunRow>(
+    world,
+    // Event ids (one sequence for the whole table) order a run's start against another's end.
+    `SELECT r.id, r.kind, r.status, r.error, s.detail->>'owner' AS starter, s.id::int AS started_event,
+            (SELECT min(f.id)::int FROM refork_run_events f
+              WHERE f.run_id = r.id AND f.to_state IN ('succeeded', 'failed', 'aborted')) AS finished_event
+       FROM refork_runs r LEFT JOIN refork_run_events s ON s.run_id = r.id AND s.type = 'run.started'
+      ORDER BY s.id, r.created_at`,
+  );
+}
+
+const stagingDatabase = (world: World) =>
+  world.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace)?.addon.name ?? null;
+
+/**
+ * After the rollback phase: every rollback run succeeded; staging's DATABASE is the database
+ * kept before it (or, after an even number of rollbacks, the refresh's fork again: a racer that
+ * started once the first had ended rolled forward, as `refork rollback` does); the other one is
+ * kept as keep_previous says (alive, under REFORK_PREVIOUS, recorded `kept`); and the invariants.
+ */
+async function checkRollback(world: World, before: { kept: string; fork: string }, runs: RunRow[]): Promise<string[]> {
+  const violations: string[] = [];
+  const rollbacks = runs.filter((run) => run.kind === 'rollback');
+  if (rollbacks.length === 0) violations.push('no rollback run recorded');
+  for (const run of rollbacks)
+    if (run.status !== 'succeeded') violations.push(`rollback run ${run.id} ended ${run.status}: ${run.error ?? ''}`);
+  const [database, other] = rollbacks.length % 2 === 1 ? [before.kept, before.fork] : [before.fork, before.kept];
+  const now = stagingDatabase(world);
+  if (now !== database) violations.push(`after ${rollbacks.length} rollback(s) DATABASE is ${now ?? 'nothing'}, not ${database}`);
+  const aliases = world.sim.attachments('acme-staging').filter((a) => a.name === 'REFORK_PREVIOUS');
+  if (aliases.length !== 1 || aliases[0]?.addon.name !== other)
+    violations.push(`REFORK_PREVIOUS is ${aliases.map((a) => a.addon.name).join(', ') || 'nothing'}, not ${other}`);
+  const kept = await readControl<{ addon_name: string }>(
+    world,
+    "SELECT addon_name FROM refork_previous_databases WHERE state IN ('kept', 'restoring', 'destroying')",
+  );
+  if (kept.length !== 1 || kept[0]?.addon_name !== other)
+    violations.push(`the records keep ${kept.map((row) => row.addon_name).join(', ') || 'nothing'}, not ${other}`);
   return violations;
 }
 
@@ -383,15 +477,7 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     for (const request of world.sim.requests) if (request.fault) run.fired.add(`heroku:${faultTag(request.fault)}`);
     const forkFailed = world.sim.events.some((e) => e.type === 'addon.failed');
     if (forkFailed) run.fired.add('forkFailed');
-    const runs = await readControl<RunRow>(
-      world,
-      // Event ids (one sequence for the whole table) order a run's start against another's end.
-      `SELECT r.id, r.status, r.error, s.detail->>'owner' AS starter, s.id::int AS started_event,
-              (SELECT min(f.id)::int FROM refork_run_events f
-                WHERE f.run_id = r.id AND f.to_state IN ('succeeded', 'failed', 'aborted')) AS finished_event
-         FROM refork_runs r LEFT JOIN refork_run_events s ON s.run_id = r.id AND s.type = 'run.started'
-        ORDER BY s.id, r.created_at`,
-    );
+    const runs = await runRows(world);
     const last = runs.at(-1);
     status = last?.status ?? null;
     // A failed fork must fail the run it belongs to; otherwise the run must succeed.
@@ -412,6 +498,20 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
     if (status === 'succeeded') run.fired.add('status:succeeded');
     if (status === 'failed') run.fired.add('status:failed');
     if (status !== expected) run.violations.push(`last run error: ${runs.at(-1)?.error ?? 'none'}`);
+
+    if (schedule.rollback && status === 'succeeded' && expected === 'succeeded') {
+      const kept = await readControl<{ addon_name: string }>(
+        world,
+        "SELECT addon_name FROM refork_previous_databases WHERE state = 'kept'",
+      );
+      const before = { kept: kept[0]?.addon_name ?? '', fork: stagingDatabase(world) ?? '' };
+      await run.rollback(schedule.rollback);
+      const all = await runRows(world);
+      run.violations.push(...(await checkRollback(world, before, all)));
+      run.violations.push(...(await checkInvariants(world, { status: 'succeeded' })).violations);
+      run.violations.push(...(await checkPreviousInvariants(world)));
+      run.violations.push(...sequentialRuns(all, run.processes));
+    }
     // CHAOS_DEBUG_DIR: a failing seed leaves every process's output, the control tables and the simulator's log behind.
     if ((run.violations.length || process.env.CHAOS_DEBUG_ALL) && process.env.CHAOS_DEBUG_DIR)
       await dumpDebug(process.env.CHAOS_DEBUG_DIR, schedule, world, run).catch(() => undefined);
@@ -430,7 +530,8 @@ export async function runSchedule(schedule: Schedule): Promise<ChaosResult> {
   return {
     seed: schedule.seed,
     description: describeSchedule(schedule),
-    violations: run.violations,
+    // The refresh's invariants are checked again after a rollback: each violation once.
+    violations: [...new Set(run.violations)],
     status,
     fired: [...run.fired].sort(),
     ms: Date.now() - began,

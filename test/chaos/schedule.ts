@@ -1,7 +1,9 @@
 // A fault schedule drawn from a seed: how slow provisioning is, whether the fork fails, which
 // Heroku endpoints misbehave and how, and a sequence of runner launches each with its own
 // disruption (SIGKILL at a boundary or a moment, SIGTERM, SIGSTOP past the lease, racers),
-// plus at most one control-database outage and cuts of the fork's connections.
+// plus at most one control-database outage and cuts of the fork's connections; and, for some
+// schedules with keep_previous, a `refork rollback` once the refresh has succeeded, with a
+// disruption of its own.
 import type { FaultKind } from '../../src/sim/index.js';
 import { mulberry32, type Random } from './prng.js';
 
@@ -21,6 +23,12 @@ export interface Launch {
   racers: number;
   disruption: Disruption;
   workForMs?: number;
+}
+
+/** `refork rollback staging` once the refresh has succeeded: processes started at once, the first one disrupted. */
+export interface RollbackPhase {
+  racers: number;
+  disruption: Disruption;
 }
 
 export interface HerokuFault {
@@ -60,6 +68,8 @@ export interface Schedule {
   maintenance: boolean;
   /** The pipeline has fix-ups (the invariants then check each was applied exactly once). */
   fixups: boolean;
+  /** A rollback after the refresh (only with keep_previous), or none. */
+  rollback: RollbackPhase | null;
 }
 
 /** The kinds of trouble a schedule can feature; each seed is guaranteed at least its theme. */
@@ -124,6 +134,8 @@ export interface ScheduleOptions {
   boundaries: readonly string[];
   /** The boundaries a clean run with `maintenance: true` adds to those (empty: no schedule crashes there). */
   maintenanceBoundaries?: readonly string[];
+  /** Boundaries recorded from a clean `refork rollback` with maintenance mode (empty: no rollback crashes at one). */
+  rollbackBoundaries?: readonly string[];
   /** Allow 'timeout' faults (each can hold a runner for the client's 30 s timeout). */
   allowTimeouts: boolean;
 }
@@ -166,12 +178,15 @@ export function drawSchedule(seed: number, options: ScheduleOptions): Schedule {
   const maintenance = seed % 2 === 0;
   const faults = herokuFaults(random, faultCount, options.allowTimeouts);
   if (maintenance) maintenanceTrouble(mulberry32(seed ^ 0x3a1e_7e11), launches, faults, options);
+  const keepPrevious = seed % 2 === 0;
+  // A stream of its own too, so every other draw of a seed stays what it was before rollbacks joined.
+  const rollback = keepPrevious ? rollbackPhase(mulberry32(seed ^ 0x0b0c_4a11), maintenance, options) : null;
   return {
     seed,
     maintenance,
     // From the seed, not the random stream: every seed keeps the rest of its schedule.
     forkApp: (['steady', 'none', 'first'] as const)[seed % 3] ?? 'none',
-    keepPrevious: seed % 2 === 0,
+    keepPrevious,
     provisionDelayMs: theme === 'slow' ? random.int(2000, 6000) : random.int(50, 1500),
     forkFails: theme === 'forkFails' || random.chance(0.05),
     faults,
@@ -180,7 +195,39 @@ export function drawSchedule(seed: number, options: ScheduleOptions): Schedule {
     forkCuts: theme === 'forkCut' ? random.int(1, 2) : random.chance(0.1) ? 1 : 0,
     // From the seed too (odd seeds), so every seed keeps the rest of its schedule.
     fixups: seed % 2 === 1,
+    rollback,
   };
+}
+
+/** Matches the boundaries only maintenance mode has (its effects, its states, its Heroku calls). */
+const MAINTENANCE_BOUNDARY = /aintenance/;
+
+/**
+ * Half the keep_previous schedules roll back. A rollback takes a few seconds, so a kill or a
+ * SIGTERM comes sooner than a refresh's; a crash is at a boundary of a clean rollback (one of
+ * maintenance mode's half the time, when the pipeline has it).
+ */
+function rollbackPhase(random: Random, maintenance: boolean, options: ScheduleOptions): RollbackPhase | null {
+  if (!random.chance(0.5)) return null;
+  const kind = random.pick(['none', 'crashAt', 'crashAt', 'kill', 'term', 'race'] as const);
+  const racers = kind === 'race' ? random.int(2, 3) : 1;
+  const all = (options.rollbackBoundaries ?? []).filter((point) => maintenance || !MAINTENANCE_BOUNDARY.test(point));
+  const ofMaintenance = all.filter((point) => MAINTENANCE_BOUNDARY.test(point));
+  switch (kind) {
+    case 'none':
+    case 'race':
+      return { racers, disruption: { kind: 'none' } };
+    case 'crashAt': {
+      const points = ofMaintenance.length > 0 && random.chance(0.5) ? ofMaintenance : all;
+      return {
+        racers,
+        disruption: points.length ? { kind, point: random.pick(points) } : { kind: 'kill', afterMs: random.int(500, 3000) },
+      };
+    }
+    case 'kill':
+    case 'term':
+      return { racers, disruption: { kind, afterMs: random.int(500, 3000) } };
+  }
 }
 
 /** Half the crashes at a boundary move to one of maintenance mode's; half the time a fault on staging's app resource. */
@@ -201,13 +248,16 @@ function maintenanceTrouble(random: Random, launches: Launch[], faults: HerokuFa
   }
 }
 
+function describeDisruption(disruption: Disruption): string {
+  if (disruption.kind === 'none') return '';
+  const at = 'point' in disruption ? `@${disruption.point}` : 'afterMs' in disruption ? `@${disruption.afterMs}ms` : '';
+  return `+${disruption.kind}${at}`;
+}
+
 /** One line that says what the schedule does, for failure reports. */
 export function describeSchedule(schedule: Schedule): string {
   const launches = schedule.launches
-    .map(
-      (l) =>
-        `${l.command}×${l.racers}${l.workForMs ? `(${l.workForMs}ms)` : ''}${l.disruption.kind === 'none' ? '' : `+${l.disruption.kind}${'point' in l.disruption ? `@${l.disruption.point}` : 'afterMs' in l.disruption ? `@${l.disruption.afterMs}ms` : ''}`}`,
-    )
+    .map((l) => `${l.command}×${l.racers}${l.workForMs ? `(${l.workForMs}ms)` : ''}${describeDisruption(l.disruption)}`)
     .join(', ');
   const faults = schedule.faults
     .map((f) => `${f.method ?? '*'} ${f.path} ×${f.times} ${typeof f.kind === 'string' ? f.kind : f.kind.status}`)
@@ -219,5 +269,8 @@ export function describeSchedule(schedule: Schedule): string {
   const maintenance = schedule.maintenance ? 'maintenance mode, ' : '';
   const fixups = schedule.fixups ? 'fix-ups, ' : '';
   const keep = schedule.keepPrevious ? 'keep_previous, ' : '';
-  return `seed ${schedule.seed}: ${forkApp}${maintenance}${fixups}${keep}provision ${schedule.provisionDelayMs}ms${schedule.forkFails ? ', fork fails' : ''}${schedule.forkCuts ? `, ${schedule.forkCuts} fork cut(s)` : ''}; launches [${launches}]; faults [${faults}]${outage}`;
+  const rollback = schedule.rollback
+    ? `; then rollback×${schedule.rollback.racers}${describeDisruption(schedule.rollback.disruption)}`
+    : '';
+  return `seed ${schedule.seed}: ${forkApp}${maintenance}${fixups}${keep}provision ${schedule.provisionDelayMs}ms${schedule.forkFails ? ', fork fails' : ''}${schedule.forkCuts ? `, ${schedule.forkCuts} fork cut(s)` : ''}; launches [${launches}]; faults [${faults}]${outage}${rollback}`;
 }

@@ -8,6 +8,7 @@ const processes = new Map([
   [102, { label: 'launch 0 run #1', command: 'run' }],
   [103, { label: 'launch 1 tick #0', command: 'tick' }],
   [104, { label: 'drain 0', command: 'tick' }],
+  [105, { label: 'rollback #0', command: 'rollback' }],
 ]);
 
 function row(id: string, pid: number, started: number, finished: number | null): RunRow {
@@ -41,5 +42,17 @@ describe('sequentialRuns', () => {
     expect(sequentialRuns([row('a', 102, 1, 9), row('b', 101, 5, 20)], processes)).toEqual([expect.stringMatching(/still active/)]);
     expect(sequentialRuns([row('a', 102, 1, null), row('b', 101, 5, 20)], processes)).toEqual([expect.stringMatching(/still active/)]);
     expect(sequentialRuns([row('a', 102, 1, 9), row('b', 999, 11, 20)], processes)).toEqual([expect.stringMatching(/started by vm:999/)]);
+  });
+
+  it('accepts rollbacks started by `refork rollback` once the refresh had ended, and nothing else', () => {
+    const rollback = (id: string, pid: number, started: number, finished: number) => ({
+      ...row(id, pid, started, finished),
+      kind: 'rollback',
+    });
+    expect(sequentialRuns([row('a', 101, 1, 9), rollback('b', 105, 11, 20), rollback('c', 105, 21, 30)], processes)).toEqual([]);
+    expect(sequentialRuns([row('a', 101, 1, 9), rollback('b', 104, 11, 20)], processes)).toEqual([
+      expect.stringMatching(/started by drain 0, not by a `refork rollback`/),
+    ]);
+    expect(sequentialRuns([row('a', 101, 1, 9), rollback('b', 105, 5, 20)], processes)).toEqual([expect.stringMatching(/still active/)]);
   });
 });

@@ -1,6 +1,6 @@
 // Runs many seeded schedules a few at a time and summarises them: failing seeds (with the
 // command that replays each), and how often each kind of fault actually fired.
-import { recordBoundaries } from '../crash/harness.js';
+import { recordBoundaries, recordRollbackBoundaries } from '../crash/harness.js';
 import { runSchedule, type ChaosResult } from './execute.js';
 import { drawSchedule } from './schedule.js';
 
@@ -21,13 +21,21 @@ export interface SweepSummary {
 export async function sweep(options: SweepOptions): Promise<SweepSummary> {
   const log = options.log ?? ((line: string) => console.log(line));
   const began = Date.now();
-  const boundaries = await recordBoundaries();
-  const maintenanceBoundaries = (await recordBoundaries({ maintenance: true })).filter((point) => !boundaries.includes(point));
+  // Three clean recordings side by side: a refresh, one with maintenance mode, and a rollback with
+  // maintenance mode (schedules without it crash only at its other boundaries).
+  const [boundaries, withMaintenance, rollbackBoundaries] = await Promise.all([
+    recordBoundaries(),
+    recordBoundaries({ maintenance: true }),
+    recordRollbackBoundaries({ maintenance: true, pipeline: { keep_previous: '24h' } }),
+  ]);
+  const maintenanceBoundaries = withMaintenance.filter((point) => !boundaries.includes(point));
   const queue = [...options.seeds];
   const results: ChaosResult[] = [];
   const worker = async () => {
     for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-      const result = await runSchedule(drawSchedule(seed, { boundaries, maintenanceBoundaries, allowTimeouts: options.allowTimeouts }));
+      const result = await runSchedule(
+        drawSchedule(seed, { boundaries, maintenanceBoundaries, rollbackBoundaries, allowTimeouts: options.allowTimeouts }),
+      );
       results.push(result);
       const verdict = result.violations.length ? `VIOLATION (replay: npm run chaos -- --seed ${seed})` : 'ok';
       log(`chaos seed ${seed}: ${verdict} ${result.status ?? 'no run'} in ${(result.ms / 1000).toFixed(1)}s [${result.fired.join(' ')}]`);

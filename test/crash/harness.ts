@@ -28,6 +28,32 @@ export async function recordBoundaries(options: WorldOptions = {}, ending: Endin
   }
 }
 
+/** A world after one clean refresh: staging on a new fork, last night's kept as the previous database. */
+export async function refreshed(options: WorldOptions): Promise<{ world: World; fork: string }> {
+  const world = await createWorld(options);
+  const result = await world.cli(['run', 'staging']);
+  if (result.code !== 0) {
+    await world.close();
+    throw new Error(`clean refresh failed: ${result.stdout} ${result.stderr}`);
+  }
+  const fork = world.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace)?.addon.name ?? '';
+  return { world, fork };
+}
+
+/** Boundaries of one uninterrupted `refork rollback`, after a clean refresh, in order, as `name#occurrence`. */
+export async function recordRollbackBoundaries(options: WorldOptions): Promise<string[]> {
+  const { world } = await refreshed(options);
+  const trace = join(tmpdir(), `refork-trace-${randomBytes(4).toString('hex')}`);
+  try {
+    const result = await world.cli(['rollback', 'staging'], { REFORK_TRACE_FILE: trace });
+    if (result.code !== 0) throw new Error(`clean rollback failed: ${result.stdout} ${result.stderr}`);
+    return (await readFile(trace, 'utf8')).trim().split('\n');
+  } finally {
+    await rm(trace, { force: true });
+    await world.close();
+  }
+}
+
 export interface CrashResult {
   point: string;
   reached: boolean;

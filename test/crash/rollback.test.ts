@@ -5,47 +5,23 @@
 // the old database, a previous one or a verified fork. The boundaries come from a recorded
 // clean rollback (after a clean refresh with keep_previous), not from a hand-written list.
 //
+// With `maintenance: true` staging is in maintenance when DATABASE moves back and out of it once
+// the rollback ended (never left on), at every boundary from the first look at staging to the
+// step after maintenance is off.
+//
 // The suite's size (each point is a fresh world and a refresh, ~15 s): in `npm test`, the
 // reservation made but not yet persisted, the promotion made but not persisted (the roll-forward
 // case), and the moment between dropping the restored database's alias and keeping the other;
-// `npm run crash:rollback` crashes at every boundary.
-import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// with maintenance mode, maintenance turned on but not yet recorded, and the promotion recorded
+// with maintenance still to leave. `npm run crash:rollback` crashes at every boundary.
 import { describe, expect, it } from 'vitest';
-import { checkPreviousInvariants } from '../support/invariants.js';
-import { createWorld, readControl, type World, type WorldOptions } from '../support/world.js';
-import { leaseFree } from './harness.js';
+import { checkPreviousInvariants, maintenanceViolations } from '../support/invariants.js';
+import { readControl, type WorldOptions } from '../support/world.js';
+import { leaseFree, recordRollbackBoundaries, refreshed } from './harness.js';
 
 const EVERY_BOUNDARY = process.env.REFORK_CRASH_ALL === '1';
 /** Staging runs on last night's fork (billed to the fork app); refreshes keep what they replace. */
 const WORLD: WorldOptions = { forkApp: true, previousFork: true, pipeline: { keep_previous: '24h' } };
-
-/** A world after one clean refresh: staging on a new fork, last night's kept as the previous database. */
-async function refreshed(): Promise<{ world: World; fork: string }> {
-  const world = await createWorld(WORLD);
-  const result = await world.cli(['run', 'staging']);
-  if (result.code !== 0) {
-    await world.close();
-    throw new Error(`clean refresh failed: ${result.stdout} ${result.stderr}`);
-  }
-  const fork = world.sim.attachments('acme-staging').find((a) => a.name === 'DATABASE' && !a.namespace)?.addon.name ?? '';
-  return { world, fork };
-}
-
-async function recordRollback(): Promise<string[]> {
-  const { world } = await refreshed();
-  const trace = join(tmpdir(), `refork-trace-${randomBytes(4).toString('hex')}`);
-  try {
-    const result = await world.cli(['rollback', 'staging'], { REFORK_TRACE_FILE: trace });
-    if (result.code !== 0) throw new Error(`clean rollback failed: ${result.stdout} ${result.stderr}`);
-    return (await readFile(trace, 'utf8')).trim().split('\n');
-  } finally {
-    await rm(trace, { force: true });
-    await world.close();
-  }
-}
 
 interface Crash {
   point: string;
@@ -53,8 +29,8 @@ interface Crash {
   violations: string[];
 }
 
-async function crashRollbackAt(point: string): Promise<Crash> {
-  const { world, fork } = await refreshed();
+async function crashRollbackAt(point: string, options: WorldOptions): Promise<Crash> {
+  const { world, fork } = await refreshed(options);
   try {
     const crashed = await world.cli(['rollback', 'staging'], { REFORK_CRASH_AT: point });
     const reached = crashed.signal === 'SIGKILL';
@@ -87,6 +63,7 @@ async function crashRollbackAt(point: string): Promise<Crash> {
     const runs = await readControl<{ kind: string; status: string }>(world, 'SELECT kind, status FROM refork_runs ORDER BY created_at');
     if (runs.some((r) => r.status !== 'succeeded') || runs.filter((r) => r.kind === 'rollback').length !== 1)
       violations.push(`runs ${JSON.stringify(runs)}`);
+    violations.push(...maintenanceViolations(world, runs));
     const leaked = world.sim.addons().filter((a) => a.name.startsWith('refork-') && a.name !== fork && a.name !== world.oldStagingAddon);
     for (const addon of leaked) violations.push(`leaked ${addon.name}`);
     return { point, reached, violations: violations.length ? [...violations, `last output: ${last.split('\n').at(-1) ?? ''}`] : [] };
@@ -95,9 +72,19 @@ async function crashRollbackAt(point: string): Promise<Crash> {
   }
 }
 
+/** One point after another, each in a fresh world; a point missed on a loaded machine (lease lost first) is tried once more. */
+async function crashEach(points: string[], options: WorldOptions): Promise<Crash[]> {
+  const results: Crash[] = [];
+  for (const point of points) {
+    const first = await crashRollbackAt(point, options);
+    results.push(first.reached ? first : await crashRollbackAt(point, options));
+  }
+  return results;
+}
+
 describe('crash during a rollback', () => {
   it('resumes to a clean rollback from a SIGKILL at its boundaries', { timeout: 1_800_000 }, async () => {
-    const recorded = await recordRollback();
+    const recorded = await recordRollbackBoundaries(WORLD);
     expect(recorded).toEqual(
       expect.arrayContaining([
         'store:startRun:after#1',
@@ -112,14 +99,36 @@ describe('crash during a rollback', () => {
     const points = EVERY_BOUNDARY
       ? recorded
       : ['effect:reservePrevious:after#1', 'heroku:promote:after#1', 'heroku:detachPreviousAlias:after#1'];
-    const results: Crash[] = [];
-    for (const point of points) {
-      const first = await crashRollbackAt(point);
-      // On a loaded machine a runner may lose its short lease before the point; try once more.
-      results.push(first.reached ? first : await crashRollbackAt(point));
-    }
+    const results = await crashEach(points, WORLD);
     console.log(
       `rollback crash suite: ${points.length} of ${recorded.length} boundaries, ${results.filter((r) => r.violations.length).length} with violations`,
+    );
+    expect(results.filter((r) => r.violations.length)).toEqual([]);
+    expect(results.filter((r) => !r.reached).map((r) => r.point)).toEqual([]);
+  });
+
+  it('with maintenance mode, resumes to a clean rollback with staging out of maintenance', { timeout: 1_800_000 }, async () => {
+    const options: WorldOptions = { ...WORLD, maintenance: true, releasePhase: true };
+    const recorded = await recordRollbackBoundaries(options);
+    const from = recorded.indexOf('store:save:enteringMaintenance:before#1');
+    const to = recorded.indexOf('store:save:cleaning:after#1');
+    expect(from, recorded.join(' ')).toBeGreaterThanOrEqual(0);
+    expect(to).toBeGreaterThan(from);
+    const span = recorded.slice(from, to + 1);
+    expect(span).toEqual(
+      expect.arrayContaining([
+        'store:save:enteringMaintenance:after#2',
+        'heroku:maintenanceOn:after#1',
+        'heroku:promote:after#1',
+        'store:save:leavingMaintenance:after#1',
+        'heroku:maintenanceOff:before#1',
+        'heroku:maintenanceOff:after#1',
+      ]),
+    );
+    const points = EVERY_BOUNDARY ? span : ['heroku:maintenanceOn:after#1', 'store:save:leavingMaintenance:after#1'];
+    const results = await crashEach(points, options);
+    console.log(
+      `rollback crash suite (maintenance mode): ${points.length} of ${span.length} boundaries around maintenance mode, ${results.filter((r) => r.violations.length).length} with violations`,
     );
     expect(results.filter((r) => r.violations.length)).toEqual([]);
     expect(results.filter((r) => !r.reached).map((r) => r.point)).toEqual([]);

@@ -3,10 +3,11 @@
 // shows it; `gc` leaves it alone (even with its alias gone); `refork rollback` promotes it back
 // and keeps the database rolled back from as the new previous; the next refresh replaces the
 // previous (only after its promotion); a beat destroys a previous whose window has ended and
-// never one inside it. The control tables hold each of these as events of the runs.
+// never one inside it. The control tables hold each of these as events of the runs. With
+// `maintenance: true` a rollback puts staging in maintenance around its swap as a refresh does.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHerokuClient } from '../../src/heroku/client.js';
-import { checkPreviousInvariants } from '../support/invariants.js';
+import { checkPreviousInvariants, maintenanceViolations } from '../support/invariants.js';
 import { createWorld, readControl, TOKEN, type World } from '../support/world.js';
 
 let world: World | undefined;
@@ -161,5 +162,119 @@ describe('keep_previous and refork rollback', () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/pipelines\.staging\.keep_previous: must be a duration such as 90m, 24h or 2d/);
+  });
+
+  describe('with maintenance: true', () => {
+    const inMaintenance = (w: World) => w.sim.app('acme-staging').maintenance;
+    const runs = (w: World) => readControl<{ kind: string; status: string }>(w, 'SELECT kind, status FROM refork_runs ORDER BY created_at');
+    /** Sequence numbers in the simulator's log since `from`: staging's maintenance changes and DATABASE moves. */
+    function since(w: World, from: number) {
+      const seq = (predicate: (e: (typeof w.sim.events)[number]) => boolean) =>
+        w.sim.events.filter((e) => e.seq > from && e.app?.name === 'acme-staging' && predicate(e)).map((e) => e.seq);
+      return {
+        on: seq((e) => e.type === 'app.updated' && e.detail?.['maintenance'] === true),
+        off: seq((e) => e.type === 'app.updated' && e.detail?.['maintenance'] === false),
+        promoted: seq((e) => e.type === 'attachment.created' && e.attachment?.name === 'DATABASE'),
+        releasesEnded: seq((e) => e.type === 'release.updated'),
+      };
+    }
+    const lastSeq = (w: World) => w.sim.events.at(-1)?.seq ?? 0;
+
+    it(
+      'rolls back in maintenance: on just before the swap, off once the release phase is over, through faults',
+      { timeout: 240_000 },
+      async () => {
+        world = await createWorld({
+          forkApp: true,
+          previousFork: true,
+          maintenance: true,
+          releasePhase: true,
+          pipeline: { keep_previous: '24h' },
+        });
+        const w = world;
+        await ok(w, ['run', 'staging']);
+        const fork = databaseOf(w) ?? '';
+        const from = lastSeq(w);
+        w.sim.faults.add({ method: 'PATCH', path: '/apps/acme-staging', times: 1, kind: { status: 503, id: 'unavailable' } });
+        w.sim.faults.add({ method: 'PATCH', path: '/apps/acme-staging', times: 1, kind: 'applyThenDrop' });
+        await ok(w, ['rollback', 'staging']);
+        expect(databaseOf(w)).toBe(w.oldStagingAddon);
+        expect(inMaintenance(w)).toBe(false);
+        expect(w.sim.requests.filter((r) => r.fault).map((r) => `${r.method} ${r.fault}`)).toEqual(
+          expect.arrayContaining(['PATCH status 503', 'PATCH applyThenDrop']),
+        );
+
+        const t = since(w, from);
+        expect(t.on).toHaveLength(1);
+        expect(t.off).toHaveLength(1);
+        expect(t.promoted).toHaveLength(1);
+        const [on = 0] = t.on;
+        const [off = 0] = t.off;
+        const [promoted = 0] = t.promoted;
+        expect(on).toBeLessThan(promoted);
+        expect(off).toBeGreaterThan(promoted);
+        expect(t.releasesEnded.filter((seq) => seq > promoted && seq < off).length).toBeGreaterThan(0);
+        // The database rolled back from is kept only once staging is open again (cleaning comes after).
+        const kept = w.sim.events.find((e) => e.seq > from && e.type === 'attachment.created' && e.attachment?.name === 'REFORK_PREVIOUS');
+        expect(kept?.seq).toBeGreaterThan(off);
+        expect(attachedAs(w, fork)).toEqual(['REFORK_PREVIOUS']);
+
+        const events = await readControl<{ from_state: string; to_state: string }>(
+          w,
+          `SELECT e.from_state, e.to_state FROM refork_run_events e JOIN refork_runs r ON r.id = e.run_id
+          WHERE r.kind = 'rollback' AND e.type LIKE 'xstate.done.%' ORDER BY e.seq`,
+        );
+        expect(events.map((e) => `${e.from_state}→${e.to_state}`)).toEqual([
+          'reserving→enteringMaintenance',
+          'enteringMaintenance→enteringMaintenance',
+          'enteringMaintenance→promoting',
+          'promoting→leavingMaintenance',
+          'leavingMaintenance→cleaning',
+          'cleaning→succeeded',
+        ]);
+        expect(maintenanceViolations(w, await runs(w))).toEqual([]);
+        expect(await checkPreviousInvariants(w)).toEqual([]);
+      },
+    );
+
+    it('takes staging out of maintenance after a swap Heroku refuses; the previous database stays kept', { timeout: 240_000 }, async () => {
+      world = await createWorld({ forkApp: true, previousFork: true, maintenance: true, pipeline: { keep_previous: '24h' } });
+      const w = world;
+      await ok(w, ['run', 'staging']);
+      const fork = databaseOf(w) ?? '';
+      w.sim.faults.add({
+        method: 'POST',
+        path: '/addon-attachments',
+        times: 50,
+        kind: { status: 403, id: 'forbidden', message: 'You do not have permission to attach add-ons.' },
+      });
+      const result = await w.cli(['rollback', 'staging']);
+      expect(result.code).not.toBe(0);
+      expect(await runs(w)).toEqual([
+        { kind: 'refresh', status: 'succeeded' },
+        { kind: 'rollback', status: 'failed' },
+      ]);
+      expect(databaseOf(w)).toBe(fork);
+      expect(inMaintenance(w)).toBe(false);
+      expect(w.sim.requests.filter((r) => r.method === 'PATCH' && r.path === '/apps/acme-staging' && !r.fault)).toHaveLength(4);
+      expect(await previousRows(w)).toEqual([{ addon_name: w.oldStagingAddon, state: 'kept', reason: null }]);
+      expect(maintenanceViolations(w, await runs(w))).toEqual([]);
+      expect(await checkPreviousInvariants(w)).toEqual([]);
+    });
+
+    it(
+      'leaves a maintenance window of the owner’s own on through a refresh and a rollback, and never sets it',
+      { timeout: 240_000 },
+      async () => {
+        world = await createWorld({ maintenance: true, ownersMaintenance: true, pipeline: { keep_previous: '24h' } });
+        const w = world;
+        await ok(w, ['run', 'staging']);
+        await ok(w, ['rollback', 'staging']);
+        expect(databaseOf(w)).toBe(w.oldStagingAddon);
+        expect(inMaintenance(w)).toBe(true);
+        expect(w.sim.requests.filter((r) => r.method === 'PATCH' && r.path === '/apps/acme-staging')).toEqual([]);
+        expect(maintenanceViolations(w, await runs(w))).toEqual([]);
+      },
+    );
   });
 });

@@ -15,6 +15,7 @@ const input: RollbackInput = {
   forkApp: 'acme-refork',
   keepPreviousMs: 3_600_000,
   retry: { baseMs: 1000, maxMs: 8000, windowMinutes: 120 },
+  maintenanceMode: false,
 };
 const previous = { id: 'prev-id', name: 'postgresql-stg-1', app: 'acme-staging' };
 const current = { id: 'fork-id', name: 'refork-staging-0f3c2a1baaaa', app: 'acme-refork' };
@@ -31,6 +32,14 @@ function step(snapshot: RunSnapshot, event: { type: string }): RunSnapshot {
 }
 
 const start = (): RunSnapshot => initialTransition(rollbackMachine, input)[0];
+const startInMaintenance = (): RunSnapshot => initialTransition(rollbackMachine, { ...input, maintenanceMode: true })[0];
+
+/** Reserved, looked (staging open), maintenance turned on: the run is promoting. */
+function promotingInMaintenance(): RunSnapshot {
+  let s = step(startInMaintenance(), done('reservePrevious', { previous, current }));
+  s = step(s, done('enterMaintenance', { found: false, on: false, at: 10 }));
+  return step(s, done('enterMaintenance', { found: false, on: true, at: 11 }));
+}
 
 describe('rollback machine', () => {
   it('reserves, promotes the previous database with the refresh’s own effect, cleans up, succeeds', () => {
@@ -80,6 +89,92 @@ describe('rollback machine', () => {
     expect(statusOf(s)).toBe('aborted');
     const promoting = step(start(), done('reservePrevious', { previous, current }));
     expect(promoting.can({ type: 'ABORT' })).toBe(false);
+  });
+});
+
+describe('rollback with maintenance mode', () => {
+  it('looks, turns maintenance on just before the swap, off once the release phase is over, then cleans up', () => {
+    let s = step(startInMaintenance(), done('reservePrevious', { previous, current }));
+    expect(stateOf(s)).toBe('enteringMaintenance');
+    expect(pendingEffect(s)).toMatchObject({ src: 'enterMaintenance', input: { app: 'acme-staging', found: null } });
+    s = step(s, done('enterMaintenance', { found: false, on: false, at: 10 }));
+    // What it found is persisted before anything is changed.
+    expect(stateOf(s)).toBe('enteringMaintenance');
+    expect(pendingEffect(s)).toMatchObject({ src: 'enterMaintenance', input: { found: false } });
+    s = step(s, done('enterMaintenance', { found: false, on: true, at: 11 }));
+    expect(stateOf(s)).toBe('promoting');
+    s = step(s, done('promote', { promoted: true, releaseFailure: null }));
+    expect(stateOf(s)).toBe('leavingMaintenance');
+    expect(pendingEffect(s)).toMatchObject({ src: 'leaveMaintenance', input: { app: 'acme-staging' } });
+    s = step(s, done('leaveMaintenance', { on: false, at: 20 }));
+    expect(stateOf(s)).toBe('cleaning');
+    expect(s.context.maintenance).toEqual({ found: false, onAt: 11, offAt: 20 });
+    s = step(s, done('cleanupRollback', { rolledBackFrom: 'kept' }));
+    expect(statusOf(s)).toBe('succeeded');
+  });
+
+  it('leaves a window of the owner’s own alone, on success and after a failed promotion', () => {
+    let s = step(startInMaintenance(), done('reservePrevious', { previous, current }));
+    s = step(s, done('enterMaintenance', { found: true, on: true, at: 10 }));
+    expect(stateOf(s)).toBe('promoting');
+    const promoted = step(s, done('promote', { promoted: true, releaseFailure: null }));
+    expect(stateOf(promoted)).toBe('cleaning');
+    s = step(s, fail('promote', { step: 'promoting' }));
+    s = step(s, done('releaseRollback', { promoted: false }));
+    expect(statusOf(s)).toBe('failed');
+  });
+
+  it('after a promotion that failed for good: gives the reservation back, leaves maintenance, fails', () => {
+    let s = step(promotingInMaintenance(), fail('promote', { step: 'promoting', code: 'forbidden' }));
+    expect(stateOf(s)).toBe('releasing');
+    s = step(s, done('releaseRollback', { promoted: false }));
+    expect(stateOf(s)).toBe('leavingMaintenance');
+    s = step(s, done('leaveMaintenance', { on: false, at: 30 }));
+    expect(statusOf(s)).toBe('failed');
+    expect(s.context.error).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('rolls forward through leavingMaintenance when releasing finds DATABASE moved', () => {
+    let s = step(promotingInMaintenance(), fail('promote', { step: 'promoting' }));
+    s = step(s, done('releaseRollback', { promoted: true }));
+    expect(stateOf(s)).toBe('leavingMaintenance');
+    s = step(s, done('leaveMaintenance', { on: false, at: 30 }));
+    expect(stateOf(s)).toBe('cleaning');
+  });
+
+  it('an abort while entering maintenance gives the reservation back and leaves maintenance', () => {
+    let s = step(startInMaintenance(), done('reservePrevious', { previous, current }));
+    s = step(s, done('enterMaintenance', { found: false, on: false, at: 10 }));
+    s = step(s, { type: 'ABORT' });
+    expect(stateOf(s)).toBe('releasing');
+    s = step(s, done('releaseRollback', { promoted: false }));
+    expect(stateOf(s)).toBe('leavingMaintenance');
+    s = step(s, done('leaveMaintenance', { on: false, at: 30 }));
+    expect(statusOf(s)).toBe('aborted');
+  });
+
+  it('retries leaving while Heroku is down; a refusal after the swap still cleans up, then fails naming the fix', () => {
+    let s = step(promotingInMaintenance(), done('promote', { promoted: true, releaseFailure: null }));
+    s = step(s, fail('leaveMaintenance', { step: 'leavingMaintenance', retryable: true, at: 1_000_000_000 }));
+    expect(stateOf(s)).toBe('leavingMaintenance');
+    expect(s.context.failing?.closesAt).toBeNull();
+    s = step(s, fail('leaveMaintenance', { step: 'leavingMaintenance', code: 'forbidden', message: 'not allowed' }));
+    expect(stateOf(s)).toBe('cleaning');
+    s = step(s, done('cleanupRollback', { rolledBackFrom: 'kept' }));
+    expect(statusOf(s)).toBe('failed');
+    expect(s.context.error?.message).toContain('acme-staging is still in maintenance: `heroku maintenance:off -a acme-staging`');
+  });
+
+  it('resumes a rollback saved by machine version 1 without maintenance mode, whatever the config says now', () => {
+    expect(ROLLBACK_MACHINE_VERSION).toBe(2);
+    const promoting = persist(step(start(), done('reservePrevious', { previous, current })));
+    const context = { ...(promoting.context as Record<string, unknown>) };
+    delete context.maintenanceMode;
+    delete context.maintenance;
+    const resumed = restore({ ...promoting, context }, 1, 'rollback');
+    expect(stateOf(resumed)).toBe('promoting');
+    expect(pendingEffect(resumed)).toMatchObject({ src: 'promote', input: { fork: previous, oldDatabase: current } });
+    expect(stateOf(nextSnapshot(resumed, done('promote', { promoted: true, releaseFailure: null })))).toBe('cleaning');
   });
 });
 

@@ -1,5 +1,6 @@
 // The design's invariants, checked against the simulator's ground truth (its mutation log and
 // live state) and the control tables, after a scenario however many crashes it had.
+import { forkNameFor } from '../../machines/refresh.js';
 import { fixupRefs } from '../../src/anonymize/fixups.js';
 import { adminQuery } from './databases.js';
 import type { World } from './world.js';
@@ -8,7 +9,7 @@ import { ANONYMIZE_KEY, FIXUP_BUMP, FIXUPS, readControl, verifiedForks } from '.
 export interface InvariantReport {
   violations: string[];
   forksCreated: number;
-  runs: Array<{ id: string; status: string; state: string }>;
+  runs: Array<{ id: string; kind: string; status: string; state: string }>;
 }
 
 interface SimEventLike {
@@ -27,12 +28,13 @@ function field(event: SimEventLike, ...names: string[]): string | undefined {
   return undefined;
 }
 
+/** `expect`: how the last run ended, a refresh's or (after the rollback phase of a chaos schedule) a rollback's. */
 export async function checkInvariants(world: World, expect: { status: 'succeeded' | 'failed' | 'aborted' }): Promise<InvariantReport> {
   const violations: string[] = [];
   const events = world.sim.events as unknown as SimEventLike[];
-  const runs = await readControl<{ id: string; status: string; state: string }>(
+  const runs = await readControl<{ id: string; kind: string; status: string; state: string }>(
     world,
-    'SELECT id, status, state FROM refork_runs ORDER BY created_at',
+    'SELECT id, kind, status, state FROM refork_runs ORDER BY created_at',
   );
 
   // 1. At most one fork per run.
@@ -100,13 +102,30 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
   else if (last.status !== expect.status) violations.push(`run ended ${last.status} in ${last.state}, expected ${expect.status}`);
   for (const run of runs) if (run.status === 'active') violations.push(`run ${run.id} still active in ${run.state}`);
 
-  if (expect.status === 'succeeded') {
+  if (expect.status === 'succeeded' && last?.kind === 'rollback') {
+    // A rollback's success: DATABASE is the database it restored (checkPreviousInvariants checks the rest).
+    const [restored] = await readControl<{ addon_name: string }>(
+      world,
+      "SELECT addon_name FROM refork_previous_databases WHERE rollback_run = $1 AND state = 'restored'",
+      [last.id],
+    );
+    if (!restored || databaseAddon !== restored.addon_name)
+      violations.push(
+        `staging DATABASE is ${databaseAddon ?? 'nothing'} after a rollback, not the database it restored (${restored?.addon_name ?? 'none recorded'})`,
+      );
+  } else if (expect.status === 'succeeded') {
     if (!databaseAddon?.startsWith('refork-')) violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'}, not a fork`);
-    if (world.sim.addons().some((a) => a.name === world.oldStagingAddon) && !kept.has(world.oldStagingAddon))
-      violations.push('old staging database not destroyed');
   } else if (databaseAddon !== world.oldStagingAddon) {
     violations.push(`staging DATABASE is ${databaseAddon ?? 'nothing'} after a ${expect.status} run, expected the old database`);
   }
+  // After a success the old database is gone, unless kept for a rollback or (rolled back to) DATABASE again.
+  if (
+    expect.status === 'succeeded' &&
+    world.sim.addons().some((a) => a.name === world.oldStagingAddon) &&
+    !kept.has(world.oldStagingAddon) &&
+    databaseAddon !== world.oldStagingAddon
+  )
+    violations.push('old staging database not destroyed');
 
   // 6b. Every finished run owes the notice of its end, recorded with its last transition: a kill
   // can lose it neither before it is sent nor after.
@@ -118,9 +137,12 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
       violations.push(`run ${run.id} ended ${run.status} with end notices [${ends.join(', ')}]`);
   }
 
-  // 6c. Every configured fix-up was applied exactly once in the fork staging now runs on.
-  if (expect.status === 'succeeded' && world.fixups.length > 0 && databaseAddon?.startsWith('refork-') && last)
-    violations.push(...(await fixupsAppliedOnce(world, databaseAddon, last.id)));
+  // 6c. Every configured fix-up was applied exactly once in the fork staging now runs on, by the refresh that made it.
+  const madeBy = runs.find((run) => run.kind === 'refresh' && forkNameFor('staging', run.id) === databaseAddon);
+  if (expect.status === 'succeeded' && world.fixups.length > 0 && databaseAddon) {
+    if (madeBy) violations.push(...(await fixupsAppliedOnce(world, databaseAddon, madeBy.id)));
+    else if (last?.kind === 'refresh') violations.push(`staging DATABASE ${databaseAddon} is no refresh's fork`);
+  }
 
   // 7. With a fork app, no config var of the target ever held the URL of a fork that had not passed
   // verification (world.ts records each one the instant before it goes live). Without one, the
@@ -137,7 +159,8 @@ export async function checkInvariants(world: World, expect: { status: 'succeeded
 /**
  * 8. Once no run is active, staging is in maintenance exactly when its owner had put it there
  * (refork never leaves it on, and never turns off a window it did not open).
- * 9. With maintenance mode, DATABASE moved to a fork only while staging was in maintenance.
+ * 9. With maintenance mode, DATABASE moved (to a fork by a refresh, back to the previous
+ * database by a rollback) only while staging was in maintenance.
  */
 export function maintenanceViolations(world: World, runs: Array<{ status: string }>): string[] {
   const violations: string[] = [];
@@ -159,15 +182,13 @@ export function maintenanceViolations(world: World, runs: Array<{ status: string
     return violations;
   }
   let inMaintenance = world.ownersMaintenance;
+  // The first DATABASE staging gets is the world's own (seeded before any run); every later one is a swap.
+  let seeded = false;
   for (const e of events) {
     if (e.type === 'app.updated' && staging(e)) inMaintenance = setTo(e) === true;
-    const promotion =
-      e.type === 'attachment.created' &&
-      staging(e) &&
-      field(e, 'attachment', 'name') === 'DATABASE' &&
-      (field(e, 'addon') ?? '').startsWith('refork-') &&
-      field(e, 'addon') !== world.oldStagingAddon;
-    if (promotion && !inMaintenance) violations.push(`${field(e, 'addon') ?? 'a fork'} became DATABASE while staging was open`);
+    if (e.type !== 'attachment.created' || !staging(e) || field(e, 'attachment', 'name') !== 'DATABASE') continue;
+    if (!seeded) seeded = true;
+    else if (!inMaintenance) violations.push(`${field(e, 'addon') ?? 'a database'} became DATABASE while staging was open`);
   }
   return violations;
 }

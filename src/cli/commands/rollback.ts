@@ -24,6 +24,8 @@ export async function rollbackCommand(name: string): Promise<number> {
         `${pipeline.name}: a refresh (run ${active.id}) is active in ${active.state}; roll back once it has ended (\`refork status ${pipeline.name}\`), or \`refork abort ${pipeline.name}\` it first`,
       );
     }
+    // A rollback that reserved the kept database between the two reads is active now: resume it, as if seen first.
+    let racing = false;
     if (!active) {
       const previous = await app.previous.current(pipeline.name);
       const now = await app.store.now();
@@ -33,15 +35,17 @@ export async function rollbackCommand(name: string): Promise<number> {
           : `set keep_previous (e.g. 24h) on pipeline ${pipeline.name}; refreshes from then on keep the database they replace`;
         throw new Error(`${pipeline.name}: nothing to roll back to: no previous database is kept; ${hint}`);
       }
-      if (previous.state !== 'kept' || previous.keptUntil <= now) {
+      racing = previous.state === 'restoring';
+      if (!racing && (previous.state !== 'kept' || previous.keptUntil <= now)) {
         throw new Error(
           `${pipeline.name}: the rollback window of ${previous.addonName} ended at ${previous.keptUntil.toISOString()}; it is destroyed at the next beat`,
         );
       }
     }
-    let outcome = active
-      ? await runPipeline(deps, pipeline, { start: false, ...request })
-      : await startAndWork(deps, pipeline, request, commandTrigger('refork rollback'), 'rollback');
+    let outcome =
+      active || racing
+        ? await runPipeline(deps, pipeline, { start: false, ...request })
+        : await startAndWork(deps, pipeline, request, commandTrigger('refork rollback'), 'rollback');
     // Handed back to wait for a retry: follow it to its end, as `refork run` does.
     if (outcome.kind === 'yielded') outcome = await runPipeline(deps, pipeline, { start: false, ...request });
     const { line, exitCode } = describeOutcome(pipeline.name, outcome);
