@@ -144,9 +144,11 @@ export function chainPoints(recorded: readonly string[], points: readonly string
   return chains;
 }
 
+const plural = (chains: number) => `${chains} chain${chains === 1 ? '' : 's'} of kills`;
+
 /** How crashEach lays the points out in worlds, for a suite's summary line. */
 export function worldsFor(recorded: readonly string[], points: readonly string[]): string {
-  return FRESH_WORLDS ? 'each in a world of its own' : `in ${chainPoints(recorded, points).length} chains of kills`;
+  return FRESH_WORLDS ? 'each in a world of its own' : `in ${plural(chainPoints(recorded, points).length)}`;
 }
 
 /**

@@ -7,7 +7,7 @@
 // `npm run crash:maintenance` crashes at every boundary in the span.
 import { describe, expect, it } from 'vitest';
 import type { WorldOptions } from '../support/world.js';
-import { crashAt, recordBoundaries, type CrashResult, type Ending } from './harness.js';
+import { crashEach, recordBoundaries, worldsFor, type CrashResult } from './harness.js';
 
 const EVERY_BOUNDARY = process.env.REFORK_CRASH_ALL === '1';
 
@@ -23,16 +23,6 @@ function span(recorded: string[], last: string): string[] {
 const MAINTENANCE_POINTS =
   /^(heroku:maintenance(On|Off):(before|after)#1|store:save:enteringMaintenance:after#2|store:save:(leavingMaintenance|compensating):after#1)$/;
 const chosen = (points: string[]) => (EVERY_BOUNDARY ? points : points.filter((p) => MAINTENANCE_POINTS.test(p)));
-
-/** One point after another, each in a fresh world; a point missed on a loaded machine (lease lost first) is tried once more. */
-async function crashEach(points: string[], options: WorldOptions, ending: Ending): Promise<CrashResult[]> {
-  const results: CrashResult[] = [];
-  for (const point of points) {
-    const first = await crashAt([point], options, ending);
-    results.push(first.reached ? first : await crashAt([point], options, ending));
-  }
-  return results;
-}
 
 function expectClean(results: CrashResult[]): void {
   expect(results.filter((r) => r.violations.length)).toEqual([]);
@@ -58,9 +48,9 @@ describe('crash around maintenance mode', () => {
     );
     const points = chosen(all);
     expect(points.length).toBeGreaterThanOrEqual(6);
-    const results = await crashEach(points, options, 'succeeded');
+    const results = await crashEach(recorded, points, options, 'succeeded');
     console.log(
-      `maintenance crash suite: ${points.length} of ${all.length} boundaries around maintenance mode, ${results.filter((r) => r.violations.length).length} with violations`,
+      `maintenance crash suite: ${points.length} of ${all.length} boundaries around maintenance mode (${worldsFor(recorded, points)}), ${results.filter((r) => r.violations.length).length} with violations`,
     );
     expectClean(results);
   });
@@ -77,7 +67,7 @@ describe('crash around maintenance mode', () => {
     );
     // The crash that matters on this path: compensation stored, maintenance not yet off.
     const points = EVERY_BOUNDARY ? all : ['store:save:compensating:after#1', 'heroku:maintenanceOff:before#1'];
-    expectClean(await crashEach(points, options, 'failed'));
+    expectClean(await crashEach(recorded, points, options, 'failed'));
   });
 
   it('never turns off a window of the owner’s own, whatever the crash', { timeout: 300_000 }, async () => {
@@ -86,6 +76,6 @@ describe('crash around maintenance mode', () => {
     expect(recorded.filter((p) => p.startsWith('heroku:maintenance'))).toEqual([]);
     const points = ['heroku:promote:after#1'];
     expect(recorded).toEqual(expect.arrayContaining(points));
-    expectClean(await crashEach(points, options, 'succeeded'));
+    expectClean(await crashEach(recorded, points, options, 'succeeded'));
   });
 });
