@@ -56,7 +56,7 @@ interface Constraint {
    * after every table is masked (docs/anonymization.md#foreign-keys-checked-once), instead of once
    * per rewrite of either of its two tables.
    */
-  deferrable: boolean;
+  validateLater: boolean;
 }
 
 interface Dependents {
@@ -76,12 +76,12 @@ export interface PendingKey {
 
 // NOT VALID foreign keys on partitioned tables are refused before PostgreSQL 18; a key that was not
 // valid in production stays as it was (validating it could fail on data nobody masked).
-const DEFERRABLE = `(k.contype = 'f' AND k.convalidated AND c.relkind = 'r')`;
+const VALIDATE_LATER = `(k.contype = 'f' AND k.convalidated AND c.relkind = 'r')`;
 
 async function captureDependents(client: pg.Client, relation: string): Promise<Dependents> {
   const foreignKeys = await client.query<Constraint>(
     `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS table, k.conname AS name,
-            pg_catalog.pg_get_constraintdef(k.oid) AS definition, ${DEFERRABLE} AS deferrable
+            pg_catalog.pg_get_constraintdef(k.oid) AS definition, ${VALIDATE_LATER} AS "validateLater"
        FROM pg_catalog.pg_constraint k
        JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE k.contype = 'f' AND k.confrelid = $1::regclass AND k.conrelid <> $1::regclass AND k.conparentid = 0
@@ -90,7 +90,7 @@ async function captureDependents(client: pg.Client, relation: string): Promise<D
   );
   const constraints = await client.query<Constraint>(
     `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS table, k.conname AS name,
-            pg_catalog.pg_get_constraintdef(k.oid) AS definition, ${DEFERRABLE} AS deferrable
+            pg_catalog.pg_get_constraintdef(k.oid) AS definition, ${VALIDATE_LATER} AS "validateLater"
        FROM pg_catalog.pg_constraint k
        JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE k.conrelid = $1::regclass AND k.contype IN ('p', 'u', 'x', 'f')
@@ -175,9 +175,9 @@ async function restoreDependents(client: pg.Client, dependents: Dependents): Pro
   await raiseRebuildMemory(client);
   const pending: PendingKey[] = [];
   const add = async (constraint: Constraint) => {
-    const check = constraint.deferrable ? ' NOT VALID' : '';
+    const check = constraint.validateLater ? ' NOT VALID' : '';
     await client.query(`ALTER TABLE ${constraint.table} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${constraint.definition}${check}`);
-    if (constraint.deferrable) pending.push({ table: constraint.table, name: constraint.name });
+    if (constraint.validateLater) pending.push({ table: constraint.table, name: constraint.name });
   };
   for (const constraint of dependents.constraints) await add(constraint);
   for (const index of dependents.indexes) await client.query(index.definition);

@@ -4,6 +4,7 @@
 // proves that scan can fail, and drives every output surface once with errors in play.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ANONYMIZE_KEY, TOKEN, createWorld, readControl, type World } from '../support/world.js';
+import { resume } from '../crash/harness.js';
 import { findLeaks } from './scan.js';
 
 let world: World | undefined;
@@ -71,7 +72,10 @@ describe('no secret on any output surface', () => {
       w.sim.failNextFork({ message: `could not fork ${w.sim.databaseUrl(w.prodAddon)}` });
       const failed = await w.cli(['run', 'staging'], env);
       expect(failed.stdout).toMatch(/failed/);
-      expect((await w.cli(['run', 'staging'], env)).stdout).toMatch(/succeeded/);
+      // On a loaded machine a runner that misses its 1.5 s lease stops, as it must: resume to the end.
+      await resume(w, env);
+      const [last] = await readControl<{ status: string }>(w, 'SELECT status FROM refork_runs ORDER BY created_at DESC LIMIT 1');
+      expect(last?.status).toBe('succeeded');
       const [run] = await readControl<{ id: string }>(w, 'SELECT id FROM refork_runs ORDER BY created_at LIMIT 1');
       for (const args of [
         ['status'],
