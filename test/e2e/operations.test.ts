@@ -1,6 +1,7 @@
 // Running refork for real: scheduler ticks, SIGTERM, abort, gc, history and events.
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../support/invariants.js';
+import { resume } from '../crash/harness.js';
 import { createWorld, readControl, until, type World } from '../support/world.js';
 
 let world: World | undefined;
@@ -114,7 +115,12 @@ describe('refork abort', () => {
     expect(crashed.signal).toBe('SIGKILL');
     await new Promise((r) => setTimeout(r, 1_600));
     const abort = await world.cli(['abort', 'staging']);
-    expect(abort.stdout).toMatch(/aborted/);
+    // On a starved machine the compensating process can miss its 1.5 s lease and stop, as it
+    // must (seen under two busy loops); the next process finishes the compensation.
+    if (!/aborted/.test(abort.stdout)) {
+      expect(abort.stdout).toMatch(/stopped: lease deadline passed without a renewal/);
+      await resume(world);
+    }
     expect((await checkInvariants(world, { status: 'aborted' })).violations).toEqual([]);
     expect((await world.cli(['abort', 'staging'])).stdout).toMatch(/no active run to abort/);
   });
