@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkInvariants } from '../support/invariants.js';
 import { createWorld, type WorldOptions } from '../support/world.js';
-import { crashAt, leaseFree, recordBoundaries, resume, type CrashResult } from './harness.js';
+import { leaseFree, resume } from '../support/resume.js';
+import { crashAt, recordBoundaries, type CrashResult } from './harness.js';
 
 const EVERY_BOUNDARY = process.env.REFORK_CRASH_ALL === '1';
 const WORLD: WorldOptions = { fixups: true };

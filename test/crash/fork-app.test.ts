@@ -10,7 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, unverifiedForksOnTarget } from '../support/invariants.js';
 import { createWorld, type WorldOptions } from '../support/world.js';
-import { crashEach, recordBoundaries, resume, type CrashResult } from './harness.js';
+import { resume } from '../support/resume.js';
+import { crashEach, recordBoundaries, type CrashResult } from './harness.js';
 import { isRepeatPoll } from './shard.js';
 
 const EVERY_BOUNDARY = process.env.REFORK_CRASH_ALL === '1';

@@ -17,7 +17,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkPreviousInvariants, maintenanceViolations } from '../support/invariants.js';
 import { readControl, type WorldOptions } from '../support/world.js';
-import { leaseFree, recordRollbackBoundaries, refreshed } from './harness.js';
+import { leaseFree } from '../support/resume.js';
+import { recordRollbackBoundaries, refreshed } from './harness.js';
 
 const EVERY_BOUNDARY = process.env.REFORK_CRASH_ALL === '1';
 /** Staging runs on last night's fork (billed to the fork app); refreshes keep what they replace. */

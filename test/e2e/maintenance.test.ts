@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInvariants, maintenanceViolations } from '../support/invariants.js';
 import { createWorld, readControl, type World } from '../support/world.js';
-import { leaseFree } from '../crash/harness.js';
+import { leaseFree } from '../support/resume.js';
 
 let world: World | undefined;
 afterEach(async () => {

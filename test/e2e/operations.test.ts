@@ -1,7 +1,7 @@
 // Running refork for real: scheduler ticks, SIGTERM, abort, gc, history and events.
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../support/invariants.js';
-import { resume } from '../crash/harness.js';
+import { resume } from '../support/resume.js';
 import { createWorld, readControl, until, type World } from '../support/world.js';
 
 let world: World | undefined;

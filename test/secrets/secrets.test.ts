@@ -4,7 +4,7 @@
 // proves that scan can fail, and drives every output surface once with errors in play.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ANONYMIZE_KEY, TOKEN, createWorld, readControl, type World } from '../support/world.js';
-import { resume } from '../crash/harness.js';
+import { resume } from '../support/resume.js';
 import { findLeaks } from './scan.js';
 
 let world: World | undefined;
