@@ -160,15 +160,20 @@ program
   .option('--fixture <file>', 'JSON or YAML file of apps and databases to create at start')
   .action(async (options) => set(await (await import('./commands/sim.js')).simCommand(options)));
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  const message = redact(error instanceof Error ? error.message : String(error)).split('\n')[0];
-  console.error(`refork: ${message}`);
-  exitCode = isConfigMistake(error) ? 2 : 1;
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    const message = redact(error instanceof Error ? error.message : String(error)).split('\n')[0];
+    console.error(`refork: ${message}`);
+    exitCode = isConfigMistake(error) ? 2 : 1;
+  }
+  // process.exit() does not wait for a pipe to drain: a big `scan --json` would reach a file cut short.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+  // Explicit: connection pools and timers left open by a library must not keep a finished command alive.
+  process.exit(exitCode);
 }
-// process.exit() does not wait for a pipe to drain: a big `scan --json` would reach a file cut short.
-await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
-// Explicit: connection pools and timers left open by a library must not keep a finished command alive.
-process.exit(exitCode);
+
+// Not a top-level await: the bundle (scripts/bundle.mjs) is CommonJS, for the code cache.
+void main();

@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { packageFile } from '../package-root.js';
+
 export { freePort } from './free-port.js';
 
 export interface EmbeddedServer {
@@ -38,7 +40,8 @@ function embeddedPostgresInstalled(): boolean {
 function hostCommand(options: { durable?: boolean }): { args: string[] } {
   const self = fileURLToPath(import.meta.url);
   const extension = extname(self);
-  const host = self.slice(0, -extension.length) + '-host' + extension;
+  // Beside this module in the sources; from the compiled tree when this runs compiled, bundled or not.
+  const host = extension === '.ts' ? self.slice(0, -extension.length) + '-host.ts' : packageFile('dist/src/pg/embedded-host.js');
   const loader = extension === '.ts' ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
   return { args: [...loader, host, JSON.stringify(options)] };
 }

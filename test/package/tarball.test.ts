@@ -53,10 +53,17 @@ describe('the packed package', () => {
       expect(packed.code, packed.stderr).toBe(0);
       const [manifest] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
       const files = (manifest?.files ?? []).map((file) => file.path);
-      for (const needed of ['bin/refork.js', 'bin/refork', 'dist/src/cli/main.js', 'dist/migrations/index.js', 'refork.example.yml'])
+      for (const needed of [
+        'bin/refork.js',
+        'bin/refork',
+        'dist/refork.cjs',
+        'dist/src/cli/main.js',
+        'dist/migrations/index.js',
+        'refork.example.yml',
+      ])
         expect(files).toContain(needed);
-      // Compiled JavaScript only: no TypeScript sources, tests or benchmarks.
-      expect(files.filter((path) => path.endsWith('.ts') || /^(src|test|bench)\//.test(path))).toEqual([]);
+      // Compiled JavaScript only: no TypeScript sources, tests or benchmarks, and no code cache of this machine's.
+      expect(files.filter((path) => path.endsWith('.ts') || /^(src|test|bench|scripts)\/|\.cache\//.test(path))).toEqual([]);
 
       const app = join(scratch, 'app');
       await mkdir(app);
