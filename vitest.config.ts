@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -12,5 +13,6 @@ export default defineConfig({
     // Most suites wait on child processes and PostgreSQL rather than on this CPU.
     maxWorkers: 3,
     minWorkers: 1,
+    sequence: { sequencer: LongestFirst },
   },
 });
