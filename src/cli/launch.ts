@@ -5,10 +5,11 @@
 // the documented vm.Script one: `cachedData` in, `createCachedData()` out.
 //
 // The cache is named by a digest of the bundle, the command, the Node version and the architecture,
-// so a rebuilt bundle or another Node never meets a stale one (V8 would reject it too), and it is
-// written once, at exit, when it was missing or rejected: by then it holds the functions the
-// command compiled, not only the top level. It lives beside the bundle, as writable as the code itself; where it
-// cannot be written (a read-only install), the CLI runs without it.
+// so a rebuilt bundle or another Node never meets a stale one (V8's own check looks at the source's
+// length, not its content), and it is written once, at exit, when it was missing or rejected: by
+// then it holds the functions the command compiled, not only the top level. It lives beside the
+// bundle, exactly as writable as the code itself; where it cannot be written (a read-only
+// install), the CLI runs without it.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
