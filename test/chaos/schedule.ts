@@ -123,7 +123,9 @@ function disruption(random: Random, boundaries: readonly string[], forced?: Disr
       return boundaries.length ? { kind, point: random.pick(boundaries) } : { kind: 'kill', afterMs: random.int(1500, 6000) };
     case 'kill':
     case 'term':
-      return { kind, afterMs: random.int(1300, 7000) };
+      // Within a refresh's first seconds: its process, started from the bundle's code cache, now
+      // often ends a refresh on a small world in 4 s, and a signal sent after it exited is no fault.
+      return { kind, afterMs: random.int(700, 4500) };
     case 'pause':
       return { kind, afterMs: random.int(1500, 5000), forMs: random.int(2200, 4000) };
   }
