@@ -97,6 +97,12 @@ describe('Heroku outages', () => {
       const status = await w.cli(['status', 'staging'], env);
       expect(status.stdout).toMatch(/retrying: compensating since .* retries until Heroku answers\): .*503/);
       await sleep(Math.max(0, real(HOUR) - (Date.now() - downAt)));
+      // Reported stuck once its retries have slowed to the steady pace (about seven failed tries);
+      // on a busy machine the tries of the first hour may be fewer, so the outage lasts until then.
+      await until(
+        async () => (await readControl(w, "SELECT 1 FROM refork_notifications WHERE kind = 'stuck'")).length > 0,
+        'the run to be reported stuck',
+      );
       expect((await state(w))?.state).toBe('compensating');
       expect(w.sim.addons('acme-staging').some((a) => a.name.startsWith('refork-'))).toBe(true);
       w.sim.faults.clear();
