@@ -17,11 +17,11 @@ import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 /**
- * Where the code cache of `bundle` (its source given) lives for `command`: one per command, since
+ * Where the code cache of `bundle` (its bytes given) lives for `command`: one per command, since
  * each compiles its own part of the bundle (`status` never compiles the masking engine).
  */
-export function cacheFile(bundle: string, source: string, command: string | undefined): string {
-  const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
+function cacheFile(bundle: string, bytes: Buffer, command: string | undefined): string {
+  const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const name = command !== undefined && /^[a-z][a-z-]{0,19}$/.test(command) ? command : 'other';
   return join(dirname(bundle), '.cache', `${digest}-${name}-${process.version}-${process.arch}.v8`);
 }
@@ -48,8 +48,10 @@ function writeCache(file: string, data: Buffer): void {
 
 /** Runs the CommonJS bundle at `bundle` as a module of its own, with its code cache. */
 export function launch(bundle: string): void {
-  const source = readFileSync(bundle, 'utf8');
-  const file = cacheFile(bundle, source, process.argv[2]);
+  // Read once: the digest is of these bytes, and the script is their text.
+  const bytes = readFileSync(bundle);
+  const file = cacheFile(bundle, bytes, process.argv[2]);
+  const source = bytes.toString('utf8');
   const cached = readCache(file);
   const script = new Script(Module.wrap(source), { filename: bundle, ...(cached ? { cachedData: cached } : {}) });
   if (!cached || script.cachedDataRejected === true) process.once('exit', () => writeCache(file, script.createCachedData()));

@@ -3,6 +3,7 @@
 // and a non-zero exit, and `refork run` resumes cleanly once the database is back.
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../support/invariants.js';
+import { leaseFree } from '../support/resume.js';
 import { createWorld, readControl, spawnCli, type CliResult, type World } from '../support/world.js';
 import { activeState, ownLines, proxiedControl, until } from './control.js';
 import type { TcpProxy } from './proxy.js';
@@ -43,7 +44,8 @@ async function resumeAndCheck(w: World, env: NodeJS.ProcessEnv): Promise<void> {
     (await readControl(w, 'SELECT 1 FROM refork_runs')).length > 0 &&
     (await readControl(w, "SELECT 1 FROM refork_runs WHERE status = 'active'")).length === 0;
   for (let attempt = 0; attempt < 5 && !(await ended()); attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, 500)); // a dead runner's lease expires (1.5 s TTL)
+    // A runner that stopped (or died) holds its lease until it expires.
+    if (attempt > 0) await leaseFree(w);
     await run(w, env, ['run', 'staging']).done;
   }
   const report = await checkInvariants(w, { status: 'succeeded' });

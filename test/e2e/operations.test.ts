@@ -1,7 +1,7 @@
 // Running refork for real: scheduler ticks, SIGTERM, abort, gc, history and events.
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../support/invariants.js';
-import { resume } from '../support/resume.js';
+import { leaseFree, resume } from '../support/resume.js';
 import { createWorld, readControl, until, type World } from '../support/world.js';
 
 let world: World | undefined;
@@ -54,7 +54,7 @@ describe('refork tick', () => {
     expect((await world.cli(['tick'])).stdout).toBe('');
     const crashed = await world.cli(['run', 'staging'], { REFORK_CRASH_AT: 'effect:anonymize:before#1' });
     expect(crashed.signal).toBe('SIGKILL');
-    await new Promise((r) => setTimeout(r, 1_600));
+    await leaseFree(world);
     const resumed = await world.cli(['tick']);
     expect(resumed.stdout).toMatch(/succeeded/);
     expect((await checkInvariants(world, { status: 'succeeded' })).violations).toEqual([]);
@@ -113,7 +113,7 @@ describe('refork abort', () => {
     world = await createWorld();
     const crashed = await world.cli(['run', 'staging'], { REFORK_CRASH_AT: 'effect:anonymize:before#1' });
     expect(crashed.signal).toBe('SIGKILL');
-    await new Promise((r) => setTimeout(r, 1_600));
+    await leaseFree(world);
     const abort = await world.cli(['abort', 'staging']);
     // On a starved machine the compensating process can miss its 1.5 s lease and stop, as it
     // must (seen under two busy loops); the next process finishes the compensation.
