@@ -78,7 +78,12 @@ export async function workClaim(deps: ClaimDeps, claim: Claim, options: ClaimOpt
   } finally {
     keeper.stop();
     // A lost lease belongs to someone else now: releasing it is fenced and would be a no-op anyway.
-    if (!keeper.lost) await store.releaseLease(keeper.lease).catch(() => undefined);
+    // A hand-back that fails is harmless (the lease runs out on its own) but worth a line: it is
+    // why a claim right after an outage can wait for that.
+    if (!keeper.lost)
+      await store.releaseLease(keeper.lease).catch((error: unknown) => {
+        logger.warn('lease not handed back; it expires on its own', { error: error instanceof Error ? error.message : String(error) });
+      });
   }
 }
 

@@ -111,7 +111,16 @@ describe('control database outages', () => {
     await new Promise((r) => setTimeout(r, 4_000));
     p.set('up', { resetHeld: true });
     const result = await child.done;
-    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const output = result.stdout + result.stderr;
+    // The reset fails whatever query it held. Almost always that is one the run depends on: the
+    // runner stops with one line. If the cut happened to catch the hand-back of a lease between two
+    // polls (the run's step already saved), the runner says so and rightly carries on.
+    if (result.code === 0) {
+      expect(output).toMatch(/lease not handed back; it expires on its own/);
+      expect(result.stdout).toMatch(/succeeded/);
+    } else {
+      expect(result.code, output).toBe(1);
+    }
     expect(ownLines(result)).toHaveLength(1);
     expect(mutations(w, cutAt)).toEqual([]);
     await resumeAndCheck(w, env);

@@ -93,8 +93,8 @@ export async function startedRun(store: ControlStore, overrides: Partial<NewRun>
 
 /** Claims the run as `owner` as soon as its lease has expired by the database clock. */
 export async function claimWhenExpired(store: ControlStore, runId: string, owner: string, leaseTtlMs = 60_000): Promise<Lease> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline) {
     const lease = await store.claimRun(runId, owner, leaseTtlMs);
     if (lease) return lease;
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -104,8 +104,8 @@ export async function claimWhenExpired(store: ControlStore, runId: string, owner
 
 /** Waits until the run's lease has expired by the database clock, without claiming it. */
 export async function waitUntilExpired(store: ControlStore, runId: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline) {
     const [run, now] = await Promise.all([store.getRun(runId), store.now()]);
     if (run?.leaseExpiresAt && run.leaseExpiresAt <= now) return;
     await new Promise((resolve) => setTimeout(resolve, 25));

@@ -279,8 +279,8 @@ export async function readControl<T extends pg.QueryResultRow>(world: World, sql
 
 /** Polls `check` every 25 ms; throws after `timeoutMs` (a bound, not a timing assertion). */
 export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
     if (await check().catch(() => false)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
