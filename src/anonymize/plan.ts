@@ -18,7 +18,7 @@ export interface MaskedColumn {
   where: string;
   /** The SQL that computes the masked value, over the row alias; its $n refer to the step's params. */
   expression: string;
-  /** The keyed digest expressions inside `expression` (a fake may read one digest several times). */
+  /** The raw keyed digests (bytea expressions) inside `expression` (a fake may read one digest several times). */
   digests: string[];
 }
 

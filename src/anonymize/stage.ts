@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { TableInfo } from './catalog.js';
 import type { MaskedColumn, TableStep } from './plan.js';
+import { bytesInt32, DIGEST_BYTES, hexDigest, hmacInt32 } from './digest.js';
 import { ROW_ALIAS } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
 import { prepareSession } from './session.js';
@@ -70,7 +71,8 @@ export interface Statement {
  *    the planner runs under a Memoize node: computed once per distinct value (compared by binary
  *    image, so exact for every type), then looked up;
  *  - a keyed digest that a mask reads more than once (a fake phone's two parts) is computed once
- *    per row, in a lateral subquery (OFFSET 0 keeps the planner from folding it back in).
+ *    per row, in a lateral subquery (OFFSET 0 keeps the planner from folding it back in), and its
+ *    numbers are read from its bytes rather than parsed from hex.
  */
 export function maskingSelect(
   step: UpdateStep,
@@ -88,11 +90,12 @@ export function maskingSelect(
   for (const masked of step.columns) {
     if (replace.has(masked.column) || !PER_VALUE.has(masked.strategy.kind)) continue;
     let expression = masked.expression;
-    for (const digest of masked.digests) {
-      if (expression.split(digest).length <= 2) continue;
-      let index = digests.indexOf(digest);
-      if (index < 0) index = digests.push(digest) - 1;
-      expression = expression.split(digest).join(`refork_digest.d${index}`);
+    for (const raw of masked.digests) {
+      const hex = hexDigest(raw);
+      if (expression.split(hex).length <= 2) continue;
+      let index = digests.indexOf(raw);
+      if (index < 0) index = digests.push(raw) - 1;
+      expression = shareDigest(expression, hex, `refork_digest.d${index}`);
     }
     if (expression !== masked.expression) replace.set(masked.column, expression);
   }
@@ -106,6 +109,16 @@ export function maskingSelect(
     text: `SELECT ${select} FROM ONLY ${relation} AS ${ROW_ALIAS} ${laterals.join(' ')}${where}`,
     values: [...step.params, ...(filter?.values ?? [])],
   };
+}
+
+/**
+ * `expression` with the hex digest `hex` read from `shared`, the raw digest computed once per row:
+ * numbers from its bytes (digest.ts), the rest from its hex. The same values, exactly.
+ */
+function shareDigest(expression: string, hex: string, shared: string): string {
+  let out = expression;
+  for (let offset = 0; offset + 4 <= DIGEST_BYTES; offset++) out = out.split(hmacInt32(hex, offset)).join(bytesInt32(shared, offset));
+  return out.split(hex).join(hexDigest(shared));
 }
 
 export function canStageInParallel(table: TableInfo, sessions: number): boolean {

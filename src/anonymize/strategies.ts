@@ -3,7 +3,7 @@
 // same input gives the same output in every table and every night, and nothing without the key
 // can recompute it.
 import type { ColumnInfo } from './catalog.js';
-import { hmacInt32 } from './digest.js';
+import { hexDigest, hmacInt32 } from './digest.js';
 import { quoteIdent } from './quote.js';
 import { RulesError, type ColumnStrategy, type JsonPathRule } from './rules.js';
 import type { SqlParams } from './sql.js';
@@ -14,7 +14,7 @@ export interface CompileContext {
   params: SqlParams;
   /** How HMACs and dictionary words are written (refork's built-in ones unless given). */
   primitives?: MaskPrimitives;
-  /** When set, every keyed digest expression compiled is recorded here (the engine computes repeated ones once per row). */
+  /** When set, every keyed digest compiled is recorded here, raw (the engine computes repeated ones once per row). */
   digests?: string[];
 }
 
@@ -22,9 +22,9 @@ const EMAIL_LOCAL_HEX = 16;
 
 /** Hex digest of HMAC-SHA256(key, text). */
 export function hmacHex(text: string, ctx: CompileContext): string {
-  const digest = `pg_catalog.encode(${primitivesOf(ctx).hmac(text, ctx.params)}, 'hex')`;
-  ctx.digests?.push(digest);
-  return digest;
+  const raw = primitivesOf(ctx).hmac(text, ctx.params);
+  ctx.digests?.push(raw);
+  return hexDigest(raw);
 }
 
 export function isTextLike(column: Pick<ColumnInfo, 'category'>): boolean {
