@@ -21,5 +21,5 @@ export function bytesInt32(raw: string, offset = 0): string {
   return `((${byte(0)}::int8 << 24) | (${byte(1)}::int8 << 16) | (${byte(2)}::int8 << 8) | ${byte(3)}::int8)`;
 }
 
-/** Bytes in a SHA-256 digest: the offsets a number can be read at run from 0 to this less 4. */
+/** Bytes in a SHA-256 digest: a number (four bytes) is read at an offset from 0 to 28. */
 export const DIGEST_BYTES = 32;

@@ -7,8 +7,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { TableInfo } from './catalog.js';
-import type { MaskedColumn, TableStep } from './plan.js';
 import { bytesInt32, DIGEST_BYTES, hexDigest, hmacInt32 } from './digest.js';
+import type { MaskedColumn, TableStep } from './plan.js';
 import { ROW_ALIAS } from './plan.js';
 import { quoteIdent, quoteTable } from './quote.js';
 import { prepareSession } from './session.js';
