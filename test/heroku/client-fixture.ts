@@ -1,9 +1,8 @@
 // Builds a client pointed at a fake Heroku, recording backoff delays and log lines instead of
 // sleeping and printing.
-import { PassThrough } from 'node:stream';
 import { RateBudget } from '../../src/heroku/budget.js';
 import { createHerokuClient, type HerokuClient, type HerokuClientOptions } from '../../src/heroku/client.js';
-import { createLogger } from '../../src/log/logger.js';
+import { capturedLog } from '../support/log.js';
 import type { FakeHeroku } from './fake-heroku.js';
 
 export const TOKEN = 'hrku-test-token-5f0c9a7e-4b1d';
@@ -18,15 +17,13 @@ export interface ClientUnderTest {
 
 export function clientFor(fake: FakeHeroku, overrides: Partial<HerokuClientOptions> = {}): ClientUnderTest {
   const delays: number[] = [];
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  const log = capturedLog('debug');
   const client = createHerokuClient({
     token: TOKEN,
     apiUrl: fake.url,
     dataApiUrl: `${fake.url}/`,
     timeoutMs: 2_000,
-    logger: createLogger({ level: 'debug', stream }),
+    logger: log.logger,
     random: () => 0.5,
     // A budget per client: one test's 429 must not hold the next test's calls.
     budget: new RateBudget(),
@@ -36,7 +33,7 @@ export function clientFor(fake: FakeHeroku, overrides: Partial<HerokuClientOptio
     },
     ...overrides,
   });
-  return { client, delays, logText: () => chunks.join('') };
+  return { client, delays, logText: log.text };
 }
 
 /** A schema-shaped add-on, as Heroku answers it (only the fields tests read vary). */

@@ -1,11 +1,11 @@
 // `refork run` on shutdown: whatever the moment the signal comes, the run is stopped, not paused;
 // and a lease it could not hand back between two polls does not stop it.
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openApp } from '../../src/app/open.js';
-import { createLogger, silentLogger } from '../../src/log/logger.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { runPipeline } from '../../src/runner/run-pipeline.js';
 import { migrateToLatest } from '../../src/store/index.js';
+import { capturedLog } from '../support/log.js';
 import { createWorld, type World } from '../support/world.js';
 
 let world: World | undefined;
@@ -42,14 +42,8 @@ describe('runPipeline', () => {
 
   it('goes on when handing back its lease between two polls fails, and says so', { timeout: 60_000 }, async () => {
     world = await createWorld({ provisionDelayMs: 1_000 });
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    const app = await openApp({ processEnv: world.env, logger: createLogger({ stream }) });
+    const log = capturedLog();
+    const app = await openApp({ processEnv: world.env, logger: log.logger });
     try {
       await migrateToLatest(app.knex);
       const pipeline = app.pipeline('staging');
@@ -69,7 +63,7 @@ describe('runPipeline', () => {
         shutdown: new AbortController().signal,
       });
       expect(outcome).toMatchObject({ kind: 'finished', status: 'succeeded' });
-      const warned = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.level === 'warn');
+      const warned = log.entries().filter((line) => line.level === 'warn');
       expect(warned).toEqual([
         expect.objectContaining({ message: 'lease not handed back; it expires on its own', error: 'Connection terminated unexpectedly' }),
       ]);

@@ -2,12 +2,11 @@
 // the plan cannot hold is refused in one line naming the fix; a masking peak that would not fit is
 // a warning, with the sizes, and the run goes ahead. The source's size is what the simulator's
 // data API reports for the real database behind it, as Heroku's does (`num_bytes`).
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log/logger.js';
 import { toStepFailure } from '../../src/runner/failure.js';
 import type { StepDeps } from '../../src/steps/deps.js';
 import { adminQuery } from '../support/databases.js';
+import { capturedLog } from '../support/log.js';
 import { startStepsWorld, type StepsWorld } from './fixture.js';
 
 // No fork app: the fork lives on the target (its own checks are test/steps/fork-app.test.ts's).
@@ -62,22 +61,16 @@ describe('preflight, the fork plan against the data', () => {
   });
 
   it('warns, with the sizes and the way out, when masking would not fit the room the data leaves, and goes ahead', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const log = capturedLog();
     const probe = await startWith({ plan: 'heroku-postgresql:standard-0' });
     await probe.world.sim.close();
     const { world } = await startWith({ plan: 'heroku-postgresql:standard-0', storageBytes: probe.sourceBytes * 1.1 });
-    const found = await world.effects.preflight(input, { ...world.ctx, logger: createLogger({ stream }) });
+    const found = await world.effects.preflight(input, { ...world.ctx, logger: log.logger });
     expect(found.disk?.roomBytes).toBeLessThan(found.disk?.peakBytes ?? 0);
     expect(found.disk?.warning).toMatch(
       /^masking's peak \([\d.]+ MB at public.people\) would not fit the [\d.]+ kB the fork has left: refork masks what does not fit in stripes, slower; plan heroku-postgresql:standard-0 \(64 GB\) fits it/,
     );
-    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.level === 'warn');
+    const logged = log.entries().filter((line) => line.level === 'warn');
     expect(logged).toEqual([expect.objectContaining({ message: 'disk', warning: found.disk?.warning })]);
   });
 
