@@ -1,19 +1,16 @@
-// The word lists fakes are drawn from: faker's English locale, deduplicated, in faker's order
-// (a word's position is what a keyed hash picks, so a changed list changes the picks).
-import { faker } from '@faker-js/faker/locale/en';
-
-const raw = faker.rawDefinitions;
-
-function list(values: unknown): string[] {
-  return Array.isArray(values) ? [...new Set(values.filter((value): value is string => typeof value === 'string'))] : [];
-}
+// The word lists fakes are drawn from: faker's English lists, deduplicated, in faker's order (a
+// word's position is what a keyed hash picks, so a changed list changes the picks). Frozen in
+// word-lists.json (scripts/word-lists.mjs wrote it; source and licence in
+// docs/anonymization.md#word-lists): a pseudonym must not change because another faker version got
+// installed, and the CLI need not load faker's whole locale to start.
+import frozen from './word-lists.json' with { type: 'json' };
 
 export const DICTIONARIES = {
-  first_name: list(raw.person?.first_name?.generic),
-  last_name: list(raw.person?.last_name?.generic),
-  city: list(raw.location?.city_name),
-  street: list(raw.location?.street_name),
-  company_suffix: list(raw.company?.legal_entity_type),
+  first_name: frozen.lists.first_name,
+  last_name: frozen.lists.last_name,
+  city: frozen.lists.city,
+  street: frozen.lists.street,
+  company_suffix: frozen.lists.company_suffix,
 } satisfies Record<string, string[]>;
 
 export type DictionaryName = keyof typeof DICTIONARIES;
