@@ -2,7 +2,7 @@
 // word's position is what a keyed hash picks, so a changed list changes the picks). Frozen in
 // word-lists.json (scripts/word-lists.mjs wrote it; source and licence in
 // docs/anonymization.md#word-lists): a pseudonym must not change because another faker version got
-// installed, and the CLI need not load faker's whole locale to start.
+// installed, and the CLI's bundle need not carry faker's whole locale.
 import frozen from './word-lists.json' with { type: 'json' };
 
 export const DICTIONARIES = {
