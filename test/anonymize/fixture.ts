@@ -71,6 +71,11 @@ export function expectedHash(key: string, value: string): string {
   return createHmac('sha256', key).update(value).digest('hex');
 }
 
+/** The fake word a keyed hash picks: word n of `list`, n from 4 bytes of HMAC-SHA256(key, value) at `offset`. */
+export function expectedPick(key: string, list: readonly string[], value: string, offset: number): string | undefined {
+  return list[Number.parseInt(expectedHash(key, value).slice(offset * 2, offset * 2 + 8), 16) % list.length];
+}
+
 export function expectedEmail(key: string, email: string, domain = 'example.test'): string {
   return `u${expectedHash(key, email.toLowerCase()).slice(0, 16)}@${domain}`;
 }
